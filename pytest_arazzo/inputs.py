@@ -1,0 +1,111 @@
+"""Workflow inputs: input files, ``--arazzo-input`` overrides, schema defaults and validation.
+
+Input file (one per Arazzo file, ``<inputs dir>/<arazzo file stem>.yaml``)::
+
+    create-and-finalize-invoice:        # workflowId
+      default:                          # input set "default": the item is path::workflowId
+        customer: cus_PYTESTARAZZO01
+        amount: 2000
+      eur:                              # any other set: the item is path::workflowId[eur]
+        customer: cus_PYTESTARAZZO01
+        amount: 1500
+        currency: eur
+
+Precedence, highest first: ``--arazzo-input``, the input set, the cassette's recorded inputs (replay
+only), the schema's ``default`` values.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import SchemaError, best_match
+
+from .failures import InputsFailure, InputViolation
+from .loader import Document, LoadError, load_document
+
+DEFAULT_SET = "default"
+ARAZZO_SUFFIXES = (".arazzo.yaml", ".arazzo.yml", ".arazzo.json")
+INPUT_SUFFIXES = (".yaml", ".yml", ".json")
+
+
+def spec_stem(path: Path) -> str:
+    """``stripe-invoice.arazzo.yml`` → ``stripe-invoice``."""
+    name = path.name
+    for suffix in ARAZZO_SUFFIXES:
+        if name.endswith(suffix):
+            return name[: -len(suffix)]
+    return path.stem
+
+
+def find_input_file(directory: Path, arazzo_path: Path) -> Path | None:
+    stem = spec_stem(arazzo_path)
+    for suffix in INPUT_SUFFIXES:
+        candidate = directory / f"{stem}{suffix}"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def input_sets(document: Document | None, workflow_id: str) -> dict[str, dict[str, Any]]:
+    """Named input sets of a workflow (``{"default": {}}`` when the file has none)."""
+    data = document.data if document is not None and isinstance(document.data, dict) else {}
+    sets = data.get(workflow_id)
+    if not isinstance(sets, dict) or not sets:
+        return {DEFAULT_SET: {}}
+    return {str(name): dict(values) for name, values in sets.items() if isinstance(values, dict)}
+
+
+def load_input_file(path: Path | None) -> tuple[Document | None, LoadError | None]:
+    if path is None:
+        return None, None
+    try:
+        return load_document(path), None
+    except LoadError as error:
+        return None, error
+
+
+def parse_cli_inputs(values: list[str]) -> dict[str, Any]:
+    """``name=value`` pairs; a value that parses as JSON is used as JSON (``amount=2000`` → int)."""
+    parsed: dict[str, Any] = {}
+    for item in values:
+        name, sep, raw = item.partition("=")
+        if not sep or not name:
+            raise ValueError(f"--arazzo-input expects name=value, got {item!r}")
+        try:
+            parsed[name] = json.loads(raw)
+        except ValueError:
+            parsed[name] = raw
+    return parsed
+
+
+def apply_defaults(schema: dict[str, Any], inputs: dict[str, Any]) -> dict[str, Any]:
+    """Fill top-level ``default`` values of the input schema for inputs not given."""
+    merged = dict(inputs)
+    properties = schema.get("properties") if isinstance(schema, dict) else None
+    for name, prop in (properties or {}).items():
+        if name not in merged and isinstance(prop, dict) and "default" in prop:
+            merged[name] = prop["default"]
+    return merged
+
+
+def validate_inputs(schema: dict[str, Any], inputs: dict[str, Any]) -> None:
+    """Raise :class:`InputsFailure` listing every violation (JSON Schema 2020-12)."""
+    if not schema:
+        return
+    try:
+        validator = Draft202012Validator(schema)
+        errors = sorted(validator.iter_errors(inputs), key=lambda e: list(e.absolute_path))
+    except SchemaError as error:
+        raise InputsFailure([InputViolation("(schema)", f"the input schema is invalid: {error.message}")]) from None
+    if not errors:
+        return
+    violations = []
+    for error in errors:
+        chosen = best_match([error]) if error.context else error
+        path = "/".join(str(part) for part in chosen.absolute_path)
+        violations.append(InputViolation(path, chosen.message))
+    raise InputsFailure(violations)

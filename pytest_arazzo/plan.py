@@ -1,0 +1,409 @@
+"""Plan: turn an Arazzo document into executable workflow plans, once, before any request.
+
+Every step's target operation is resolved, every runtime expression parsed and every criterion
+compiled here; what cannot be planned becomes a :class:`~pytest_arazzo.diagnostics.Problem` with a
+code and a position. The executor only runs plans.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from typing import Any
+
+from .criteria import Criterion, CriterionError, compile_criterion
+from .diagnostics import ERROR, WARNING, Problem
+from .expressions import Compiled, ExpressionError, compile_value, parse_source_reference
+from .loader import Document
+from .sources import Operation, Source, SourceCache, SourceError
+
+DEFAULT_CONTENT_TYPE = "application/json"
+
+
+@dataclass
+class ParamPlan:
+    name: str
+    location: str | None  # path/query/header/cookie; None for a step that calls a workflow
+    value: Compiled
+    spec: dict[str, Any] = field(default_factory=dict)  # the OpenAPI Parameter Object, if known
+
+
+@dataclass
+class BodyPlan:
+    content_type: str
+    payload: Compiled | None
+    replacements: list[tuple[str, Compiled]]
+    media: dict[str, Any] = field(default_factory=dict)  # the OpenAPI Media Type Object
+
+
+@dataclass
+class ActionPlan:
+    """A Success or Failure Action Object, with its criteria compiled."""
+
+    name: str
+    type: str  # end / goto / retry
+    step_id: str | None
+    workflow_id: str | None
+    criteria: list[Criterion]
+    retry_after: float | None = None
+    retry_limit: int = 1
+
+
+@dataclass
+class StepPlan:
+    step_id: str
+    pointer: str
+    where: str
+    operation: Operation | None
+    workflow_id: str | None
+    parameters: list[ParamPlan]
+    body: BodyPlan | None
+    success: list[Criterion]
+    on_success: list[ActionPlan]
+    on_failure: list[ActionPlan]
+    outputs: dict[str, Compiled]
+
+
+@dataclass
+class WorkflowPlan:
+    workflow_id: str
+    where: str
+    file: ArazzoFile
+    steps: list[StepPlan]
+    outputs: dict[str, Compiled]
+    inputs_schema: dict[str, Any]
+    depends_on: list[str]
+    problems: list[Problem]
+    success_actions: list[ActionPlan] = field(default_factory=list)
+    failure_actions: list[ActionPlan] = field(default_factory=list)
+
+    def step_index(self, step_id: str) -> int | None:
+        for index, step in enumerate(self.steps):
+            if step.step_id == step_id:
+                return index
+        return None
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [problem for problem in self.problems if problem.is_error]
+
+
+class ArazzoFile:
+    """One Arazzo document with its sources loaded; plans its workflows on demand (cached)."""
+
+    def __init__(self, document: Document, cache: SourceCache) -> None:
+        self.document = document
+        self.data: dict[str, Any] = document.data if isinstance(document.data, dict) else {}
+        self.cache = cache
+        self.sources: dict[str, Source] = {}
+        self.source_problems: list[Problem] = []
+        self._plans: dict[str, WorkflowPlan] = {}
+        self._files: dict[str, ArazzoFile] = {}
+        self._load_sources()
+
+    @property
+    def components(self) -> dict[str, Any]:
+        value = self.data.get("components")
+        return value if isinstance(value, dict) else {}
+
+    @property
+    def workflows(self) -> dict[str, tuple[int, dict[str, Any]]]:
+        found = {}
+        for index, workflow in enumerate(self.data.get("workflows") or []):
+            if isinstance(workflow, dict) and isinstance(workflow.get("workflowId"), str):
+                found.setdefault(workflow["workflowId"], (index, workflow))
+        return found
+
+    @property
+    def source_descriptions(self) -> dict[str, dict[str, Any]]:
+        return {
+            str(item.get("name")): item
+            for item in self.data.get("sourceDescriptions") or []
+            if isinstance(item, dict)
+        }
+
+    def _load_sources(self) -> None:
+        for index, description in enumerate(self.data.get("sourceDescriptions") or []):
+            if not isinstance(description, dict):
+                continue
+            where = self.document.where(f"/sourceDescriptions/{index}/url")
+            try:
+                source = self.cache.source(description, self.document)
+            except SourceError as error:
+                self.source_problems.append(
+                    Problem("AZ201", ERROR, error.message, error.where or where, _source_hint(error))
+                )
+                continue
+            self.sources[source.name] = source
+
+    def plan_reference(self, reference: str) -> WorkflowPlan:
+        """The plan of a workflowId, or of ``$sourceDescriptions.<name>.<workflowId>``."""
+        qualified = parse_source_reference(reference)
+        if not qualified:
+            return self.plan(reference)
+        name, workflow_id = qualified
+        if name not in self._files:
+            source = self.sources[name]
+            self._files[name] = ArazzoFile(source.document, self.cache)
+        return self._files[name].plan(workflow_id)
+
+    def plan(self, workflow_id: str) -> WorkflowPlan:
+        if workflow_id not in self._plans:
+            self._plans[workflow_id] = _Planner(self, workflow_id).plan()
+        return self._plans[workflow_id]
+
+
+def _source_hint(error: SourceError) -> str:
+    if "does not exist" in error.message:
+        return "fix the sourceDescriptions url (it is relative to the Arazzo file)"
+    return ""
+
+
+class _Planner:
+    """Plans one workflow, collecting every problem instead of stopping at the first."""
+
+    def __init__(self, file: ArazzoFile, workflow_id: str) -> None:
+        self.file = file
+        self.doc = file.document
+        self.index, self.raw = file.workflows[workflow_id]
+        self.base = f"/workflows/{self.index}"
+        self.problems: list[Problem] = list(file.source_problems)
+
+    def problem(self, code: str, pointer: str, message: str, hint: str = "", severity: str = ERROR) -> None:
+        self.problems.append(Problem(code, severity, message, self.doc.where(pointer), hint))
+
+    def compile(self, value: Any, pointer: str) -> Compiled | None:
+        try:
+            return compile_value(value)
+        except ExpressionError as error:
+            self.problem("AZ301", pointer, f"invalid runtime expression: {error}")
+            return None
+
+    def criteria(self, items: Any, pointer: str) -> list[Criterion]:
+        compiled = []
+        for index, item in enumerate(items or []):
+            if not isinstance(item, dict):
+                continue
+            try:
+                compiled.append(compile_criterion(item))
+            except (CriterionError, ExpressionError) as error:
+                field_name = getattr(error, "field", "condition")
+                self.problem("AZ302", f"{pointer}/{index}/{field_name}", f"invalid criterion: {error}")
+        return compiled
+
+    def plan(self) -> WorkflowPlan:
+        steps = [
+            self.step(raw, f"{self.base}/steps/{index}")
+            for index, raw in enumerate(self.raw.get("steps") or [])
+            if isinstance(raw, dict)
+        ]
+        outputs = self.outputs(self.raw.get("outputs"), f"{self.base}/outputs")
+        schema = self.raw.get("inputs")
+        plan = WorkflowPlan(
+            workflow_id=str(self.raw["workflowId"]),
+            where=self.doc.where(self.base),
+            file=self.file,
+            steps=steps,
+            outputs=outputs,
+            inputs_schema=schema if isinstance(schema, dict) else {},
+            depends_on=[str(item) for item in self.raw.get("dependsOn") or []],
+            problems=self.problems,
+            success_actions=self.workflow_actions("successActions"),
+            failure_actions=self.workflow_actions("failureActions"),
+        )
+        self.check_gotos(plan)
+        return plan
+
+    def outputs(self, raw: Any, pointer: str) -> dict[str, Compiled]:
+        compiled = {}
+        for name, value in (raw or {}).items() if isinstance(raw, dict) else []:
+            found = self.compile(value, f"{pointer}/{name}")
+            if found is not None:
+                compiled[str(name)] = found
+        return compiled
+
+    def step(self, raw: dict[str, Any], pointer: str) -> StepPlan:
+        operation = self.operation(raw, pointer)
+        workflow_id = raw.get("workflowId") if isinstance(raw.get("workflowId"), str) else None
+        if workflow_id and not self.workflow_exists(workflow_id):
+            self.problem("AZ212", f"{pointer}/workflowId", f"workflow '{workflow_id}' does not exist",
+                         _did_you_mean(workflow_id, list(self.file.workflows)))
+        return StepPlan(
+            step_id=str(raw.get("stepId", "")),
+            pointer=pointer,
+            where=self.doc.where(pointer),
+            operation=operation,
+            workflow_id=workflow_id,
+            parameters=self.parameters(raw, pointer, operation, workflow_id is not None),
+            body=self.body(raw.get("requestBody"), f"{pointer}/requestBody", operation),
+            success=self.criteria(raw.get("successCriteria"), f"{pointer}/successCriteria"),
+            on_success=self.actions(raw.get("onSuccess"), "successActions", f"{pointer}/onSuccess"),
+            on_failure=self.actions(raw.get("onFailure"), "failureActions", f"{pointer}/onFailure"),
+            outputs=self.outputs(raw.get("outputs"), f"{pointer}/outputs"),
+        )
+
+    def workflow_exists(self, workflow_id: str) -> bool:
+        reference = parse_source_reference(workflow_id)
+        if reference:
+            source = self.file.sources.get(reference[0])
+            return source is None or source.type != "arazzo" or _has_workflow(source, reference[1])
+        return workflow_id in self.file.workflows
+
+    def operation(self, raw: dict[str, Any], pointer: str) -> Operation | None:
+        if isinstance(raw.get("operationId"), str):
+            return self.by_operation_id(raw["operationId"], f"{pointer}/operationId")
+        if isinstance(raw.get("operationPath"), str):
+            return self.by_operation_path(raw["operationPath"], f"{pointer}/operationPath")
+        return None
+
+    def by_operation_id(self, text: str, pointer: str) -> Operation | None:
+        reference = parse_source_reference(text)
+        openapi = {name: src for name, src in self.file.sources.items() if src.type == "openapi"}
+        if reference:
+            name, operation_id = reference
+            if name not in self.file.source_descriptions:
+                self.problem("AZ211", pointer, f"no source description named '{name}'",
+                             _did_you_mean(name, list(self.file.source_descriptions)))
+                return None
+            candidates = {name: openapi[name]} if name in openapi else {}
+        else:
+            operation_id, candidates = text, openapi
+        for source in candidates.values():
+            if operation_id in source.by_operation_id:
+                return source.by_operation_id[operation_id]
+        if not candidates:
+            return None  # the source itself failed to load; that problem is reported already
+        known = [op for src in candidates.values() for op in src.by_operation_id]
+        where = ", ".join(f"'{name}'" for name in candidates)
+        self.problem("AZ210", pointer, f"operationId '{operation_id}' is not in source {where}",
+                     _did_you_mean(operation_id, known))
+        return None
+
+    def by_operation_path(self, text: str, pointer: str) -> Operation | None:
+        head, _, fragment = text.partition("#")
+        reference = parse_source_reference(head.strip("{}"))
+        name = reference[0] if reference else None
+        source = self.file.sources.get(name or "")
+        if source is None:
+            if name not in self.file.source_descriptions:
+                self.problem("AZ211", pointer, f"operationPath '{text}' does not name a source "
+                             "as {$sourceDescriptions.<name>.url}#/paths/...")
+            return None
+        operation = source.operation_at(fragment)
+        if operation is None:
+            self.problem("AZ213", pointer, f"operationPath '{text}': no operation at #{fragment}",
+                         "the fragment is a JSON Pointer such as #/paths/~1pets~1{id}/get")
+        return operation
+
+    def parameters(self, raw: dict[str, Any], pointer: str, operation: Operation | None,
+                   for_workflow: bool) -> list[ParamPlan]:
+        merged: dict[tuple[str, str | None], ParamPlan] = {}
+        for owner, owner_pointer in ((self.raw, self.base), (raw, pointer)):
+            for index, item in enumerate(owner.get("parameters") or []):
+                param_pointer = f"{owner_pointer}/parameters/{index}"
+                param = self.parameter(item, param_pointer, operation, for_workflow)
+                if param is not None:
+                    merged[(param.name, param.location)] = param
+        return list(merged.values())
+
+    def parameter(self, item: Any, pointer: str, operation: Operation | None,
+                  for_workflow: bool) -> ParamPlan | None:
+        if isinstance(item, dict) and "reference" in item:
+            item = self.reusable(item, "parameters", pointer)
+        if not isinstance(item, dict) or "name" not in item:
+            return None
+        location = item.get("in")
+        if location is None and not for_workflow:
+            self.problem("AZ220", pointer, f"parameter '{item['name']}' has no 'in'",
+                         "a step that calls an operation needs in: path, query, header or cookie")
+            return None
+        value = self.compile(item.get("value"), f"{pointer}/value")
+        if value is None:
+            return None
+        spec = operation.parameters.get((str(item["name"]), str(location))) if operation else None
+        return ParamPlan(str(item["name"]), location, value, spec or {})
+
+    def reusable(self, item: dict[str, Any], kind: str, pointer: str) -> Any:
+        """Resolve a Reusable Object (``reference: $components.<kind>.<name>``)."""
+        reference = str(item.get("reference", ""))
+        prefix = f"$components.{kind}."
+        name = reference[len(prefix):] if reference.startswith(prefix) else None
+        found = (self.file.components.get(kind) or {}).get(name) if name else None
+        if not isinstance(found, dict):
+            known = list((self.file.components.get(kind) or {}))
+            self.problem("AZ230", f"{pointer}/reference", f"'{reference}' does not resolve to "
+                         f"components.{kind}", _did_you_mean(name or "", known))
+            return None
+        return {**found, "value": item["value"]} if "value" in item else found
+
+    def body(self, raw: Any, pointer: str, operation: Operation | None) -> BodyPlan | None:
+        declared = operation.request_content_types if operation else []
+        if not isinstance(raw, dict):
+            if operation is not None and operation.method in ("post", "put", "patch"):
+                return BodyPlan(declared[0] if declared else DEFAULT_CONTENT_TYPE, None, [])
+            return None
+        content_type = str(raw.get("contentType") or (declared[0] if declared else DEFAULT_CONTENT_TYPE))
+        payload = self.compile(raw["payload"], f"{pointer}/payload") if "payload" in raw else None
+        replacements = []
+        for index, item in enumerate(raw.get("replacements") or []):
+            if isinstance(item, dict) and isinstance(item.get("target"), str):
+                value = self.compile(item.get("value"), f"{pointer}/replacements/{index}/value")
+                if value is not None:
+                    replacements.append((item["target"], value))
+        media = operation.media_type(content_type) if operation else {}
+        return BodyPlan(content_type, payload, replacements, media)
+
+    def actions(self, items: Any, kind: str, pointer: str) -> list[ActionPlan]:
+        planned = []
+        for index, item in enumerate(items or []):
+            item_pointer = f"{pointer}/{index}"
+            if isinstance(item, dict) and "reference" in item:
+                item = self.reusable(item, kind, item_pointer)
+            if not isinstance(item, dict):
+                continue
+            retry_after = item.get("retryAfter")
+            planned.append(ActionPlan(
+                name=str(item.get("name", "")),
+                type=str(item.get("type", "")),
+                step_id=item.get("stepId"),
+                workflow_id=item.get("workflowId"),
+                criteria=self.criteria(item.get("criteria"), f"{item_pointer}/criteria"),
+                retry_after=float(retry_after) if isinstance(retry_after, (int, float)) else None,
+                retry_limit=int(item.get("retryLimit", 1)) if isinstance(item.get("retryLimit", 1), int) else 1,
+            ))
+        return planned
+
+    def workflow_actions(self, kind: str) -> list[ActionPlan]:
+        return self.actions(self.raw.get(kind), kind, f"{self.base}/{kind}")
+
+    def check_gotos(self, plan: WorkflowPlan) -> None:
+        known = [step.step_id for step in plan.steps]
+        for step in plan.steps:
+            for kind, actions in (("onSuccess", step.on_success), ("onFailure", step.on_failure)):
+                for index, action in enumerate(actions):
+                    if action.step_id and action.step_id not in known:
+                        self.problem("AZ240", f"{step.pointer}/{kind}/{index}/stepId",
+                                     f"goto target step '{action.step_id}' does not exist in "
+                                     f"workflow '{plan.workflow_id}'", _did_you_mean(action.step_id, known))
+                    if action.workflow_id and not self.workflow_exists(action.workflow_id):
+                        self.problem("AZ241", f"{step.pointer}/{kind}/{index}/workflowId",
+                                     f"goto target workflow '{action.workflow_id}' does not exist",
+                                     _did_you_mean(action.workflow_id, list(self.file.workflows)))
+
+
+def _has_workflow(source: Source, workflow_id: str) -> bool:
+    return any(
+        isinstance(item, dict) and item.get("workflowId") == workflow_id
+        for item in source.data.get("workflows") or []
+    )
+
+
+def _did_you_mean(name: str, known: list[str]) -> str:
+    """A did-you-mean hint: a letter-case twin first, then close spellings."""
+    for candidate in known:
+        if candidate.lower() == name.lower():
+            return f"did you mean '{candidate}'? (differs only in letter case)"
+    close = difflib.get_close_matches(name, known, n=3, cutoff=0.6)
+    if close:
+        return "did you mean " + " or ".join(f"'{item}'" for item in close) + "?"
+    return f"known: {', '.join(sorted(known)[:12])}" if known else ""

@@ -81,8 +81,11 @@ def _fill_path(template: str, values: dict[str, str]) -> str:
     missing = [name for name in _PATH_PARAM.findall(template) if name not in values]
     if missing:
         names = ", ".join(f"'{name}'" for name in missing)
-        raise BuildError("path", f"{template} needs path parameter {names}, which the step does "
-                         "not give (add it to the step's parameters with in: path)")
+        raise BuildError(
+            "path",
+            f"{template} needs path parameter {names}, which the step does "
+            "not give (add it to the step's parameters with in: path)",
+        )
     return _PATH_PARAM.sub(lambda match: values[match.group(1)], template)
 
 

@@ -47,11 +47,22 @@ CASSETTE_VERSION = 1
 SCRUBBED = "<scrubbed>"
 DROPPED_REQUEST_HEADERS = {"authorization", "cookie", "proxy-authorization", "content-length"}
 DROPPED_RESPONSE_HEADERS = {
-    "set-cookie", "date", "connection", "keep-alive", "transfer-encoding", "content-length",
+    "set-cookie",
+    "date",
+    "connection",
+    "keep-alive",
+    "transfer-encoding",
+    "content-length",
     "content-encoding",
 }
 _OWN_KEYS = {
-    "cassette_version", "recorded_with", "recorded_at", "item", "workflow", "inputs", "interactions",
+    "cassette_version",
+    "recorded_with",
+    "recorded_at",
+    "item",
+    "workflow",
+    "inputs",
+    "interactions",
 }
 LIVE_KEY = re.compile(r"\b(?:sk|rk|pk)_live_[A-Za-z0-9]{4,}")
 
@@ -182,7 +193,9 @@ def load_cassette(path: Path) -> Cassette:
                 f"{document.where(pointer)}: corrupt cassette: interaction {index + 1} needs "
                 "step, request.method, request.url and response.status"
             )
-        interactions.append(Interaction(str(item.get("step", "")), item["request"], item["response"]))
+        interactions.append(
+            Interaction(str(item.get("step", "")), item["request"], item["response"])
+        )
     inputs = data.get("inputs")
     meta = {k: v for k, v in data.items() if k not in _OWN_KEYS}
     return Cassette(
@@ -244,9 +257,7 @@ def request_diff(recorded: dict[str, Any], sent: dict[str, Any]) -> list[str]:
     recorded_url, sent_url = urlsplit(recorded["url"]), urlsplit(sent["url"])
     if recorded_url.path != sent_url.path:
         diffs.append(f"path: recorded {recorded_url.path}, sent {sent_url.path}")
-    diffs += _mapping_diff(
-        "query", form_fields(recorded_url.query), form_fields(sent_url.query)
-    )
+    diffs += _mapping_diff("query", form_fields(recorded_url.query), form_fields(sent_url.query))
     for kind in ("form", "json", "text"):
         if kind in recorded or kind in sent:
             old, new = recorded.get(kind), sent.get(kind)

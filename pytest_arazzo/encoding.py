@@ -62,7 +62,9 @@ def encode_path_value(value: Any) -> str:
     return quote(scalar_text(value), safe="")
 
 
-def query_pairs(name: str, value: Any, style: str = "form", explode: bool = True) -> list[tuple[str, str]]:
+def query_pairs(
+    name: str, value: Any, style: str = "form", explode: bool = True
+) -> list[tuple[str, str]]:
     """Query parameter pairs per OpenAPI ``style``/``explode`` (form, deepObject, delimited)."""
     if isinstance(value, dict):
         if style == "deepObject":

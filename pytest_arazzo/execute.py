@@ -83,6 +83,10 @@ class Servers:
         )
 
 
+ExchangeCheck = Callable[[StepPlan, Exchange], list[str]]
+"""Called after every HTTP exchange (e.g. OpenAPI contract checks); returns violations."""
+
+
 class Runner:
     """Runs workflow plans with one transport; reusable across runs (e.g. fuzzing)."""
 
@@ -94,8 +98,10 @@ class Runner:
         credentials: Credentials | None = None,
         limits: Limits | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        exchange_checks: list[ExchangeCheck] | None = None,
     ) -> None:
         self.transport = transport
+        self.exchange_checks = exchange_checks or []
         self.servers = servers or Servers()
         self.credentials = credentials
         self.limits = limits or Limits()
@@ -149,8 +155,10 @@ class _Run:
         if self.plan.errors:
             raise PlanFailure(self.plan.errors)
         if self.depth > self.runner.limits.max_depth:
-            raise LimitFailure(f"workflows nest deeper than {self.runner.limits.max_depth} levels",
-                               hint="look for workflows that call each other in a cycle")
+            raise LimitFailure(
+                f"workflows nest deeper than {self.runner.limits.max_depth} levels",
+                hint="look for workflows that call each other in a cycle",
+            )
         validate_inputs(self.plan.inputs_schema, self.inputs)
         for dependency in self.plan.depends_on:
             self.run_workflow(dependency, self.inputs, filter_inputs=True)
@@ -162,7 +170,9 @@ class _Run:
             index = next_index
         self.outputs.update(self.resolve_outputs(self.plan.outputs, "workflow"))
         self.workflows[self.plan.workflow_id] = {"inputs": self.inputs, "outputs": self.outputs}
-        return RunResult(self.plan.workflow_id, self.inputs, self.outputs, self.trace, self.exchanges)
+        return RunResult(
+            self.plan.workflow_id, self.inputs, self.outputs, self.trace, self.exchanges
+        )
 
     # -- steps -------------------------------------------------------------------------------
 
@@ -174,7 +184,8 @@ class _Run:
             passed, outcomes, exchange, ctx = self.attempt(step)
             if passed:
                 self.steps[step.step_id] = self.resolve_outputs(
-                    step.outputs, f"step '{step.step_id}'", ctx)
+                    step.outputs, f"step '{step.step_id}'", ctx
+                )
                 self.note(step, exchange, True)
                 return self.after_success(step, index, ctx)
             action = self.failure_action(step, ctx, retries)
@@ -182,15 +193,18 @@ class _Run:
                 self.note(step, exchange, False)
                 raise self.step_failed(step, exchange, outcomes)
             if action.type == "retry":
-                self.note(step, exchange, False, f"retry {retries[id(action)]}/{action.retry_limit}")
+                self.note(
+                    step, exchange, False, f"retry {retries[id(action)]}/{action.retry_limit}"
+                )
                 self.wait(action, exchange)
                 if action.step_id or action.workflow_id:
                     self.transfer(action, index)
                 continue
             self.note(step, exchange, False, f"onFailure '{action.name}': {action.type}")
             if action.type == "end":
-                raise self.step_failed(step, exchange, outcomes,
-                                       f"failure action '{action.name}' ended the workflow")
+                raise self.step_failed(
+                    step, exchange, outcomes, f"failure action '{action.name}' ended the workflow"
+                )
             return self.transfer(action, index)
 
     def attempt(self, step: StepPlan) -> tuple[bool, list[Outcome], Exchange | None, EvalContext]:
@@ -220,8 +234,12 @@ class _Run:
         try:
             request = build_request(step, ctx, self.runner.servers.base_url(operation))
         except BuildError as error:
-            raise StepFailure(step.step_id, step.where, f"cannot build the request: {error}",
-                              hint="no request was sent for this step") from None
+            raise StepFailure(
+                step.step_id,
+                step.where,
+                f"cannot build the request: {error}",
+                hint="no request was sent for this step",
+            ) from None
         except TransportError as error:
             raise StepFailure(step.step_id, step.where, error.message, hint=error.hint) from None
         credentials = self.runner.credentials
@@ -238,11 +256,26 @@ class _Run:
         try:
             response = self.runner.transport.send(request, step.step_id, authorize)
         except TransportError as error:
-            raise StepFailure(step.step_id, step.where,
-                              f"{request.method} {request.url}: {error.message}",
-                              hint=error.hint) from None
+            raise StepFailure(
+                step.step_id,
+                step.where,
+                f"{request.method} {request.url}: {error.message}",
+                hint=error.hint,
+            ) from None
         exchange = Exchange(step.step_id, request, response)
         self.exchanges.append(exchange)
+        violations = [v for check in self.runner.exchange_checks for v in check(step, exchange)]
+        if violations:
+            self.note(step, exchange, False, "contract")
+            raise StepFailure(
+                step.step_id,
+                step.where,
+                "contract violations:\n"
+                + "\n".join(f"  - {violation}" for violation in violations),
+                exchange=exchange,
+                hint="the workflow, the OpenAPI description and the API disagree: fix whichever "
+                "is wrong",
+            )
         return exchange
 
     def call_workflow(self, step: StepPlan, ctx: EvalContext) -> tuple[bool, list[Outcome]]:
@@ -253,18 +286,23 @@ class _Run:
                 inputs[param.name] = param.value.evaluate(ctx)
             except UnresolvedError as error:
                 if not error.is_absent_input:
-                    raise StepFailure(step.step_id, step.where,
-                                      f"parameter '{param.name}': {error.expression}: {error.reason}") from None
+                    raise StepFailure(
+                        step.step_id,
+                        step.where,
+                        f"parameter '{param.name}': {error.expression}: {error.reason}",
+                    ) from None
         assert step.workflow_id is not None
         self.run_workflow(step.workflow_id, inputs)
         outcomes = [criterion.evaluate(self.context()) for criterion in step.success]
         failed = [outcome for outcome in outcomes if not outcome.passed]
         return not failed, failed
 
-    def run_workflow(self, workflow_id: str, inputs: dict[str, Any], filter_inputs: bool = False) -> dict[str, Any]:
+    def run_workflow(
+        self, workflow_id: str, inputs: dict[str, Any], filter_inputs: bool = False
+    ) -> dict[str, Any]:
         plan = self.plan.file.plan_reference(workflow_id)
         if filter_inputs:
-            known = (plan.inputs_schema.get("properties") or {})
+            known = plan.inputs_schema.get("properties") or {}
             inputs = {k: v for k, v in inputs.items() if k in known}
         nested = _Run(self.runner, plan, inputs, self.depth + 1, self.workflows)
         result = nested.execute()
@@ -272,8 +310,9 @@ class _Run:
         self.trace.append(StepRecord(f"workflow:{plan.workflow_id}", None, True))
         return result.outputs
 
-    def resolve_outputs(self, outputs: dict[str, Compiled], owner: str,
-                        ctx: EvalContext | None = None) -> dict[str, Any]:
+    def resolve_outputs(
+        self, outputs: dict[str, Compiled], owner: str, ctx: EvalContext | None = None
+    ) -> dict[str, Any]:
         ctx = ctx or self.context()
         values, problems = {}, []
         for name, compiled in outputs.items():
@@ -295,7 +334,9 @@ class _Run:
             return None
         return self.transfer(action, index)
 
-    def failure_action(self, step: StepPlan, ctx: EvalContext, retries: dict[int, int]) -> ActionPlan | None:
+    def failure_action(
+        self, step: StepPlan, ctx: EvalContext, retries: dict[int, int]
+    ) -> ActionPlan | None:
         for action in _merged(step.on_failure, self.plan.failure_actions):
             if not _matches(action.criteria, ctx):
                 continue
@@ -336,13 +377,15 @@ class _Run:
         status = exchange.response.status if exchange else None
         self.trace.append(StepRecord(step.step_id, status, passed, note))
 
-    def step_failed(self, step: StepPlan, exchange: Exchange | None, outcomes: list[Outcome],
-                    message: str = "") -> StepFailure:
+    def step_failed(
+        self, step: StepPlan, exchange: Exchange | None, outcomes: list[Outcome], message: str = ""
+    ) -> StepFailure:
         if not message:
             message = "success criteria not met" if outcomes else "the step did not succeed"
         hint = _hint(exchange, outcomes)
-        return StepFailure(step.step_id, step.where, message, exchange=exchange,
-                           outcomes=outcomes, hint=hint)
+        return StepFailure(
+            step.step_id, step.where, message, exchange=exchange, outcomes=outcomes, hint=hint
+        )
 
 
 def _merged(step_actions: list[ActionPlan], workflow_actions: list[ActionPlan]) -> list[ActionPlan]:

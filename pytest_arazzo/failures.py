@@ -139,10 +139,14 @@ class OutputsFailure(WorkflowFailure):
 
     def __init__(self, owner: str, problems: list[OutputProblem], hint: str = "") -> None:
         self.problems = problems
-        lines = [f"{owner} output '{p.name}' ({p.expression}) did not resolve: {p.reason}"
-                 for p in problems]
-        super().__init__("\n".join(lines), hint=hint or "fix the output expression, or the "
-                         "step that should produce the value")
+        lines = [
+            f"{owner} output '{p.name}' ({p.expression}) did not resolve: {p.reason}"
+            for p in problems
+        ]
+        super().__init__(
+            "\n".join(lines),
+            hint=hint or "fix the output expression, or the step that should produce the value",
+        )
 
 
 @dataclass
@@ -158,8 +162,10 @@ class InputsFailure(WorkflowFailure):
         self.violations = violations
         lines = [f"inputs do not match the workflow's input schema{source}:"]
         lines += [f"  - {v.path or '(inputs)'}: {v.message}" for v in violations]
-        super().__init__("\n".join(lines), hint="give the inputs in the input file or with "
-                         "--arazzo-input name=value")
+        super().__init__(
+            "\n".join(lines),
+            hint="give the inputs in the input file or with --arazzo-input name=value",
+        )
 
 
 class LimitFailure(WorkflowFailure):
@@ -169,4 +175,3 @@ class LimitFailure(WorkflowFailure):
 def _clip(content: bytes) -> str:
     text = content.decode("utf-8", errors="replace")
     return text if len(text) <= MAX_BODY_CHARS else text[:MAX_BODY_CHARS] + "... (truncated)"
-

@@ -100,7 +100,9 @@ def validate_inputs(schema: dict[str, Any], inputs: dict[str, Any]) -> None:
         validator = Draft202012Validator(schema)
         errors = sorted(validator.iter_errors(inputs), key=lambda e: list(e.absolute_path))
     except SchemaError as error:
-        raise InputsFailure([InputViolation("(schema)", f"the input schema is invalid: {error.message}")]) from None
+        raise InputsFailure(
+            [InputViolation("(schema)", f"the input schema is invalid: {error.message}")]
+        ) from None
     if not errors:
         return
     violations = []

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .criteria import Criterion, CriterionError, compile_criterion
-from .diagnostics import ERROR, WARNING, Problem
+from .diagnostics import ERROR, Problem
 from .expressions import Compiled, ExpressionError, compile_value, parse_source_reference
 from .loader import Document
 from .sources import Operation, Source, SourceCache, SourceError
@@ -131,7 +131,9 @@ class ArazzoFile:
                 source = self.cache.source(description, self.document)
             except SourceError as error:
                 self.source_problems.append(
-                    Problem("AZ201", ERROR, error.message, error.where or where, _source_hint(error))
+                    Problem(
+                        "AZ201", ERROR, error.message, error.where or where, _source_hint(error)
+                    )
                 )
                 continue
             self.sources[source.name] = source
@@ -169,7 +171,9 @@ class _Planner:
         self.base = f"/workflows/{self.index}"
         self.problems: list[Problem] = list(file.source_problems)
 
-    def problem(self, code: str, pointer: str, message: str, hint: str = "", severity: str = ERROR) -> None:
+    def problem(
+        self, code: str, pointer: str, message: str, hint: str = "", severity: str = ERROR
+    ) -> None:
         self.problems.append(Problem(code, severity, message, self.doc.where(pointer), hint))
 
     def compile(self, value: Any, pointer: str) -> Compiled | None:
@@ -188,7 +192,9 @@ class _Planner:
                 compiled.append(compile_criterion(item))
             except (CriterionError, ExpressionError) as error:
                 field_name = getattr(error, "field", "condition")
-                self.problem("AZ302", f"{pointer}/{index}/{field_name}", f"invalid criterion: {error}")
+                self.problem(
+                    "AZ302", f"{pointer}/{index}/{field_name}", f"invalid criterion: {error}"
+                )
         return compiled
 
     def plan(self) -> WorkflowPlan:
@@ -226,8 +232,12 @@ class _Planner:
         operation = self.operation(raw, pointer)
         workflow_id = raw.get("workflowId") if isinstance(raw.get("workflowId"), str) else None
         if workflow_id and not self.workflow_exists(workflow_id):
-            self.problem("AZ212", f"{pointer}/workflowId", f"workflow '{workflow_id}' does not exist",
-                         _did_you_mean(workflow_id, list(self.file.workflows)))
+            self.problem(
+                "AZ212",
+                f"{pointer}/workflowId",
+                f"workflow '{workflow_id}' does not exist",
+                _did_you_mean(workflow_id, list(self.file.workflows)),
+            )
         return StepPlan(
             step_id=str(raw.get("stepId", "")),
             pointer=pointer,
@@ -262,8 +272,12 @@ class _Planner:
         if reference:
             name, operation_id = reference
             if name not in self.file.source_descriptions:
-                self.problem("AZ211", pointer, f"no source description named '{name}'",
-                             _did_you_mean(name, list(self.file.source_descriptions)))
+                self.problem(
+                    "AZ211",
+                    pointer,
+                    f"no source description named '{name}'",
+                    _did_you_mean(name, list(self.file.source_descriptions)),
+                )
                 return None
             candidates = {name: openapi[name]} if name in openapi else {}
         else:
@@ -275,8 +289,12 @@ class _Planner:
             return None  # the source itself failed to load; that problem is reported already
         known = [op for src in candidates.values() for op in src.by_operation_id]
         where = ", ".join(f"'{name}'" for name in candidates)
-        self.problem("AZ210", pointer, f"operationId '{operation_id}' is not in source {where}",
-                     _did_you_mean(operation_id, known))
+        self.problem(
+            "AZ210",
+            pointer,
+            f"operationId '{operation_id}' is not in source {where}",
+            _did_you_mean(operation_id, known),
+        )
         return None
 
     def by_operation_path(self, text: str, pointer: str) -> Operation | None:
@@ -286,17 +304,26 @@ class _Planner:
         source = self.file.sources.get(name or "")
         if source is None:
             if name not in self.file.source_descriptions:
-                self.problem("AZ211", pointer, f"operationPath '{text}' does not name a source "
-                             "as {$sourceDescriptions.<name>.url}#/paths/...")
+                self.problem(
+                    "AZ211",
+                    pointer,
+                    f"operationPath '{text}' does not name a source "
+                    "as {$sourceDescriptions.<name>.url}#/paths/...",
+                )
             return None
         operation = source.operation_at(fragment)
         if operation is None:
-            self.problem("AZ213", pointer, f"operationPath '{text}': no operation at #{fragment}",
-                         "the fragment is a JSON Pointer such as #/paths/~1pets~1{id}/get")
+            self.problem(
+                "AZ213",
+                pointer,
+                f"operationPath '{text}': no operation at #{fragment}",
+                "the fragment is a JSON Pointer such as #/paths/~1pets~1{id}/get",
+            )
         return operation
 
-    def parameters(self, raw: dict[str, Any], pointer: str, operation: Operation | None,
-                   for_workflow: bool) -> list[ParamPlan]:
+    def parameters(
+        self, raw: dict[str, Any], pointer: str, operation: Operation | None, for_workflow: bool
+    ) -> list[ParamPlan]:
         merged: dict[tuple[str, str | None], ParamPlan] = {}
         for owner, owner_pointer in ((self.raw, self.base), (raw, pointer)):
             for index, item in enumerate(owner.get("parameters") or []):
@@ -306,16 +333,21 @@ class _Planner:
                     merged[(param.name, param.location)] = param
         return list(merged.values())
 
-    def parameter(self, item: Any, pointer: str, operation: Operation | None,
-                  for_workflow: bool) -> ParamPlan | None:
+    def parameter(
+        self, item: Any, pointer: str, operation: Operation | None, for_workflow: bool
+    ) -> ParamPlan | None:
         if isinstance(item, dict) and "reference" in item:
             item = self.reusable(item, "parameters", pointer)
         if not isinstance(item, dict) or "name" not in item:
             return None
         location = item.get("in")
         if location is None and not for_workflow:
-            self.problem("AZ220", pointer, f"parameter '{item['name']}' has no 'in'",
-                         "a step that calls an operation needs in: path, query, header or cookie")
+            self.problem(
+                "AZ220",
+                pointer,
+                f"parameter '{item['name']}' has no 'in'",
+                "a step that calls an operation needs in: path, query, header or cookie",
+            )
             return None
         value = self.compile(item.get("value"), f"{pointer}/value")
         if value is None:
@@ -327,12 +359,16 @@ class _Planner:
         """Resolve a Reusable Object (``reference: $components.<kind>.<name>``)."""
         reference = str(item.get("reference", ""))
         prefix = f"$components.{kind}."
-        name = reference[len(prefix):] if reference.startswith(prefix) else None
+        name = reference[len(prefix) :] if reference.startswith(prefix) else None
         found = (self.file.components.get(kind) or {}).get(name) if name else None
         if not isinstance(found, dict):
-            known = list((self.file.components.get(kind) or {}))
-            self.problem("AZ230", f"{pointer}/reference", f"'{reference}' does not resolve to "
-                         f"components.{kind}", _did_you_mean(name or "", known))
+            known = list(self.file.components.get(kind) or {})
+            self.problem(
+                "AZ230",
+                f"{pointer}/reference",
+                f"'{reference}' does not resolve to components.{kind}",
+                _did_you_mean(name or "", known),
+            )
             return None
         return {**found, "value": item["value"]} if "value" in item else found
 
@@ -342,7 +378,9 @@ class _Planner:
             if operation is not None and operation.method in ("post", "put", "patch"):
                 return BodyPlan(declared[0] if declared else DEFAULT_CONTENT_TYPE, None, [])
             return None
-        content_type = str(raw.get("contentType") or (declared[0] if declared else DEFAULT_CONTENT_TYPE))
+        content_type = str(
+            raw.get("contentType") or (declared[0] if declared else DEFAULT_CONTENT_TYPE)
+        )
         payload = self.compile(raw["payload"], f"{pointer}/payload") if "payload" in raw else None
         replacements = []
         for index, item in enumerate(raw.get("replacements") or []):
@@ -362,15 +400,21 @@ class _Planner:
             if not isinstance(item, dict):
                 continue
             retry_after = item.get("retryAfter")
-            planned.append(ActionPlan(
-                name=str(item.get("name", "")),
-                type=str(item.get("type", "")),
-                step_id=item.get("stepId"),
-                workflow_id=item.get("workflowId"),
-                criteria=self.criteria(item.get("criteria"), f"{item_pointer}/criteria"),
-                retry_after=float(retry_after) if isinstance(retry_after, (int, float)) else None,
-                retry_limit=int(item.get("retryLimit", 1)) if isinstance(item.get("retryLimit", 1), int) else 1,
-            ))
+            planned.append(
+                ActionPlan(
+                    name=str(item.get("name", "")),
+                    type=str(item.get("type", "")),
+                    step_id=item.get("stepId"),
+                    workflow_id=item.get("workflowId"),
+                    criteria=self.criteria(item.get("criteria"), f"{item_pointer}/criteria"),
+                    retry_after=float(retry_after)
+                    if isinstance(retry_after, (int, float))
+                    else None,
+                    retry_limit=int(item.get("retryLimit", 1))
+                    if isinstance(item.get("retryLimit", 1), int)
+                    else 1,
+                )
+            )
         return planned
 
     def workflow_actions(self, kind: str) -> list[ActionPlan]:
@@ -382,13 +426,20 @@ class _Planner:
             for kind, actions in (("onSuccess", step.on_success), ("onFailure", step.on_failure)):
                 for index, action in enumerate(actions):
                     if action.step_id and action.step_id not in known:
-                        self.problem("AZ240", f"{step.pointer}/{kind}/{index}/stepId",
-                                     f"goto target step '{action.step_id}' does not exist in "
-                                     f"workflow '{plan.workflow_id}'", _did_you_mean(action.step_id, known))
+                        self.problem(
+                            "AZ240",
+                            f"{step.pointer}/{kind}/{index}/stepId",
+                            f"goto target step '{action.step_id}' does not exist in "
+                            f"workflow '{plan.workflow_id}'",
+                            _did_you_mean(action.step_id, known),
+                        )
                     if action.workflow_id and not self.workflow_exists(action.workflow_id):
-                        self.problem("AZ241", f"{step.pointer}/{kind}/{index}/workflowId",
-                                     f"goto target workflow '{action.workflow_id}' does not exist",
-                                     _did_you_mean(action.workflow_id, list(self.file.workflows)))
+                        self.problem(
+                            "AZ241",
+                            f"{step.pointer}/{kind}/{index}/workflowId",
+                            f"goto target workflow '{action.workflow_id}' does not exist",
+                            _did_you_mean(action.workflow_id, list(self.file.workflows)),
+                        )
 
 
 def _has_workflow(source: Source, workflow_id: str) -> bool:

@@ -6,16 +6,20 @@ Everything else lives in the engine modules; this file only wires pytest to them
 from __future__ import annotations
 
 import fnmatch
+import re
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from .checks import check_file
+from .diagnostics import ERROR, INFO, WARNING, Problem, render_problems
 from .failures import WorkflowFailure
 from .inputs import DEFAULT_SET, find_input_file, input_sets, load_input_file
-from .loader import LoadError, load_document
-from .session import ItemSpec, RunSettings, SessionState, run_item
+from .loader import Document, LoadError, load_document
+from .session import ArazzoWarning, ItemSpec, RunSettings, SessionState, run_item
 
 DEFAULT_PATTERNS = ["*.arazzo.yml", "*.arazzo.yaml", "*.arazzo.json"]
 STATE = pytest.StashKey[SessionState]()
@@ -25,43 +29,93 @@ RECORD_MODES = ("none", "new", "rewrite")
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("arazzo", "Arazzo workflows (pytest-arazzo)")
     group.addoption(
-        "--arazzo-record-mode", choices=RECORD_MODES, dest="arazzo_record_mode", default=None,
+        "--arazzo-record-mode",
+        choices=RECORD_MODES,
+        dest="arazzo_record_mode",
+        default=None,
         help="none: replay cassettes only (default); new: record items whose cassette is missing "
         "or stale; rewrite: re-record every item",
     )
     group.addoption(
-        "--arazzo-record", "--record", action="store_const", const="new",
-        dest="arazzo_record_mode", help="alias of --arazzo-record-mode=new",
+        "--arazzo-record",
+        "--record",
+        action="store_const",
+        const="new",
+        dest="arazzo_record_mode",
+        help="alias of --arazzo-record-mode=new",
     )
     group.addoption(
-        "--arazzo-live", "--live", action="store_true", default=None, dest="arazzo_live",
+        "--arazzo-live",
+        "--live",
+        action="store_true",
+        default=None,
+        dest="arazzo_live",
         help="run against the real servers with test keys; leave cassettes alone",
     )
     group.addoption(
-        "--arazzo-input", action="append", default=[], metavar="NAME=VALUE",
+        "--arazzo-input",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
         help="workflow input (value parsed as JSON when it parses); overrides input files",
     )
     group.addoption(
-        "--arazzo-server", action="append", default=[], metavar="[NAME=]URL",
+        "--arazzo-server",
+        action="append",
+        default=[],
+        metavar="[NAME=]URL",
         help="server URL for source description NAME (a bare URL applies to every source)",
     )
-    parser.addini("arazzo_patterns", "file name patterns of Arazzo files", type="args",
-                  default=DEFAULT_PATTERNS)
-    parser.addini("arazzo_cassette_dir", "where cassettes live (relative to rootdir)",
-                  default="fixtures/cassettes")
-    parser.addini("arazzo_inputs_dir", "where input files live (relative to rootdir)",
-                  default="fixtures/inputs")
+    group.addoption(
+        "--arazzo-check",
+        action="store_true",
+        default=False,
+        dest="arazzo_check",
+        help="check Arazzo files statically and run nothing (non-zero exit on errors)",
+    )
+    parser.addini(
+        "arazzo_warnings_as_errors",
+        "treat warning-level problems as errors",
+        type="bool",
+        default=False,
+    )
+    parser.addini(
+        "arazzo_patterns",
+        "file name patterns of Arazzo files",
+        type="args",
+        default=DEFAULT_PATTERNS,
+    )
+    parser.addini(
+        "arazzo_cassette_dir",
+        "where cassettes live (relative to rootdir)",
+        default="fixtures/cassettes",
+    )
+    parser.addini(
+        "arazzo_inputs_dir",
+        "where input files live (relative to rootdir)",
+        default="fixtures/inputs",
+    )
     parser.addini("arazzo_record_mode", "none / new / rewrite", default="none")
     parser.addini("arazzo_live", "run live by default", type="bool", default=False)
-    parser.addini("arazzo_credentials", "SOURCE=ENV_VAR lines: credential per source",
-                  type="linelist", default=[])
-    parser.addini("arazzo_servers", "SOURCE=URL lines: server per source", type="linelist",
-                  default=[])
-    parser.addini("arazzo_refuse_keys", "regexes of credentials refused as live keys",
-                  type="linelist", default=[])
+    parser.addini(
+        "arazzo_credentials",
+        "SOURCE=ENV_VAR lines: credential per source",
+        type="linelist",
+        default=[],
+    )
+    parser.addini(
+        "arazzo_servers", "SOURCE=URL lines: server per source", type="linelist", default=[]
+    )
+    parser.addini(
+        "arazzo_refuse_keys",
+        "regexes of credentials refused as live keys",
+        type="linelist",
+        default=[],
+    )
     parser.addini("arazzo_max_steps", "step executions allowed per workflow run", default="1000")
-    parser.addini("arazzo_timeout", "connect,read timeout in seconds for live requests",
-                  default="10,60")
+    parser.addini(
+        "arazzo_timeout", "connect,read timeout in seconds for live requests", default="10,60"
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -78,7 +132,20 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Col
     patterns = parent.config.getini("arazzo_patterns") or DEFAULT_PATTERNS
     if any(fnmatch.fnmatch(file_path.name, pattern) for pattern in patterns):
         return ArazzoFileCollector.from_parent(parent, path=file_path)
+    named = parent.config.option.arazzo_check or parent.session.isinitpath(file_path)
+    if named and file_path.suffix in (".yml", ".yaml", ".json") and _looks_like_arazzo(file_path):
+        return ArazzoFileCollector.from_parent(parent, path=file_path)
     return None
+
+
+def _looks_like_arazzo(path: Path) -> bool:
+    """A YAML/JSON file whose top level has an ``arazzo`` field (checked on its first 8 KiB)."""
+    try:
+        with path.open("rb") as stream:
+            head = stream.read(8192)
+    except OSError:
+        return False
+    return re.search(rb'(?m)^(?:\{\s*)?"?arazzo"?\s*:', head) is not None
 
 
 class RecordedReport:
@@ -89,8 +156,9 @@ class RecordedReport:
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         if report.when == "call":
-            self.recorded += [value for key, value in report.user_properties
-                              if key == "arazzo_recorded"]
+            self.recorded += [
+                value for key, value in report.user_properties if key == "arazzo_recorded"
+            ]
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         if self.recorded:
@@ -111,9 +179,14 @@ class ArazzoFileCollector(pytest.File):
         data = document.data
         workflows = data.get("workflows") if isinstance(data, dict) else None
         if not isinstance(workflows, list) or not any(isinstance(w, dict) for w in workflows):
-            message = f"{document.where('/workflows')}: no workflows to run (expected a list of " \
-                      "Workflow Objects under 'workflows')"
+            message = (
+                f"{document.where('/workflows')}: no workflows to run (expected a list of "
+                "Workflow Objects under 'workflows')"
+            )
             yield FileProblemItem.from_parent(self, name=self.path.name, message=message)
+            return
+        if self.config.option.arazzo_check:
+            yield CheckItem.from_parent(self, name="arazzo-check", document=document)
             return
         state = self.config.stash[STATE]
         inputs_path = find_input_file(state.settings.inputs_dir, self.path)
@@ -126,8 +199,16 @@ class ArazzoFileCollector(pytest.File):
             seen.add(workflow_id)
             for set_name, values in input_sets(input_document, workflow_id).items():
                 name = workflow_id if set_name == DEFAULT_SET else f"{workflow_id}[{set_name}]"
-                spec = ItemSpec(self.path, document, workflow_id, index, set_name, values,
-                                inputs_path, input_error)
+                spec = ItemSpec(
+                    self.path,
+                    document,
+                    workflow_id,
+                    index,
+                    set_name,
+                    values,
+                    inputs_path,
+                    input_error,
+                )
                 yield ArazzoItem.from_parent(self, name=name, spec=spec)
 
 
@@ -153,6 +234,54 @@ class ArazzoItem(pytest.Item):
     def reportinfo(self) -> tuple[Path, int, str]:
         line, _ = self.spec.document.locate(f"/workflows/{self.spec.index}")
         return self.path, max(line - 1, 0), f"arazzo workflow {self.name}"
+
+
+class CheckItem(pytest.Item):
+    """``--arazzo-check``: every problem of one file; fails on errors (or warnings if asked)."""
+
+    def __init__(self, *, document: Document, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.document = document
+
+    def runtest(self) -> None:
+        state = self.config.stash[STATE]
+        problems = check_file(state.arazzo_file(self.document))
+        strict = self.config.getini("arazzo_warnings_as_errors")
+        failing = [p for p in problems if p.is_error or (strict and p.severity == WARNING)]
+        for problem in problems:
+            if problem not in failing and problem.severity == WARNING:
+                warnings.warn(ArazzoWarning(problem.render()), stacklevel=1)
+        if failing:
+            raise WorkflowFailure(render_problems(problems) + "\n" + _summary(problems))
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
+        if isinstance(excinfo.value, WorkflowFailure):
+            return excinfo.value.message
+        return super().repr_failure(excinfo, style=style)
+
+    def reportinfo(self) -> tuple[Path, int, str]:
+        return self.path, 0, f"arazzo check {self.path.name}"
+
+
+def _summary(problems: list[Problem]) -> str:
+    counts = {
+        severity: sum(p.severity == severity for p in problems)
+        for severity in (ERROR, WARNING, INFO)
+    }
+    return ", ".join(
+        f"{count} {severity}{'s' if count != 1 else ''}" for severity, count in counts.items()
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """``--arazzo-check`` executes nothing: only check items (and unreadable files) stay."""
+    if not config.option.arazzo_check:
+        return
+    kept = [item for item in items if isinstance(item, (CheckItem, FileProblemItem))]
+    dropped = [item for item in items if item not in kept]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
 
 
 class FileProblemItem(pytest.Item):

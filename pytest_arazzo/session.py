@@ -7,19 +7,25 @@ nothing of pytest beyond the settings it is handed.
 from __future__ import annotations
 
 import os
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .auth import DEFAULT_REFUSED, Credentials, parse_mapping
 from .cassette import Cassette, CassetteError, load_cassette, save_cassette
-from .execute import Limits, RunResult, Runner, Servers
-from .failures import WorkflowFailure
+from .checks import check_workflow
+from .execute import Limits, Runner, RunResult, Servers
+from .failures import PlanFailure, WorkflowFailure
 from .inputs import DEFAULT_SET, parse_cli_inputs, spec_stem
 from .loader import Document, LoadError
 from .plan import ArazzoFile
 from .sources import SourceCache
 from .transport import LiveTransport, RecordingTransport, ReplayMismatch, ReplayTransport
+
+
+class ArazzoWarning(UserWarning):
+    """A warning-level problem in a workflow file (shown in pytest's warnings summary)."""
 
 
 @dataclass
@@ -92,10 +98,10 @@ class SessionState:
         self.cache = SourceCache(settings.rootdir)
         self.files: dict[Path, ArazzoFile] = {}
 
-    def arazzo_file(self, spec: ItemSpec) -> ArazzoFile:
-        if spec.path not in self.files:
-            self.files[spec.path] = ArazzoFile(spec.document, self.cache)
-        return self.files[spec.path]
+    def arazzo_file(self, document: Document) -> ArazzoFile:
+        if document.path not in self.files:
+            self.files[document.path] = ArazzoFile(document, self.cache)
+        return self.files[document.path]
 
     def cassette_path(self, spec: ItemSpec) -> Path:
         suffix = "" if spec.input_set == DEFAULT_SET else f"[{spec.input_set}]"
@@ -119,7 +125,15 @@ def run_item(state: SessionState, spec: ItemSpec, nodeid: str) -> str | None:
     if spec.inputs_error is not None:
         raise WorkflowFailure(f"cannot read the input file: {spec.inputs_error}")
     settings = state.settings
-    plan = state.arazzo_file(spec).plan(spec.workflow_id)
+    file = state.arazzo_file(spec.document)
+    plan = file.plan(spec.workflow_id)
+    problems = check_workflow(file, spec.workflow_id)
+    for problem in problems:
+        if not problem.is_error:
+            warnings.warn(ArazzoWarning(problem.render()), stacklevel=1)
+    errors = [problem for problem in problems if problem.is_error]
+    if errors:
+        raise PlanFailure(errors).at(plan.workflow_id, plan.where)
     given = {**spec.inputs, **settings.cli_inputs}
     if settings.live:
         _run_live(state, plan, given)
@@ -191,7 +205,9 @@ def _record(state: SessionState, plan: Any, inputs: dict[str, Any], path: Path, 
     try:
         save_cassette(cassette, credentials.secrets())
     except (CassetteError, OSError) as error:
-        raise WorkflowFailure(f"cassette not written: {error}").at(plan.workflow_id, plan.where) from None
+        raise WorkflowFailure(f"cassette not written: {error}").at(
+            plan.workflow_id, plan.where
+        ) from None
     return _relative(path, state.settings.rootdir)
 
 

@@ -51,9 +51,13 @@ class RefResolver:
                 raise SourceError(f"$ref cycle through '{ref}'", str(document.path))
             seen.add(key)
             try:
-                value = resolve_pointer(document.data, unquote(fragment)) if fragment else document.data
+                value = (
+                    resolve_pointer(document.data, unquote(fragment)) if fragment else document.data
+                )
             except PointerError as error:
-                raise SourceError(f"$ref '{ref}' does not resolve: {error}", str(document.path)) from None
+                raise SourceError(
+                    f"$ref '{ref}' does not resolve: {error}", str(document.path)
+                ) from None
         return value, document
 
     def resolved(self, value: Any) -> Any:

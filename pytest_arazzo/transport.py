@@ -87,9 +87,13 @@ class LiveTransport:
         except requests.exceptions.SSLError as error:
             raise TransportError(f"TLS error talking to {request.url}: {_root(error)}") from None
         except requests.exceptions.ConnectTimeout:
-            raise TransportError(f"connect timeout ({self.timeout[0]}s) for {request.url}") from None
+            raise TransportError(
+                f"connect timeout ({self.timeout[0]}s) for {request.url}"
+            ) from None
         except requests.exceptions.ReadTimeout:
-            raise TransportError(f"no answer within {self.timeout[1]}s from {request.url}") from None
+            raise TransportError(
+                f"no answer within {self.timeout[1]}s from {request.url}"
+            ) from None
         except requests.exceptions.ConnectionError as error:
             raise TransportError(
                 f"cannot connect to {request.url}: {_root(error)}",

@@ -259,7 +259,7 @@ class _Run:
             raise StepFailure(
                 step.step_id,
                 step.where,
-                f"{request.method} {request.url}: {error.message}",
+                error.message,
                 hint=error.hint,
             ) from None
         exchange = Exchange(step.step_id, request, response)

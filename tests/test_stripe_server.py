@@ -12,28 +12,16 @@ import pytest
 import requests
 import yaml
 
-try:
-    from tests.stripe_server import (
-        DECLINE_CUSTOMER_ID,
-        DEFAULT_CUSTOMER_ID,
-        FINALIZE_PARAMS,
-        INVOICE_PARAMS,
-        INVOICEITEM_PARAMS,
-        StripeServer,
-        mask_key,
-        parse_form,
-    )
-except ImportError:  # tests/ itself on sys.path (rootdir-less import mode)
-    from stripe_server import (  # type: ignore[no-redef]
-        DECLINE_CUSTOMER_ID,
-        DEFAULT_CUSTOMER_ID,
-        FINALIZE_PARAMS,
-        INVOICE_PARAMS,
-        INVOICEITEM_PARAMS,
-        StripeServer,
-        mask_key,
-        parse_form,
-    )
+from tests.stripe_server import (
+    DECLINE_CUSTOMER_ID,
+    DEFAULT_CUSTOMER_ID,
+    FINALIZE_PARAMS,
+    INVOICE_PARAMS,
+    INVOICEITEM_PARAMS,
+    StripeServer,
+    mask_key,
+    parse_form,
+)
 
 KEY = "sk_test_pytestarazzo123456"
 AUTH = {"Authorization": f"Bearer {KEY}"}

@@ -1,0 +1,63 @@
+"""Fixtures shared by the plugin's tests: the Stripe-shaped loopback server and seed projects."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.stripe_server import StripeServer
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = ROOT / "specs" / "arazzo" / "stripe-create-and-finalize-invoice.arazzo.yml"
+OPENAPI = ROOT / "specs" / "openapi" / "stripe-invoice-api-openapi.yml"
+TEST_KEY = "sk_test_CANARYpytestarazzo0123456789"
+SEED_NODE = "specs/arazzo/stripe-create-and-finalize-invoice.arazzo.yml::create-and-finalize-invoice"
+
+PYPROJECT = """
+[tool.pytest.ini_options]
+arazzo_credentials = ["invoiceApi=STRIPE_API_KEY"]
+"""
+
+SEED_INPUTS = """
+create-and-finalize-invoice:
+  default:
+    customer: cus_PYTESTARAZZO01
+    amount: 2000
+    currency: usd
+"""
+
+
+@pytest.fixture
+def stripe_server() -> Iterator[StripeServer]:
+    """A fresh Stripe-shaped server on 127.0.0.1 (deterministic ids, seed 0)."""
+    with StripeServer() as server:
+        yield server
+
+
+@pytest.fixture
+def seed_project(pytester: pytest.Pytester) -> pytest.Pytester:
+    """A project laid out like this repository: the seed workflow, its OpenAPI file, inputs."""
+    (pytester.path / "specs" / "arazzo").mkdir(parents=True)
+    (pytester.path / "specs" / "openapi").mkdir(parents=True)
+    (pytester.path / "fixtures" / "inputs").mkdir(parents=True)
+    shutil.copy(SEED, pytester.path / "specs" / "arazzo" / SEED.name)
+    shutil.copy(OPENAPI, pytester.path / "specs" / "openapi" / OPENAPI.name)
+    pytester.makepyprojecttoml(PYPROJECT)
+    inputs = pytester.path / "fixtures" / "inputs" / "stripe-create-and-finalize-invoice.yaml"
+    inputs.write_text(SEED_INPUTS)
+    return pytester
+
+
+@pytest.fixture
+def test_key(monkeypatch: pytest.MonkeyPatch) -> str:
+    """A test-mode key (a canary: it must never reach a cassette) in STRIPE_API_KEY."""
+    monkeypatch.setenv("STRIPE_API_KEY", TEST_KEY)
+    return TEST_KEY
+
+
+def record_args(server: StripeServer, *extra: str) -> list[str]:
+    """Command-line arguments that record against ``server``."""
+    return ["--record", "--arazzo-server", f"invoiceApi={server.url}", "-p", "no:cacheprovider", *extra]

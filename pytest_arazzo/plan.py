@@ -12,10 +12,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .criteria import Criterion, CriterionError, compile_criterion
-from .diagnostics import ERROR, Problem
+from .diagnostics import ERROR, Problem, criterion_hint
+from .encoding import parameter_style
 from .expressions import Compiled, ExpressionError, compile_value, parse_source_reference
 from .loader import Document
-from .sources import Operation, Source, SourceCache, SourceError
+from .payloads import compile_payload
+from .sources import Operation, Source, SourceCache, SourceError, inline_refs
 
 DEFAULT_CONTENT_TYPE = "application/json"
 
@@ -26,6 +28,9 @@ class ParamPlan:
     location: str | None  # path/query/header/cookie; None for a step that calls a workflow
     value: Compiled
     spec: dict[str, Any] = field(default_factory=dict)  # the OpenAPI Parameter Object, if known
+    style: str = "form"  # OpenAPI style/explode (defaults per location), fixed at plan time
+    explode: bool = True
+    media_type: str | None = None  # set when the OpenAPI parameter uses `content`
 
 
 @dataclass
@@ -34,6 +39,7 @@ class BodyPlan:
     payload: Compiled | None
     replacements: list[tuple[str, Compiled]]
     media: dict[str, Any] = field(default_factory=dict)  # the OpenAPI Media Type Object
+    check_json: bool = False  # a JSON text template: the result must parse as JSON
 
 
 @dataclass
@@ -76,6 +82,17 @@ class WorkflowPlan:
     problems: list[Problem]
     success_actions: list[ActionPlan] = field(default_factory=list)
     failure_actions: list[ActionPlan] = field(default_factory=list)
+
+    def references(self) -> list[str]:
+        """Every workflow reference this workflow may run."""
+        found = list(self.depends_on)
+        actions = [*self.success_actions, *self.failure_actions]
+        for step in self.steps:
+            if step.workflow_id:
+                found.append(step.workflow_id)
+            actions += step.on_success + step.on_failure
+        found += [action.workflow_id for action in actions if action.workflow_id]
+        return list(dict.fromkeys(found))
 
     def step_index(self, step_id: str) -> int | None:
         for index, step in enumerate(self.steps):
@@ -140,14 +157,63 @@ class ArazzoFile:
 
     def plan_reference(self, reference: str) -> WorkflowPlan:
         """The plan of a workflowId, or of ``$sourceDescriptions.<name>.<workflowId>``."""
+        file, workflow_id = self.locate(reference)
+        if file is None or workflow_id not in file.workflows:
+            raise KeyError(f"workflow '{reference}' does not exist")
+        return file.plan(workflow_id)
+
+    def locate(self, reference: str) -> tuple[ArazzoFile | None, str]:
+        """The Arazzo file a workflow reference lives in (``None``: no such arazzo source)."""
         qualified = parse_source_reference(reference)
         if not qualified:
-            return self.plan(reference)
+            return self, reference
         name, workflow_id = qualified
+        source = self.sources.get(name)
+        if source is None or source.type != "arazzo":
+            return None, workflow_id
         if name not in self._files:
-            source = self.sources[name]
             self._files[name] = ArazzoFile(source.document, self.cache)
-        return self._files[name].plan(workflow_id)
+        return self._files[name], workflow_id
+
+    def dependency_cycle(self, workflow_id: str) -> list[str]:
+        """A ``dependsOn`` path from ``workflow_id`` back to itself (``[]`` when none)."""
+        start = (id(self), workflow_id)
+
+        def visit(file: ArazzoFile, current: str, path: list[str], seen: set) -> list[str]:
+            _, raw = file.workflows.get(current, (0, {}))
+            for item in raw.get("dependsOn") or []:
+                if not isinstance(item, str):
+                    continue
+                target, target_id = file.locate(item)
+                if target is None or target_id not in target.workflows:
+                    continue
+                node = (id(target), target_id)
+                if node == start:
+                    return [*path, item]
+                if node not in seen:
+                    seen.add(node)
+                    found = visit(target, target_id, [*path, item], seen)
+                    if found:
+                        return found
+            return []
+
+        return visit(self, workflow_id, [workflow_id], {start})
+
+    def reachable(self, plan: WorkflowPlan) -> list[WorkflowPlan]:
+        """``plan`` and every workflow it may run (dependsOn, workflowId steps, goto/retry)."""
+        found: dict[int, WorkflowPlan] = {id(plan): plan}
+        queue = [plan]
+        while queue:
+            current = queue.pop()
+            for reference in current.references():
+                try:
+                    target = current.file.plan_reference(reference)
+                except KeyError:
+                    continue  # reported as a problem of ``current`` already
+                if id(target) not in found:
+                    found[id(target)] = target
+                    queue.append(target)
+        return list(found.values())
 
     def plan(self, workflow_id: str) -> WorkflowPlan:
         if workflow_id not in self._plans:
@@ -176,11 +242,26 @@ class _Planner:
     ) -> None:
         self.problems.append(Problem(code, severity, message, self.doc.where(pointer), hint))
 
+    def field_label(self, pointer: str) -> str:
+        """``step 'find-pet' parameters/0/value`` for a pointer inside this workflow."""
+        rest = pointer[len(self.base) :].strip("/")
+        parts = rest.split("/")
+        if len(parts) >= 2 and parts[0] == "steps" and parts[1].isdigit():
+            steps = self.raw.get("steps") or []
+            index = int(parts[1])
+            raw = steps[index] if index < len(steps) else {}
+            step_id = raw.get("stepId") if isinstance(raw, dict) else None
+            field_name = "/".join(parts[2:]) or "(step)"
+            return f"step '{step_id or index}' {field_name}"
+        return f"workflow '{self.raw.get('workflowId')}' {rest or '(workflow)'}"
+
     def compile(self, value: Any, pointer: str) -> Compiled | None:
         try:
             return compile_value(value)
         except ExpressionError as error:
-            self.problem("AZ301", pointer, f"invalid runtime expression: {error}")
+            self.problem(
+                "AZ301", pointer, f"{self.field_label(pointer)}: {error}"
+            )
             return None
 
     def criteria(self, items: Any, pointer: str) -> list[Criterion]:
@@ -192,8 +273,9 @@ class _Planner:
                 compiled.append(compile_criterion(item))
             except (CriterionError, ExpressionError) as error:
                 field_name = getattr(error, "field", "condition")
+                where = f"{pointer}/{index}/{field_name}"
                 self.problem(
-                    "AZ302", f"{pointer}/{index}/{field_name}", f"invalid criterion: {error}"
+                    "AZ302", where, f"{self.field_label(where)}: {error}", criterion_hint(item)
                 )
         return compiled
 
@@ -204,21 +286,58 @@ class _Planner:
             if isinstance(raw, dict)
         ]
         outputs = self.outputs(self.raw.get("outputs"), f"{self.base}/outputs")
-        schema = self.raw.get("inputs")
         plan = WorkflowPlan(
             workflow_id=str(self.raw["workflowId"]),
             where=self.doc.where(self.base),
             file=self.file,
             steps=steps,
             outputs=outputs,
-            inputs_schema=schema if isinstance(schema, dict) else {},
-            depends_on=[str(item) for item in self.raw.get("dependsOn") or []],
+            inputs_schema=self.inputs_schema(),
+            depends_on=self.depends_on(),
             problems=self.problems,
             success_actions=self.workflow_actions("successActions"),
             failure_actions=self.workflow_actions("failureActions"),
         )
         self.check_gotos(plan)
         return plan
+
+    def inputs_schema(self) -> dict[str, Any]:
+        """The inputs JSON Schema with its ``$ref`` inlined (``#/components/inputs/x``, files)."""
+        schema = self.raw.get("inputs")
+        if not isinstance(schema, dict):
+            return {}
+        try:
+            return inline_refs(schema, self.doc, self.file.cache)
+        except SourceError as error:
+            self.problem(
+                "AZ230", f"{self.base}/inputs", f"workflow inputs schema: {error.message}"
+            )
+            return {}
+
+    def depends_on(self) -> list[str]:
+        """``dependsOn``: every entry must name a workflow, and there must be no cycle."""
+        found = []
+        for index, item in enumerate(self.raw.get("dependsOn") or []):
+            pointer = f"{self.base}/dependsOn/{index}"
+            if not isinstance(item, str) or not self.workflow_exists(item):
+                self.problem(
+                    "AZ253",
+                    pointer,
+                    f"workflow '{self.raw['workflowId']}' depends on '{item}', which does not "
+                    "exist",
+                    _did_you_mean(str(item), list(self.file.workflows)),
+                )
+                continue
+            found.append(item)
+        cycle = self.file.dependency_cycle(str(self.raw["workflowId"]))
+        if cycle:
+            self.problem(
+                "AZ254",
+                f"{self.base}/dependsOn",
+                "dependsOn forms a cycle: " + " -> ".join(cycle),
+                "a workflow cannot (even indirectly) depend on itself: remove one dependsOn entry",
+            )
+        return found
 
     def outputs(self, raw: Any, pointer: str) -> dict[str, Compiled]:
         compiled = {}
@@ -255,8 +374,12 @@ class _Planner:
     def workflow_exists(self, workflow_id: str) -> bool:
         reference = parse_source_reference(workflow_id)
         if reference:
+            if reference[0] not in self.file.source_descriptions:
+                return False
             source = self.file.sources.get(reference[0])
-            return source is None or source.type != "arazzo" or _has_workflow(source, reference[1])
+            if source is None:
+                return True  # the source failed to load: that problem is reported already
+            return source.type == "arazzo" and _has_workflow(source, reference[1])
         return workflow_id in self.file.workflows
 
     def operation(self, raw: dict[str, Any], pointer: str) -> Operation | None:
@@ -282,19 +405,33 @@ class _Planner:
             candidates = {name: openapi[name]} if name in openapi else {}
         else:
             operation_id, candidates = text, openapi
-        for source in candidates.values():
-            if operation_id in source.by_operation_id:
-                return source.by_operation_id[operation_id]
+        found = [src for src in candidates.values() if operation_id in src.by_operation_id]
+        if len(found) > 1:
+            names = ", ".join(f"'{src.name}'" for src in found)
+            self.problem(
+                "AZ205",
+                pointer,
+                f"operationId '{operation_id}' is in several sources ({names}), so the step "
+                "cannot tell which operation to call",
+                f"write operationId: $sourceDescriptions.{found[0].name}.{operation_id}",
+            )
+            return None
+        if found:
+            return found[0].by_operation_id[operation_id]
         if not candidates:
             return None  # the source itself failed to load; that problem is reported already
         known = [op for src in candidates.values() for op in src.by_operation_id]
         where = ", ".join(f"'{name}'" for name in candidates)
-        self.problem(
-            "AZ210",
-            pointer,
-            f"operationId '{operation_id}' is not in source {where}",
-            _did_you_mean(operation_id, known),
-        )
+        unloaded = [
+            name
+            for name, item in self.file.source_descriptions.items()
+            if name not in self.file.sources and (item.get("type") or "openapi") == "openapi"
+        ]
+        hint = _did_you_mean(operation_id, known)
+        if unloaded and not reference and not hint.startswith("did you mean"):
+            hint = f"source {', '.join(unloaded)} could not be loaded (see AZ201); it may be there"
+        message = f"operationId '{operation_id}' is not in source {where}"
+        self.problem("AZ210", pointer, message, hint)
         return None
 
     def by_operation_path(self, text: str, pointer: str) -> Operation | None:
@@ -316,8 +453,9 @@ class _Planner:
             self.problem(
                 "AZ213",
                 pointer,
-                f"operationPath '{text}': no operation at #{fragment}",
-                "the fragment is a JSON Pointer such as #/paths/~1pets~1{id}/get",
+                f"operationPath '{text}': no operation at #{fragment} in source '{source.name}'",
+                source.pointer_hint(fragment)
+                + "; the fragment is a JSON Pointer such as #/paths/~1pets~1{id}/get",
             )
         return operation
 
@@ -330,7 +468,9 @@ class _Planner:
                 param_pointer = f"{owner_pointer}/parameters/{index}"
                 param = self.parameter(item, param_pointer, operation, for_workflow)
                 if param is not None:
-                    merged[(param.name, param.location)] = param
+                    name = param.name.lower() if param.location == "header" else param.name
+                    merged.pop((name, param.location), None)  # the override goes last
+                    merged[(name, param.location)] = param
         return list(merged.values())
 
     def parameter(
@@ -352,8 +492,9 @@ class _Planner:
         value = self.compile(item.get("value"), f"{pointer}/value")
         if value is None:
             return None
-        spec = operation.parameters.get((str(item["name"]), str(location))) if operation else None
-        return ParamPlan(str(item["name"]), location, value, spec or {})
+        spec = _operation_parameter(operation, str(item["name"]), str(location)) or {}
+        style, explode, media_type = parameter_style(str(location), spec)
+        return ParamPlan(str(item["name"]), location, value, spec, style, explode, media_type)
 
     def reusable(self, item: dict[str, Any], kind: str, pointer: str) -> Any:
         """Resolve a Reusable Object (``reference: $components.<kind>.<name>``)."""
@@ -381,7 +522,16 @@ class _Planner:
         content_type = str(
             raw.get("contentType") or (declared[0] if declared else DEFAULT_CONTENT_TYPE)
         )
-        payload = self.compile(raw["payload"], f"{pointer}/payload") if "payload" in raw else None
+        payload, check_json = None, False
+        if "payload" in raw:
+            try:
+                payload, check_json = compile_payload(raw["payload"], content_type)
+            except ExpressionError as error:
+                self.problem(
+                    "AZ301",
+                    f"{pointer}/payload",
+                    f"{self.field_label(f'{pointer}/payload')}: {error}",
+                )
         replacements = []
         for index, item in enumerate(raw.get("replacements") or []):
             if isinstance(item, dict) and isinstance(item.get("target"), str):
@@ -389,7 +539,7 @@ class _Planner:
                 if value is not None:
                     replacements.append((item["target"], value))
         media = operation.media_type(content_type) if operation else {}
-        return BodyPlan(content_type, payload, replacements, media)
+        return BodyPlan(content_type, payload, replacements, media, check_json)
 
     def actions(self, items: Any, kind: str, pointer: str) -> list[ActionPlan]:
         planned = []
@@ -399,20 +549,17 @@ class _Planner:
                 item = self.reusable(item, kind, item_pointer)
             if not isinstance(item, dict):
                 continue
-            retry_after = item.get("retryAfter")
             planned.append(
                 ActionPlan(
                     name=str(item.get("name", "")),
                     type=str(item.get("type", "")),
-                    step_id=item.get("stepId"),
-                    workflow_id=item.get("workflowId"),
-                    criteria=self.criteria(item.get("criteria"), f"{item_pointer}/criteria"),
-                    retry_after=float(retry_after)
-                    if isinstance(retry_after, (int, float))
+                    step_id=item.get("stepId") if isinstance(item.get("stepId"), str) else None,
+                    workflow_id=item.get("workflowId")
+                    if isinstance(item.get("workflowId"), str)
                     else None,
-                    retry_limit=int(item.get("retryLimit", 1))
-                    if isinstance(item.get("retryLimit", 1), int)
-                    else 1,
+                    criteria=self.criteria(item.get("criteria"), f"{item_pointer}/criteria"),
+                    retry_after=_non_negative(item.get("retryAfter")),
+                    retry_limit=_retry_limit(item.get("retryLimit")),
                 )
             )
         return planned
@@ -422,13 +569,19 @@ class _Planner:
 
     def check_gotos(self, plan: WorkflowPlan) -> None:
         known = [step.step_id for step in plan.steps]
-        for step in plan.steps:
-            for kind, actions in (("onSuccess", step.on_success), ("onFailure", step.on_failure)):
+        owners = [(step.pointer, step.on_success, step.on_failure) for step in plan.steps]
+        owners.append((self.base, plan.success_actions, plan.failure_actions))
+        for owner, on_success, on_failure in owners:
+            step_kinds = owner != self.base
+            for kind, actions in (
+                ("onSuccess" if step_kinds else "successActions", on_success),
+                ("onFailure" if step_kinds else "failureActions", on_failure),
+            ):
                 for index, action in enumerate(actions):
                     if action.step_id and action.step_id not in known:
                         self.problem(
                             "AZ240",
-                            f"{step.pointer}/{kind}/{index}/stepId",
+                            f"{owner}/{kind}/{index}/stepId",
                             f"goto target step '{action.step_id}' does not exist in "
                             f"workflow '{plan.workflow_id}'",
                             _did_you_mean(action.step_id, known),
@@ -436,10 +589,41 @@ class _Planner:
                     if action.workflow_id and not self.workflow_exists(action.workflow_id):
                         self.problem(
                             "AZ241",
-                            f"{step.pointer}/{kind}/{index}/workflowId",
+                            f"{owner}/{kind}/{index}/workflowId",
                             f"goto target workflow '{action.workflow_id}' does not exist",
                             _did_you_mean(action.workflow_id, list(self.file.workflows)),
                         )
+
+
+def _operation_parameter(
+    operation: Operation | None, name: str, location: str
+) -> dict[str, Any] | None:
+    """The OpenAPI Parameter Object for ``name``/``location`` (header names ignore case)."""
+    if operation is None:
+        return None
+    found = operation.parameters.get((name, location))
+    if found is None and location == "header":
+        lowered = name.lower()
+        for (other, where), spec in operation.parameters.items():
+            if where == "header" and other.lower() == lowered:
+                return spec
+    return found
+
+
+def _non_negative(value: Any) -> float | None:
+    """``retryAfter``: a non-negative number of seconds (fractions allowed)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return max(float(value), 0.0)
+
+
+def _retry_limit(value: Any) -> int:
+    """``retryLimit``: a non-negative integer; the spec's default is a single retry."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return 1
+    if isinstance(value, float) and not value.is_integer():
+        return 1
+    return max(int(value), 0)
 
 
 def _has_workflow(source: Source, workflow_id: str) -> bool:

@@ -75,6 +75,11 @@ class Operation:
     pointer: str
     raw: dict[str, Any]
     path_item: dict[str, Any]
+    document: Document | None = field(default=None, repr=False)  # where the path item lives
+
+    def resolve(self, value: Any) -> Any:
+        """``value`` with its ``$ref`` followed, relative to the file the operation is in."""
+        return self.source.refs.deref(value, self.document)[0]
 
     @property
     def operation_id(self) -> str | None:
@@ -91,7 +96,10 @@ class Operation:
         found: dict[tuple[str, str], dict[str, Any]] = {}
         for owner in (self.path_item, self.raw):
             for raw in owner.get("parameters") or []:
-                param = self.source.refs.resolved(raw)
+                try:
+                    param = self.resolve(raw)
+                except SourceError:
+                    continue
                 if isinstance(param, dict) and "name" in param and "in" in param:
                     found[(str(param["name"]), str(param["in"]))] = param
         return found
@@ -99,7 +107,10 @@ class Operation:
     @cached_property
     def request_body(self) -> dict[str, Any]:
         body = self.raw.get("requestBody")
-        resolved = self.source.refs.resolved(body) if body else {}
+        try:
+            resolved = self.resolve(body) if body else {}
+        except SourceError:
+            return {}
         return resolved if isinstance(resolved, dict) else {}
 
     @property
@@ -159,7 +170,7 @@ class Source:
             return
         for path, raw_item in paths.items():
             try:
-                item = self.refs.resolved(raw_item)
+                item, document = self.refs.deref(raw_item)
             except SourceError:
                 continue
             if not isinstance(item, dict):
@@ -168,7 +179,7 @@ class Source:
                 operation = item.get(method)
                 if isinstance(operation, dict):
                     pointer = f"/paths/{escape_token(path)}/{method}"
-                    yield Operation(self, method, str(path), pointer, operation, item)
+                    yield Operation(self, method, str(path), pointer, operation, item, document)
 
     def operation_at(self, pointer: str) -> Operation | None:
         """The operation at a JSON Pointer such as ``/paths/~1pets~1{id}/get``."""
@@ -183,6 +194,27 @@ class Source:
                 return operation
         return None
 
+    def pointer_hint(self, pointer: str) -> str:
+        """Why ``pointer`` names no operation, and what it probably meant."""
+        try:
+            tokens = parse_pointer(pointer)
+        except PointerError as error:
+            return str(error)
+        if not tokens or tokens[0] != "paths":
+            return "the fragment must start with #/paths/"
+        paths = [operation.path for operation in self.operations]
+        if len(tokens) >= 2 and tokens[1] not in paths:
+            known = ", ".join(sorted(set(paths))[:12]) or "none"
+            return f"there is no path '{tokens[1]}' (paths: {known}); escape '/' as ~1"
+        methods = [op.method for op in self.operations if op.path == tokens[1]]
+        escaped = escape_token(tokens[1])
+        if len(tokens) == 2:
+            return (
+                f"#/paths/{escaped} is a Path Item, not an operation: add the method, e.g. "
+                f"#/paths/{escaped}/{methods[0]}"
+            )
+        return f"path '{tokens[1]}' has methods: {', '.join(methods)}"
+
     @property
     def security_schemes(self) -> dict[str, dict[str, Any]]:
         schemes = (self.data.get("components") or {}).get("securitySchemes") or {}
@@ -195,6 +227,55 @@ class Source:
             if isinstance(resolved, dict):
                 out[name] = resolved
         return out
+
+
+def inline_refs(schema: Any, document: Document, cache: SourceCache) -> Any:
+    """A JSON Schema with every ``$ref`` replaced by its target (workflow ``inputs``).
+
+    ``#/...`` resolves against the document the schema is written in (so an Arazzo file's
+    ``#/components/inputs/x`` works), falling back to the schema itself (``#/$defs/x``); other
+    references are files relative to that document. A ``$ref`` with sibling keywords becomes
+    ``allOf``. Recursive schemas raise :class:`SourceError`.
+    """
+    return _inline(schema, document, cache, schema, ())
+
+
+def _inline(
+    value: Any, document: Document, cache: SourceCache, root: Any, stack: tuple[str, ...]
+) -> Any:
+    if isinstance(value, list):
+        return [_inline(item, document, cache, root, stack) for item in value]
+    if not isinstance(value, dict):
+        return value
+    ref = value.get("$ref")
+    if not isinstance(ref, str):
+        return {key: _inline(child, document, cache, root, stack) for key, child in value.items()}
+    target, fragment = ref.split("#", 1) if "#" in ref else (ref, "")
+    if target:
+        document = cache.document(document.path.parent / unquote(target))
+        root = document.data
+    key = f"{document.path}#{fragment}"
+    if key in stack:
+        raise SourceError(f"recursive $ref '{ref}' is not supported in workflow inputs")
+    resolved = _pointer_target(document, root, unquote(fragment), ref)
+    inlined = _inline(resolved, document, cache, root, (*stack, key))
+    siblings = {k: v for k, v in value.items() if k != "$ref"}
+    if not siblings:
+        return inlined
+    rest = _inline(siblings, document, cache, root, stack)
+    return {**rest, "allOf": [*rest.get("allOf", []), inlined]}
+
+
+def _pointer_target(document: Document, root: Any, fragment: str, ref: str) -> Any:
+    errors = []
+    for base in (document.data, root):
+        try:
+            return resolve_pointer(base, fragment)
+        except PointerError as error:
+            errors.append(str(error))
+    raise SourceError(
+        f"$ref '{ref}' does not resolve in {document.display or document.path}: {errors[0]}"
+    )
 
 
 _VARIABLE = re.compile(r"\{([^{}]+)\}")

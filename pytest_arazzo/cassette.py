@@ -1,10 +1,11 @@
 """Cassettes: one readable YAML file per test item holding the HTTP interactions of a run.
 
-Format (``cassette_version: 1``)::
+Format (``cassette_version: 1``, documented in ``docs/cassettes.md``)::
 
     cassette_version: 1
     recorded_with: pytest-arazzo 0.1.0
     recorded_at: '2026-11-21T21:30:00Z'
+    stripe_version: '2023-10-16'                            # only when arazzo_stripe_version is set
     item: specs/arazzo/stripe.arazzo.yml::create-and-finalize-invoice
     workflow: create-and-finalize-invoice
     inputs: {customer: cus_..., amount: 2000, currency: usd}
@@ -20,9 +21,10 @@ Format (``cassette_version: 1``)::
         headers: {Content-Type: application/json}
         json: {id: in_..., object: invoice}                 # or text:
 
-Credentials never reach a cassette: requests are recorded before authentication is added, and any
-literal secret value left anywhere is replaced by ``<scrubbed>``; a cassette that would still
-contain a live-mode key pattern is refused. Writes are atomic (temp file + rename).
+Credentials never reach a cassette: requests are recorded before authentication is added, and
+:mod:`scrub` replaces sensitive headers, configured fields and any literal credential value with
+``<scrubbed>``; a cassette that would still contain a live-mode key pattern is refused. Writes are
+atomic (temp file + rename): a failed or interrupted write leaves the old cassette as it was.
 """
 
 from __future__ import annotations
@@ -33,38 +35,48 @@ import re
 import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from functools import cached_property
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl
 
 import yaml
 
 from . import __version__
 from .http import OutgoingRequest, ReceivedResponse, is_json_type
-from .loader import LoadError, load_document
+from .loader import Document, LoadError, load_document
+from .matching import RequestMatcher
+from .scrub import SCRUBBED, Scrubber, scrub_literals, secret_variants
+
+__all__ = ["SCRUBBED", "Cassette", "CassetteError", "Interaction", "load_cassette", "save_cassette"]
 
 CASSETTE_VERSION = 1
-SCRUBBED = "<scrubbed>"
-DROPPED_REQUEST_HEADERS = {"authorization", "cookie", "proxy-authorization", "content-length"}
-DROPPED_RESPONSE_HEADERS = {
-    "set-cookie",
-    "date",
-    "connection",
-    "keep-alive",
-    "transfer-encoding",
-    "content-length",
-    "content-encoding",
-}
-_OWN_KEYS = {
-    "cassette_version",
-    "recorded_with",
-    "recorded_at",
-    "item",
-    "workflow",
-    "inputs",
-    "interactions",
-}
+DROPPED_REQUEST_HEADERS = frozenset({"content-length"})
+DROPPED_RESPONSE_HEADERS = frozenset(
+    {
+        "date",
+        "connection",
+        "keep-alive",
+        "transfer-encoding",
+        "content-length",
+        "content-encoding",
+        "idempotency-key",
+    }
+)
+_OWN_KEYS = frozenset(
+    {
+        "cassette_version",
+        "recorded_with",
+        "recorded_at",
+        "stripe_version",
+        "item",
+        "workflow",
+        "inputs",
+        "interactions",
+    }
+)
 LIVE_KEY = re.compile(r"\b(?:sk|rk|pk)_live_[A-Za-z0-9]{4,}")
+_DEFAULT_MATCHER = RequestMatcher()
 
 
 class CassetteError(Exception):
@@ -73,9 +85,18 @@ class CassetteError(Exception):
 
 @dataclass
 class Interaction:
+    """One recorded exchange, tagged with the step that made it."""
+
     step: str
     request: dict[str, Any]
     response: dict[str, Any]
+
+    @cached_property
+    def reply(self) -> tuple[int, dict[str, str], bytes]:
+        """Status, headers and body bytes to answer with (computed once per loaded cassette)."""
+        record = self.response
+        headers = {str(k): str(v) for k, v in (record.get("headers") or {}).items()}
+        return record["status"], headers, response_body_bytes(record)
 
 
 @dataclass
@@ -86,6 +107,9 @@ class Cassette:
     inputs: dict[str, Any] = field(default_factory=dict)
     interactions: list[Interaction] = field(default_factory=list)
     meta: dict[str, Any] = field(default_factory=dict)
+    stripe_version: str | None = None
+    recorded_at: str = ""
+    recorded_with: str = ""
 
 
 def form_fields(body: bytes | str | None) -> dict[str, Any]:
@@ -118,6 +142,7 @@ def body_record(content: bytes | None, content_type: str | None) -> dict[str, An
 
 
 def request_record(request: OutgoingRequest) -> dict[str, Any]:
+    """The request as cassette data (before credentials; scrubbed later, when written)."""
     headers = {k: v for k, v in request.headers.items() if k.lower() not in DROPPED_REQUEST_HEADERS}
     record: dict[str, Any] = {"method": request.method, "url": request.url}
     if headers:
@@ -148,94 +173,135 @@ def response_body_bytes(record: dict[str, Any]) -> bytes:
 
 
 def scrub(value: Any, secrets: list[str]) -> Any:
-    """Replace every literal secret, anywhere in strings, keys included, with ``<scrubbed>``."""
-    secrets = [secret for secret in secrets if secret]
-    if not secrets:
-        return value
-    if isinstance(value, str):
-        for secret in secrets:
-            value = value.replace(secret, SCRUBBED)
-        return value
-    if isinstance(value, dict):
-        return {scrub(key, secrets): scrub(child, secrets) for key, child in value.items()}
-    if isinstance(value, list):
-        return [scrub(child, secrets) for child in value]
-    return value
+    """Replace every literal secret (and its encoded forms) anywhere with ``<scrubbed>``."""
+    return scrub_literals(value, secret_variants(secrets))
+
+
+def request_diff(recorded: dict[str, Any], sent: dict[str, Any]) -> list[str]:
+    """Field-by-field differences between a recorded and a sent request (no ignore list)."""
+    return _DEFAULT_MATCHER.diff(recorded, sent)
+
+
+# -- reading -----------------------------------------------------------------------------------
 
 
 def load_cassette(path: Path) -> Cassette:
-    """Read a cassette; any defect is a :class:`CassetteError` naming file and line."""
-    try:
-        document = load_document(path)
-    except LoadError as error:
-        raise CassetteError(f"{error.where()}: corrupt cassette: {error.message}") from None
-    data = document.data
+    """Read a cassette; any defect is a :class:`CassetteError` naming file and line.
+
+    Parsed with libyaml when available (replay loads one cassette per item); the slower
+    position-tracking loader runs only to locate a defect.
+    """
+    data = _fast_parse(path)
+    if data is _UNPARSED:
+        data = _document(path).data
     if not isinstance(data, dict):
-        raise CassetteError(f"{document.where()}: corrupt cassette: expected a mapping")
+        raise CassetteError(f"{_document(path).where()}: corrupt cassette: expected a mapping")
     version = data.get("cassette_version")
     if version != CASSETTE_VERSION:
         raise CassetteError(
-            f"{document.where('/cassette_version')}: cassette_version {version!r} is not "
+            f"{_document(path).where('/cassette_version')}: cassette_version {version!r} is not "
             f"supported (this pytest-arazzo reads version {CASSETTE_VERSION}); re-record it"
         )
     interactions = []
     for index, item in enumerate(data.get("interactions") or []):
-        pointer = f"/interactions/{index}"
-        if not (
-            isinstance(item, dict)
-            and isinstance(item.get("request"), dict)
-            and isinstance(item.get("response"), dict)
-            and isinstance(item["request"].get("method"), str)
-            and isinstance(item["request"].get("url"), str)
-            and isinstance(item["response"].get("status"), int)
-        ):
+        if not _valid_interaction(item):
             raise CassetteError(
-                f"{document.where(pointer)}: corrupt cassette: interaction {index + 1} needs "
-                "step, request.method, request.url and response.status"
+                f"{_document(path).where(f'/interactions/{index}')}: corrupt cassette: "
+                f"interaction {index + 1} needs step, request.method, request.url and "
+                "response.status"
             )
         interactions.append(
             Interaction(str(item.get("step", "")), item["request"], item["response"])
         )
     inputs = data.get("inputs")
-    meta = {k: v for k, v in data.items() if k not in _OWN_KEYS}
+    stripe_version = data.get("stripe_version")
     return Cassette(
         path=path,
         item=str(data.get("item", "")),
         workflow=str(data.get("workflow", "")),
         inputs=inputs if isinstance(inputs, dict) else {},
         interactions=interactions,
-        meta=meta,
+        meta={k: v for k, v in data.items() if k not in _OWN_KEYS},
+        stripe_version=None if stripe_version is None else str(stripe_version),
+        recorded_at=str(data.get("recorded_at", "")),
+        recorded_with=str(data.get("recorded_with", "")),
     )
 
 
-def dump_cassette(cassette: Cassette, secrets: list[str]) -> str:
-    """The YAML text of a cassette, scrubbed; refuses text that still holds a secret."""
-    data = {
+_UNPARSED = object()
+_FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _fast_parse(path: Path) -> Any:
+    try:
+        return yaml.load(path.read_text(encoding="utf-8-sig"), Loader=_FAST_LOADER)
+    except (OSError, UnicodeDecodeError, ValueError, yaml.YAMLError):
+        return _UNPARSED
+
+
+def _document(path: Path) -> Document:
+    """The cassette with positions (for messages); a parse error is a :class:`CassetteError`."""
+    try:
+        return load_document(path)
+    except LoadError as error:
+        raise CassetteError(f"{error.where()}: corrupt cassette: {error.message}") from None
+
+
+def _valid_interaction(item: Any) -> bool:
+    return (
+        isinstance(item, dict)
+        and isinstance(item.get("request"), dict)
+        and isinstance(item.get("response"), dict)
+        and isinstance(item["request"].get("method"), str)
+        and isinstance(item["request"].get("url"), str)
+        and isinstance(item["response"].get("status"), int)
+    )
+
+
+# -- writing -----------------------------------------------------------------------------------
+
+
+def cassette_data(cassette: Cassette) -> dict[str, Any]:
+    """The mapping written to disk, in the documented key order (not yet scrubbed)."""
+    data: dict[str, Any] = {
         "cassette_version": CASSETTE_VERSION,
         "recorded_with": f"pytest-arazzo {__version__}",
         "recorded_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        **cassette.meta,
-        "item": cassette.item,
-        "workflow": cassette.workflow,
-        "inputs": cassette.inputs,
-        "interactions": [
+    }
+    if cassette.stripe_version:
+        data["stripe_version"] = cassette.stripe_version
+    data.update(cassette.meta)
+    data.update(
+        item=cassette.item,
+        workflow=cassette.workflow,
+        inputs=cassette.inputs,
+        interactions=[
             {"step": i.step, "request": i.request, "response": i.response}
             for i in cassette.interactions
         ],
-    }
-    text = yaml.safe_dump(scrub(data, secrets), sort_keys=False, allow_unicode=True, width=100)
-    leaked = [secret for secret in secrets if secret and secret in text]
-    if leaked or LIVE_KEY.search(text):
+    )
+    return data
+
+
+def dump_cassette(cassette: Cassette, scrubber: Scrubber | list[str]) -> str:
+    """The YAML text of a cassette, scrubbed; refuses text that still holds a credential."""
+    if not isinstance(scrubber, Scrubber):
+        scrubber = Scrubber(scrubber)
+    data = scrubber.cassette_data(cassette_data(cassette))
+    text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+    leaked = scrubber.leaked(text)
+    live = LIVE_KEY.search(text)
+    if leaked or live:
+        what = f"a live-mode key ({live.group()[:8]}...)" if live else "a configured credential"
         raise CassetteError(
-            f"refusing to write {cassette.path}: it would contain a credential "
-            "(a configured secret or a live-mode key pattern)"
+            f"refusing to write {cassette.path}: it would contain {what}; nothing was written"
         )
     return text
 
 
-def save_cassette(cassette: Cassette, secrets: list[str]) -> None:
+def save_cassette(cassette: Cassette, scrubber: Scrubber | list[str]) -> None:
     """Write atomically: a temp file in the same folder, then rename over the old cassette."""
-    text = dump_cassette(cassette, secrets)
+    text = dump_cassette(cassette, scrubber)
     cassette.path.parent.mkdir(parents=True, exist_ok=True)
     handle, temp = tempfile.mkstemp(prefix=f".{cassette.path.name}.", dir=cassette.path.parent)
     try:
@@ -243,46 +309,23 @@ def save_cassette(cassette: Cassette, secrets: list[str]) -> None:
             stream.write(text)
             stream.flush()
             os.fsync(stream.fileno())
+        os.chmod(temp, 0o644)
         os.replace(temp, cassette.path)
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
+    _sync_directory(cassette.path.parent)
 
 
-def request_diff(recorded: dict[str, Any], sent: dict[str, Any]) -> list[str]:
-    """Field-by-field differences between a recorded and a sent request (host ignored)."""
-    diffs = []
-    if recorded.get("method") != sent.get("method"):
-        diffs.append(f"method: recorded {recorded.get('method')}, sent {sent.get('method')}")
-    recorded_url, sent_url = urlsplit(recorded["url"]), urlsplit(sent["url"])
-    if recorded_url.path != sent_url.path:
-        diffs.append(f"path: recorded {recorded_url.path}, sent {sent_url.path}")
-    diffs += _mapping_diff("query", form_fields(recorded_url.query), form_fields(sent_url.query))
-    for kind in ("form", "json", "text"):
-        if kind in recorded or kind in sent:
-            old, new = recorded.get(kind), sent.get(kind)
-            if isinstance(old, dict) and isinstance(new, dict):
-                diffs += _mapping_diff(kind, old, new)
-            elif old != new:
-                diffs.append(f"{kind}: recorded {_show(old)}, sent {_show(new)}")
-    return diffs
-
-
-def _mapping_diff(prefix: str, old: dict[str, Any], new: dict[str, Any]) -> list[str]:
-    diffs = []
-    for key in list(dict.fromkeys([*old, *new])):
-        if key not in new:
-            diffs.append(f"{prefix}.{key}: recorded {_show(old[key])}, sent (absent)")
-        elif key not in old:
-            diffs.append(f"{prefix}.{key}: recorded (absent), sent {_show(new[key])}")
-        elif old[key] != new[key]:
-            if isinstance(old[key], dict) and isinstance(new[key], dict):
-                diffs += _mapping_diff(f"{prefix}.{key}", old[key], new[key])
-            else:
-                diffs.append(f"{prefix}.{key}: recorded {_show(old[key])}, sent {_show(new[key])}")
-    return diffs
-
-
-def _show(value: Any) -> str:
-    text = json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else repr(value)
-    return text if len(text) <= 120 else text[:117] + "..."
+def _sync_directory(directory: Path) -> None:
+    """Make the rename durable (POSIX); best effort elsewhere."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

@@ -1,0 +1,151 @@
+"""Cassette format: versioned, documented, readable; one file per item; atomic writes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from pytest_arazzo import __version__
+from pytest_arazzo.cassette import (
+    Cassette,
+    CassetteError,
+    Interaction,
+    cassette_data,
+    load_cassette,
+    save_cassette,
+)
+from pytest_arazzo.failures import WorkflowFailure
+from pytest_arazzo.inputs import DEFAULT_SET
+from pytest_arazzo.scrub import Scrubber
+from pytest_arazzo.session import ItemSpec, RunSettings, SessionState
+from tests.conftest import ROOT
+
+INTERACTION = Interaction(
+    "createDraftInvoice",
+    {
+        "method": "POST",
+        "url": "https://api.stripe.com/v1/invoices",
+        "headers": {"Content-Type": "application/x-www-form-urlencoded"},
+        "form": {"customer": "cus_1", "auto_advance": "false"},
+    },
+    {
+        "status": 200,
+        "headers": {"Content-Type": "application/json"},
+        "json": {"id": "in_1", "lines": {"data": [], "object": "list"}},
+    },
+)
+
+
+def cassette(path: Path, **extra: object) -> Cassette:
+    return Cassette(path, "specs/x.arazzo.yml::wf", "wf", {"amount": 2000}, [INTERACTION], **extra)  # type: ignore[arg-type]
+
+
+def test_written_cassette__versioned_and_self_describing(tmp_path: Path) -> None:
+    path = tmp_path / "wf.yaml"
+    save_cassette(cassette(path, stripe_version="2024-06-20"), Scrubber())
+    text = path.read_text()
+    data = yaml.safe_load(text)
+    assert list(data) == [
+        "cassette_version", "recorded_with", "recorded_at", "stripe_version",
+        "item", "workflow", "inputs", "interactions",
+    ]  # fmt: skip
+    assert data["cassette_version"] == 1
+    assert data["recorded_with"] == f"pytest-arazzo {__version__}"
+    assert data["recorded_at"].endswith("Z")
+    assert data["stripe_version"] == "2024-06-20"
+    assert data["inputs"] == {"amount": 2000}
+    assert data["interactions"][0]["step"] == "createDraftInvoice"
+    # JSON bodies are YAML structure, not an escaped string: readable and diffable
+    assert "    json:\n      id: in_1\n      lines:\n" in text
+    loaded = load_cassette(path)
+    assert loaded.stripe_version == "2024-06-20"
+    assert loaded.interactions[0].reply == (
+        200,
+        {"Content-Type": "application/json"},
+        b'{"id": "in_1", "lines": {"data": [], "object": "list"}}',
+    )
+
+
+def test_no_stripe_version_pin__no_key(tmp_path: Path) -> None:
+    assert "stripe_version" not in cassette_data(cassette(tmp_path / "a.yaml"))
+
+
+def test_unsupported_version__refused_with_what_to_do(tmp_path: Path) -> None:
+    path = tmp_path / "old.yaml"
+    path.write_text("cassette_version: 2\ninteractions: []\n")
+    with pytest.raises(
+        CassetteError, match=r"old.yaml:1:\d+: cassette_version 2 is not supported.*re-record"
+    ):
+        load_cassette(path)
+
+
+def test_corrupt_interaction__names_file_and_line(tmp_path: Path) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text("cassette_version: 1\ninteractions:\n- step: a\n  request: {method: GET}\n")
+    with pytest.raises(CassetteError, match=r"bad.yaml:3:\d+: corrupt cassette: interaction 1"):
+        load_cassette(path)
+
+
+def test_interrupted_write__old_cassette_byte_identical(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A KeyboardInterrupt during the write leaves the old file and no temp file behind."""
+    path = tmp_path / "wf.yaml"
+    path.write_bytes(b"cassette_version: 1\n# the old cassette\n")
+
+    def interrupted(fd: int) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("pytest_arazzo.cassette.os.fsync", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        save_cassette(cassette(path), Scrubber())
+    assert path.read_bytes() == b"cassette_version: 1\n# the old cassette\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["wf.yaml"]
+
+
+def test_refused_write__old_cassette_byte_identical(tmp_path: Path) -> None:
+    path = tmp_path / "wf.yaml"
+    path.write_bytes(b"old")
+    leaking = cassette(path)
+    leaking.interactions = [
+        Interaction("s", INTERACTION.request, {"status": 200, "text": "key sk_live_abcdef123456"})
+    ]
+    with pytest.raises(
+        CassetteError, match=r"live-mode key \(sk_live_\.\.\.\); nothing was written"
+    ):
+        save_cassette(leaking, Scrubber())
+    assert path.read_bytes() == b"old"
+    assert [p.name for p in tmp_path.iterdir()] == ["wf.yaml"]
+
+
+def test_written_file__readable_by_others(tmp_path: Path) -> None:
+    path = tmp_path / "wf.yaml"
+    save_cassette(cassette(path), Scrubber())
+    assert path.stat().st_mode & 0o644 == 0o644
+
+
+def _spec(tmp_path: Path, stem_dir: str, input_set: str = DEFAULT_SET) -> ItemSpec:
+    path = tmp_path / stem_dir / "billing.arazzo.yml"
+    return ItemSpec(path, None, "wf", 0, input_set, {})  # type: ignore[arg-type]
+
+
+def test_one_file_per_item__input_sets_and_collisions(tmp_path: Path) -> None:
+    settings = RunSettings(tmp_path, tmp_path / "cassettes", tmp_path / "inputs")
+    state = SessionState(settings)
+    default = state.cassette_path(_spec(tmp_path, "a"))
+    named = state.cassette_path(_spec(tmp_path, "a", "eur"))
+    assert default == tmp_path / "cassettes/billing/wf.yaml"
+    assert named == tmp_path / "cassettes/billing/wf[eur].yaml"
+    state.claim(default, "a/billing.arazzo.yml::wf")
+    state.claim(default, "a/billing.arazzo.yml::wf")  # the same item again is fine
+    with pytest.raises(WorkflowFailure, match=r"would share the cassette cassettes/billing/wf\."):
+        state.claim(default, "b/billing.arazzo.yml::wf")
+
+
+def test_format_is_documented() -> None:
+    """docs/cassettes.md describes every top-level key and the scrub placeholder."""
+    docs = (ROOT / "docs/cassettes.md").read_text()
+    for key in [*cassette_data(cassette(Path("x.yaml"), stripe_version="v")), "<scrubbed>"]:
+        assert f"`{key}" in docs, key

@@ -1,0 +1,471 @@
+"""Record and replay: modes, strict matching with per-field diffs, offline replay, safe writes."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+import yaml
+
+from pytest_arazzo.matching import RequestMatcher
+from pytest_arazzo.netguard import NetworkBlocked, NetworkGuard
+from pytest_arazzo.session import RunSettings, resolve_mode
+from tests.conftest import ROOT, SEED_NODE, record_args
+from tests.echo_api import EchoServer
+from tests.stripe_server import DECLINE_CUSTOMER_ID, StripeServer
+
+CASSETTES = Path("fixtures/cassettes/stripe-create-and-finalize-invoice")
+DEFAULT = CASSETTES / "create-and-finalize-invoice.yaml"
+EUR = CASSETTES / "create-and-finalize-invoice[eur].yaml"
+LEAN = ("-p", "no:hypothesispytest", "-p", "no:benchmark", "-p", "no:recording")  # fast start
+TWO_SETS = """
+create-and-finalize-invoice:
+  default: {customer: cus_PYTESTARAZZO01, amount: 2000, currency: usd}
+  eur: {customer: cus_PYTESTARAZZO01, amount: 1250, currency: eur}
+"""
+
+
+def replay(project: pytest.Pytester, *extra: str) -> pytest.RunResult:
+    return project.runpytest("specs/", "-p", "no:cacheprovider", *extra)
+
+
+@pytest.fixture
+def recorded(
+    seed_project: pytest.Pytester, stripe_server: StripeServer, test_key: str
+) -> pytest.Pytester:
+    """The seed project with its cassette recorded; the server is stopped afterwards."""
+    seed_project.runpytest("specs/", *record_args(stripe_server)).assert_outcomes(passed=1)
+    stripe_server.reset()
+    return seed_project
+
+
+def edit_cassette(project: pytest.Pytester, change: Any, path: Path = DEFAULT) -> None:
+    """Simulate drift: change the recorded data of a (temporary, never shipped) cassette."""
+    file = project.path / path
+    data = yaml.safe_load(file.read_text())
+    change(data)
+    file.write_text(yaml.safe_dump(data, sort_keys=False))
+
+
+# -- modes -------------------------------------------------------------------------------------
+
+
+def test_none__replays_offline_and_never_writes(
+    recorded: pytest.Pytester, stripe_server: StripeServer
+) -> None:
+    before = (recorded.path / DEFAULT).read_bytes()
+    result = replay(recorded, "--arazzo-record-mode=none")
+    result.assert_outcomes(passed=1)
+    assert "pytest-arazzo recorded" not in result.stdout.str()
+    assert stripe_server.requests == []
+    assert (recorded.path / DEFAULT).read_bytes() == before
+
+
+def test_new__records_missing_and_stale_only_and_lists_them(
+    seed_project: pytest.Pytester, stripe_server: StripeServer, test_key: str
+) -> None:
+    (seed_project.path / "fixtures/inputs/stripe-create-and-finalize-invoice.yaml").write_text(
+        TWO_SETS
+    )
+    first = seed_project.runpytest("specs/", *record_args(stripe_server))
+    first.assert_outcomes(passed=2)
+    first.stdout.fnmatch_lines(["*pytest-arazzo recorded*", f"wrote {DEFAULT}", f"wrote {EUR}"])
+
+    # nothing changed: nothing recorded, no request sent
+    stripe_server.reset()
+    untouched = {path: (seed_project.path / path).read_bytes() for path in (DEFAULT, EUR)}
+    again = seed_project.runpytest("specs/", *record_args(stripe_server))
+    again.assert_outcomes(passed=2)
+    assert "pytest-arazzo recorded" not in again.stdout.str() and stripe_server.requests == []
+
+    # the eur workflow now sends another amount: only its cassette is re-recorded
+    (seed_project.path / "fixtures/inputs/stripe-create-and-finalize-invoice.yaml").write_text(
+        TWO_SETS.replace("1250", "1300")
+    )
+    stale = seed_project.runpytest("specs/", *record_args(stripe_server))
+    stale.assert_outcomes(passed=2)
+    stale.stdout.fnmatch_lines(["*pytest-arazzo recorded*", f"wrote {EUR}"])
+    assert f"wrote {DEFAULT}" not in stale.stdout.str()
+    assert (seed_project.path / DEFAULT).read_bytes() == untouched[DEFAULT]
+    assert "amount: '1300'" in (seed_project.path / EUR).read_text()
+
+
+def test_new__unused_interactions_fail_replay_and_are_re_recorded(
+    recorded: pytest.Pytester, stripe_server: StripeServer
+) -> None:
+    edit_cassette(recorded, lambda data: data["interactions"].append(data["interactions"][-1]))
+    result = replay(recorded)
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines([
+        "*1 recorded interaction(s) were not used: finalizeInvoice POST http://127.0.0.1:*"
+        "/v1/invoices/in_*/finalize",
+        "*what to do: the workflow now makes fewer requests than were recorded: re-record*",
+    ])  # fmt: skip
+    fixed = recorded.runpytest("specs/", *record_args(stripe_server))
+    fixed.assert_outcomes(passed=1)
+    fixed.stdout.fnmatch_lines([f"wrote {DEFAULT}"])
+    assert len(yaml.safe_load((recorded.path / DEFAULT).read_text())["interactions"]) == 3
+
+
+def test_rewrite__records_every_item(
+    recorded: pytest.Pytester, stripe_server: StripeServer
+) -> None:
+    result = recorded.runpytest(
+        "specs/", *record_args(stripe_server)[1:], "--arazzo-record-mode=rewrite"
+    )
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines([f"wrote {DEFAULT}"])
+    assert len(stripe_server.requests) == 3
+
+
+def test_live__real_server_and_cassettes_untouched(
+    seed_project: pytest.Pytester, stripe_server: StripeServer, test_key: str
+) -> None:
+    result = seed_project.runpytest(
+        "specs/", "--live", "--arazzo-server", f"invoiceApi={stripe_server.url}"
+    )
+    result.assert_outcomes(passed=1)
+    assert [r["path"] for r in stripe_server.requests][:2] == ["/v1/invoices", "/v1/invoiceitems"]
+    assert not (seed_project.path / "fixtures/cassettes").exists()
+
+
+# -- precedence: command line over ini over default ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("cli_mode", "cli_live", "ini_mode", "ini_live", "expected"),
+    [
+        (None, None, "none", False, ("none", False)),  # default: replay
+        (None, None, "new", False, ("new", False)),  # ini
+        (None, None, "none", True, ("none", True)),
+        ("none", None, "new", False, ("none", False)),  # CLI over ini
+        ("rewrite", None, "none", True, ("rewrite", False)),  # a CLI record mode turns ini live off
+        (None, True, "new", False, ("none", True)),  # CLI live ignores the ini record mode
+    ],
+)
+def test_precedence(
+    cli_mode: str | None, cli_live: bool | None, ini_mode: str, ini_live: bool, expected: tuple
+) -> None:
+    assert resolve_mode(cli_mode, cli_live, ini_mode, ini_live) == expected
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("new", True, "none", False), "--arazzo-live and --arazzo-record-mode=new exclude"),
+        ((None, None, "rewrite", True), "ini arazzo_live and arazzo_record_mode = rewrite"),
+        (("sometimes", None, "none", False), "must be none, new or rewrite, not 'sometimes'"),
+    ],
+)
+def test_precedence__contradictions_refused(args: tuple, message: str) -> None:
+    with pytest.raises(ValueError, match=message.replace("(", r"\(")):
+        resolve_mode(*args)
+
+
+def test_precedence__ini_values_reach_settings(tmp_path: Path) -> None:
+    ini = {
+        "arazzo_record_mode": "new",
+        "arazzo_live": False,
+        "arazzo_servers": [],
+        "arazzo_cassette_dir": "c",
+        "arazzo_inputs_dir": "i",
+        "arazzo_credentials": ["invoiceApi=STRIPE_API_KEY"],
+        "arazzo_refuse_keys": [],
+        "arazzo_max_steps": "10",
+        "arazzo_timeout": "3,7",
+        "arazzo_match_ignore": ["body.metadata.run_id", "query.ts"],
+        "arazzo_stripe_version": "2024-06-20",
+        "arazzo_rate_limit": "5",
+    }
+    option = SimpleNamespace(arazzo_record_mode="rewrite", arazzo_live=None)
+    config = SimpleNamespace(rootpath=tmp_path, option=option, getini=ini.__getitem__)
+    settings = RunSettings.from_config(config)
+    assert (settings.record_mode, settings.live, settings.timeout) == ("rewrite", False, (3.0, 7.0))
+    assert settings.stripe_version == "2024-06-20" and settings.rate_limit == 5.0
+    assert settings.match_ignore == ("body.metadata.run_id", "query.ts")
+
+
+def test_precedence__pyproject_then_command_line(
+    seed_project: pytest.Pytester, stripe_server: StripeServer, test_key: str
+) -> None:
+    seed_project.makepyprojecttoml(
+        '[tool.pytest.ini_options]\narazzo_credentials = ["invoiceApi=STRIPE_API_KEY"]\n'
+        'arazzo_record_mode = "new"\n'
+    )
+    server = f"invoiceApi={stripe_server.url}"
+    overridden = seed_project.runpytest(
+        "specs/", "--arazzo-record-mode=none", "--arazzo-server", server
+    )
+    overridden.assert_outcomes(failed=1)  # CLI none: replay only, and there is no cassette
+    overridden.stdout.fnmatch_lines(["*no cassette for this item*"])
+    from_ini = seed_project.runpytest("specs/", "--arazzo-server", server)
+    from_ini.assert_outcomes(passed=1)  # ini new: recorded
+    from_ini.stdout.fnmatch_lines([f"wrote {DEFAULT}"])
+
+
+def test_coexists_with_pytest_recording(pytester: pytest.Pytester) -> None:
+    """pytest-recording's ``--record-mode`` and ours live side by side."""
+    pytest.importorskip("pytest_recording")
+    config = pytester.parseconfig("-p", "recording", "--record-mode=none", "--record")
+    assert config.pluginmanager.hasplugin("recording")
+    assert config.option.record_mode == "none"
+    assert config.option.arazzo_record_mode == "new"
+    config = pytester.parseconfig(
+        "-p", "recording", "--record-mode=all", "--arazzo-record-mode=none"
+    )
+    assert (config.option.record_mode, config.option.arazzo_record_mode) == ("all", "none")
+
+
+# -- matching failures, with their diffs -------------------------------------------------------
+
+
+def test_mismatch__names_step_method_and_path(recorded: pytest.Pytester) -> None:
+    def drift(data: dict) -> None:
+        first = data["interactions"][0]
+        first["step"] = "createInvoice"
+        first["request"]["method"] = "PUT"
+        first["request"]["url"] = first["request"]["url"].replace("/v1/invoices", "/v2/invoices")
+
+    edit_cassette(recorded, drift)
+    result = replay(recorded)
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines([
+        "*at step 'createDraftInvoice'*",
+        "*step 'createDraftInvoice' sent POST https://api.stripe.com/v1/invoices, which does not "
+        "match interaction 1 of create-and-finalize-invoice.yaml:",
+        "*  step: recorded 'createInvoice', running 'createDraftInvoice'",
+        "*  method: recorded PUT, sent POST",
+        "*  path: recorded /v2/invoices, sent /v1/invoices",
+        "*what to do: if the workflow or its inputs changed on purpose, re-record with --record*",
+    ])  # fmt: skip
+
+
+def test_mismatch__body_field_diff(recorded: pytest.Pytester) -> None:
+    result = replay(recorded, "--arazzo-input", "currency=eur", "--arazzo-input", "description=x")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines([
+        "*step 'addInvoiceItem' sent POST*interaction 2 of create-and-finalize-invoice.yaml:",
+        "*  form.currency: recorded 'usd', sent 'eur'",
+        "*  form.description: recorded (absent), sent 'x'",
+    ])  # fmt: skip
+
+
+def test_mismatch__more_requests_than_recorded(recorded: pytest.Pytester) -> None:
+    edit_cassette(recorded, lambda data: data["interactions"].pop())
+    result = replay(recorded)
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines([
+        "*step 'finalizeInvoice' sent POST https://api.stripe.com/v1/invoices/in_*/finalize, but "
+        "the cassette has no more interactions (it holds 2)",
+    ])  # fmt: skip
+
+
+def test_match_ignore__volatile_fields_skipped(recorded: pytest.Pytester) -> None:
+    recorded.makepyprojecttoml('[tool.pytest.ini_options]\narazzo_match_ignore = ["body.amount"]\n')
+    replay(recorded, "--arazzo-input", "amount=2500").assert_outcomes(passed=1)
+
+
+def test_matcher__query_header_json_and_text_diffs() -> None:
+    recorded = {
+        "method": "POST",
+        "url": "https://h/v1/x?limit=10&ts=1&tag=a&tag=b",
+        "headers": {"X-Mode": "fast", "Idempotency-Key": "k1", "X-Request-Time": "1"},
+        "json": {"metadata": {"run_id": "r1", "plan": "pro"}, "items": [{"id": 1}, {"id": 2}]},
+    }
+    sent = {
+        "method": "POST",
+        "url": "https://other/v1/x?limit=20&ts=2&tag=a",
+        "headers": {"x-mode": "slow", "Idempotency-Key": "k2", "X-Request-Time": "2"},
+        "json": {"metadata": {"run_id": "r2", "plan": "pro"}, "items": [{"id": 1}, {"id": 3}]},
+    }
+    assert RequestMatcher().diff(recorded, sent) == [
+        "query.limit: recorded '10', sent '20'",
+        "query.ts: recorded '1', sent '2'",
+        'query.tag: recorded ["a", "b"], sent \'a\'',
+        "header.X-Mode: recorded 'fast', sent 'slow'",
+        "header.X-Request-Time: recorded '1', sent '2'",
+        "json.metadata.run_id: recorded 'r1', sent 'r2'",
+        "json.items.1.id: recorded 2, sent 3",
+    ]
+    ignoring = RequestMatcher(
+        ["query.ts", "header.x-request-time", "body.metadata.run_id", "json.items.*.id"]
+    )
+    assert ignoring.diff(recorded, sent) == [
+        "query.limit: recorded '10', sent '20'",
+        'query.tag: recorded ["a", "b"], sent \'a\'',
+        "header.X-Mode: recorded 'fast', sent 'slow'",
+    ]
+    text = RequestMatcher().diff(
+        {"method": "POST", "url": "http://h/a", "text": "hello"},
+        {"method": "POST", "url": "http://h/a", "json": {"hello": 1}},
+    )
+    assert text == [
+        'json: recorded (absent), sent {"hello": 1}',
+        "text: recorded 'hello', sent (absent)",
+    ]
+
+
+def test_matcher__scrubbed_placeholder_matches_any_value() -> None:
+    recorded = {
+        "method": "GET",
+        "url": "http://h/c/<scrubbed>?k=<scrubbed>",
+        "form": {"s": "x-<scrubbed>"},
+    }
+    sent = {"method": "GET", "url": "http://h/c/sk_test_1?k=v", "form": {"s": "x-secret"}}
+    assert RequestMatcher().diff(recorded, sent) == []
+    assert RequestMatcher().diff(recorded, {**sent, "form": {"s": "y-secret"}}) == [
+        "form.s: recorded 'x-<scrubbed>', sent 'y-secret'"
+    ]
+
+
+# -- replay never opens a socket ---------------------------------------------------------------
+
+
+def test_netguard__blocks_and_restores() -> None:
+    with EchoServer() as server:
+        original = socket.socket.connect
+        with NetworkGuard(lambda: "while testing") as guard, pytest.raises(OSError):
+            urllib.request.urlopen(f"{server.url}/ping", timeout=2)
+        assert guard.attempts == [
+            f"connect to 127.0.0.1:{server.url.rsplit(':', 1)[1]} while testing"
+        ]
+        assert socket.socket.connect is original
+        assert urllib.request.urlopen(f"{server.url}/ping", timeout=2).status == 200
+    with NetworkGuard(), pytest.raises(NetworkBlocked, match="replay blocks network access"):
+        socket.create_connection(("127.0.0.1", 9))
+
+
+SNEAKY_CONFTEST = """
+import urllib.request
+from pytest_arazzo import transport
+
+original = transport.ReplayTransport.send
+
+def send(self, request, step_id, authorize=None):
+    response = original(self, request, step_id, authorize)
+    try:
+        urllib.request.urlopen("http://127.0.0.1:{port}/ping", timeout=2)
+    except OSError:
+        pass  # swallowed: the guard still fails the item
+    return response
+
+def pytest_configure(config):
+    transport.ReplayTransport.send = send
+
+def pytest_unconfigure(config):  # in-process pytester: leave the real module as it was
+    transport.ReplayTransport.send = original
+"""
+
+
+def test_replay__socket_attempt_fails_the_item_naming_the_request(
+    recorded: pytest.Pytester,
+) -> None:
+    with EchoServer() as server:
+        port = server.url.rsplit(":", 1)[1]
+        recorded.makeconftest(SNEAKY_CONFTEST.replace("{port}", port))
+        result = replay(recorded)
+        assert server.requests == []
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines([
+        f"*replay tried to open a network connection: connect to 127.0.0.1:{port} while step "
+        "'createDraftInvoice' sent POST https://api.stripe.com/v1/invoices (3 attempts in all)",
+    ])  # fmt: skip
+
+
+def test_specs_pass_without_any_network() -> None:
+    """``pytest specs/`` in a network namespace with no interfaces: replay is offline."""
+    if (
+        shutil.which("unshare") is None
+        or subprocess.run(["unshare", "-rn", "true"], capture_output=True, check=False).returncode
+    ):
+        pytest.skip("unshare -rn is not permitted here")
+    result = subprocess.run(
+        ["unshare", "-rn", sys.executable, "-m", "pytest", "specs/", "-p", "no:cacheprovider"],
+        cwd=ROOT, capture_output=True, text=True, check=False, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+# -- interrupted or failed recordings ----------------------------------------------------------
+
+
+def test_failed_recording__old_cassette_byte_identical(
+    recorded: pytest.Pytester, stripe_server: StripeServer
+) -> None:
+    before = (recorded.path / DEFAULT).read_bytes()
+    result = recorded.runpytest(
+        "specs/", *record_args(stripe_server)[1:], "--arazzo-record-mode=rewrite",
+        "--arazzo-input", f"customer={DECLINE_CUSTOMER_ID}",
+    )  # fmt: skip
+    result.assert_outcomes(failed=1)  # finalize answered 402 mid-recording
+    assert len(stripe_server.requests) == 3
+    assert (recorded.path / DEFAULT).read_bytes() == before
+    assert sorted(p.name for p in (recorded.path / CASSETTES).iterdir()) == [DEFAULT.name]
+
+
+INTERRUPTING_CONFTEST = """
+from pytest_arazzo import transport
+
+original = transport.LiveTransport.send
+calls = []
+
+def send(self, request, step_id, authorize=None):
+    calls.append(step_id)
+    if len(calls) == 2:
+        raise KeyboardInterrupt
+    return original(self, request, step_id, authorize)
+
+def pytest_configure(config):
+    transport.LiveTransport.send = send
+
+def pytest_unconfigure(config):
+    transport.LiveTransport.send = original
+"""
+
+
+def test_interrupted_recording__old_cassette_byte_identical(
+    recorded: pytest.Pytester, stripe_server: StripeServer
+) -> None:
+    before = (recorded.path / DEFAULT).read_bytes()
+    recorded.makeconftest(INTERRUPTING_CONFTEST)
+    result = recorded.runpytest(
+        "specs/", *record_args(stripe_server)[1:], "--arazzo-record-mode=rewrite",
+        no_reraise_ctrlc=True,
+    )  # fmt: skip
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    assert len(stripe_server.requests) == 1  # interrupted before the second request
+    assert (recorded.path / DEFAULT).read_bytes() == before
+    assert sorted(p.name for p in (recorded.path / CASSETTES).iterdir()) == [DEFAULT.name]
+
+
+def test_recording_under_xdist(
+    seed_project: pytest.Pytester, stripe_server: StripeServer, test_key: str
+) -> None:
+    """``-n 2``: each item writes its own file; both replay afterwards."""
+    pytest.importorskip("xdist")
+    (seed_project.path / "fixtures/inputs/stripe-create-and-finalize-invoice.yaml").write_text(
+        TWO_SETS
+    )
+    result = seed_project.runpytest_subprocess(
+        "specs/", "-n", "2", *record_args(stripe_server), *LEAN, timeout=120
+    )
+    result.assert_outcomes(passed=2)
+    assert sorted(result.stdout.lines[-4:-1]) == sorted(
+        ["", f"wrote {DEFAULT}", f"wrote {EUR}"]
+    ) or {f"wrote {DEFAULT}", f"wrote {EUR}"} <= set(result.stdout.lines)
+    assert sorted(p.name for p in (seed_project.path / CASSETTES).iterdir()) == sorted(
+        [DEFAULT.name, EUR.name]
+    )
+    stripe_server.stop()
+    replay(seed_project).assert_outcomes(passed=2)
+
+
+def test_seed_node_id_is_the_cassette_item(recorded: pytest.Pytester) -> None:
+    assert yaml.safe_load((recorded.path / DEFAULT).read_text())["item"] == SEED_NODE

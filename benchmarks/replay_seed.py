@@ -34,7 +34,9 @@ from pytest_arazzo.sources import SourceCache  # noqa: E402
 from pytest_arazzo.transport import ReplayTransport  # noqa: E402
 
 SEED = ROOT / "specs/arazzo/stripe-create-and-finalize-invoice.arazzo.yml"
-CASSETTE = ROOT / "fixtures/cassettes/stripe-create-and-finalize-invoice/create-and-finalize-invoice.yaml"
+CASSETTE = (
+    ROOT / "fixtures/cassettes/stripe-create-and-finalize-invoice/create-and-finalize-invoice.yaml"
+)
 WORKFLOW = "create-and-finalize-invoice"
 
 
@@ -53,20 +55,32 @@ def plain_responses(cassette) -> None:
     bodies = [response_body_bytes(i.response) for i in cassette.interactions]
     with responses.RequestsMock() as mock, requests.Session() as session:
         session.trust_env = False  # as the engine does: no proxy/netrc lookups per request
-        mock.add(responses.POST, f"{base}/v1/invoices", body=bodies[0],
-                 content_type="application/json")
-        mock.add(responses.POST, f"{base}/v1/invoiceitems", body=bodies[1],
-                 content_type="application/json")
-        mock.add(responses.POST, f"{base}/v1/invoices/{invoice}/finalize", body=bodies[2],
-                 content_type="application/json")
+        mock.add(
+            responses.POST, f"{base}/v1/invoices", body=bodies[0], content_type="application/json"
+        )
+        mock.add(
+            responses.POST,
+            f"{base}/v1/invoiceitems",
+            body=bodies[1],
+            content_type="application/json",
+        )
+        mock.add(
+            responses.POST,
+            f"{base}/v1/invoices/{invoice}/finalize",
+            body=bodies[2],
+            content_type="application/json",
+        )
         form = {"Content-Type": "application/x-www-form-urlencoded"}
-        created = session.post(f"{base}/v1/invoices", data="customer=cus_1&auto_advance=false",
-                               headers=form)
+        created = session.post(
+            f"{base}/v1/invoices", data="customer=cus_1&auto_advance=false", headers=form
+        )
         assert created.status_code == 200
         invoice_id = created.json()["id"]
-        item = session.post(f"{base}/v1/invoiceitems",
-                            data=f"customer=cus_1&invoice={invoice_id}&amount=2000&currency=usd",
-                            headers=form)
+        item = session.post(
+            f"{base}/v1/invoiceitems",
+            data=f"customer=cus_1&invoice={invoice_id}&amount=2000&currency=usd",
+            headers=form,
+        )
         assert item.status_code == 200 and item.json()["id"]
         final = session.post(f"{base}/v1/invoices/{invoice_id}/finalize", headers=form)
         assert final.status_code == 200 and final.json()["status"]

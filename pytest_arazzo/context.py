@@ -35,7 +35,8 @@ class EvalContext:
     - ``outputs``: the current workflow's outputs resolved so far (``$outputs.x``);
     - ``steps``: stepId → that step's outputs (``$steps.id.outputs.x``);
     - ``workflows``: workflowId → ``{"inputs": {...}, "outputs": {...}}`` (``$workflows.id...``);
-    - ``source_descriptions``: name → the Source Description Object (``$sourceDescriptions.name.url``);
+    - ``source_descriptions``: name → the Source Description Object
+      (``$sourceDescriptions.name.url``);
     - ``components``: the document's Components Object (``$components.parameters.x``);
     - ``url``/``method``/``status_code``/``request``/``response``: the current step's HTTP exchange,
       ``None`` before the request is sent.

@@ -55,6 +55,7 @@ Other types
 from __future__ import annotations
 
 import difflib
+import importlib
 import json
 import math
 import re
@@ -62,12 +63,6 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-
-import elementpath
-import jsonpath_ng.ext
-import jsonpath_rfc9535
-from elementpath.xpath30 import XPath30Parser
-from elementpath.xpath31 import XPath31Parser
 
 from .context import EvalContext
 from .expressions import (
@@ -92,12 +87,37 @@ __all__ = [
 TYPES = ("simple", "regex", "jsonpath", "xpath")
 GOESSNER = "draft-goessner-dispatch-jsonpath-00"
 VERSIONS = {"jsonpath": (GOESSNER,), "xpath": ("xpath-30", "xpath-20", "xpath-10")}
-_XPATH_PARSERS: dict[str | None, type] = {
-    None: XPath31Parser,
-    "xpath-30": XPath30Parser,
-    "xpath-20": elementpath.XPath2Parser,
-    "xpath-10": elementpath.XPath1Parser,
+_XPATH_PARSERS = {
+    None: "elementpath.xpath31:XPath31Parser",
+    "xpath-30": "elementpath.xpath30:XPath30Parser",
+    "xpath-20": "elementpath:XPath2Parser",
+    "xpath-10": "elementpath:XPath1Parser",
 }
+
+
+# The query libraries load on first use: most workflows never need them, and pytest loads this
+# plugin in every run, so importing them up front would tax every test session.
+def _rfc9535() -> Any:
+    import jsonpath_rfc9535
+
+    return jsonpath_rfc9535
+
+
+def _goessner() -> Any:
+    import jsonpath_ng.ext
+
+    return jsonpath_ng.ext
+
+
+def _elementpath() -> Any:
+    import elementpath
+
+    return elementpath
+
+
+def _xpath_parser(version: str | None) -> type:
+    module_name, _, name = _XPATH_PARSERS[version].partition(":")
+    return getattr(importlib.import_module(module_name), name)
 _MAX_SHOWN = 200
 
 
@@ -801,15 +821,15 @@ def _compile_jsonpath(
     label = version or "jsonpath"
     if version == GOESSNER:
         try:
-            query: Any = jsonpath_ng.ext.parse(condition)
+            query: Any = _goessner().parse(condition)
         except Exception as exc:  # jsonpath_ng raises several unrelated exception types
             raise CriterionError(
                 "condition", f"invalid JSONPath ({GOESSNER}): {exc}", source=condition
             ) from None
     else:
         try:
-            query = jsonpath_rfc9535.compile(condition)
-        except jsonpath_rfc9535.JSONPathError as exc:
+            query = _rfc9535().compile(condition)
+        except _rfc9535().JSONPathError as exc:
             token = getattr(exc, "token", None)
             raise CriterionError(
                 "condition",
@@ -866,7 +886,7 @@ def _filter_hint(condition: str, root: Any, context_source: str) -> str:
         if check == text or not _compiles(check):
             return hint
         hint += f" To apply the filter to the object itself, refer to it with `$`: `{check}`"
-    would = bool(jsonpath_rfc9535.compile(check).find(root))
+    would = bool(_rfc9535().compile(check).find(root))
     return hint + ("; that would match this value." if would else
                    "; that would not match this value either.")
 
@@ -888,8 +908,8 @@ def _at_to_root(query: str) -> str:
 
 def _compiles(query: str) -> bool:
     try:
-        jsonpath_rfc9535.compile(query)
-    except jsonpath_rfc9535.JSONPathError:
+        _rfc9535().compile(query)
+    except _rfc9535().JSONPathError:
         return False
     return True
 
@@ -905,8 +925,8 @@ def _compile_xpath(
 ) -> Callable[[EvalContext], Outcome]:
     label = version or "xpath"
     try:
-        selector = elementpath.Selector(condition, parser=_XPATH_PARSERS[version])
-    except elementpath.ElementPathError as exc:
+        selector = _elementpath().Selector(condition, parser=_xpath_parser(version))
+    except _elementpath().ElementPathError as exc:
         m = _COLUMN.search(str(exc))
         raise CriterionError(
             "condition",
@@ -925,7 +945,7 @@ def _compile_xpath(
             return Outcome(False, condition, observed, problem, label, context.source)
         try:
             result = selector.select(root)
-        except elementpath.ElementPathError as exc:
+        except _elementpath().ElementPathError as exc:
             return Outcome(
                 False, condition, observed, f"XPath error: {exc}", label, context.source
             )

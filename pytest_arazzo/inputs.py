@@ -83,13 +83,29 @@ def parse_cli_inputs(values: list[str]) -> dict[str, Any]:
 
 
 def apply_defaults(schema: dict[str, Any], inputs: dict[str, Any]) -> dict[str, Any]:
-    """Fill top-level ``default`` values of the input schema for inputs not given."""
+    """Fill ``default`` values of the input schema for inputs not given (nested objects too)."""
     merged = dict(inputs)
     properties = schema.get("properties") if isinstance(schema, dict) else None
     for name, prop in (properties or {}).items():
-        if name not in merged and isinstance(prop, dict) and "default" in prop:
+        if not isinstance(prop, dict):
+            continue
+        if name not in merged and "default" in prop:
             merged[name] = prop["default"]
+        if isinstance(merged.get(name), dict) and isinstance(prop.get("properties"), dict):
+            merged[name] = apply_defaults(prop, merged[name])
     return merged
+
+
+_VALIDATORS: dict[int, tuple[dict[str, Any], Draft202012Validator]] = {}
+
+
+def _validator(schema: dict[str, Any]) -> Draft202012Validator:
+    """One validator per input schema object (plans keep their schema for the session)."""
+    cached = _VALIDATORS.get(id(schema))
+    if cached is None or cached[0] is not schema:
+        cached = (schema, Draft202012Validator(schema))
+        _VALIDATORS[id(schema)] = cached
+    return cached[1]
 
 
 def validate_inputs(schema: dict[str, Any], inputs: dict[str, Any]) -> None:
@@ -97,7 +113,7 @@ def validate_inputs(schema: dict[str, Any], inputs: dict[str, Any]) -> None:
     if not schema:
         return
     try:
-        validator = Draft202012Validator(schema)
+        validator = _validator(schema)
         errors = sorted(validator.iter_errors(inputs), key=lambda e: list(e.absolute_path))
     except SchemaError as error:
         raise InputsFailure(

@@ -7,27 +7,38 @@ from __future__ import annotations
 
 import fnmatch
 import re
-import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from .checks import check_file
-from .diagnostics import ERROR, INFO, WARNING, Problem, render_problems
+from .checks import check_document, unrunnable
+from .diagnostics import (
+    WARNING,
+    Problem,
+    load_problem,
+    problem,
+    render_problems,
+    summarize,
+    warn,
+)
 from .failures import WorkflowFailure
+from .fuzzing import FuzzConfig, FuzzRequest
 from .inputs import DEFAULT_SET, find_input_file, input_sets, load_input_file
 from .loader import Document, LoadError, load_document
 from .session import ArazzoWarning, ItemSpec, RunSettings, SessionState, run_item
+from .sources import display_path
 
 DEFAULT_PATTERNS = ["*.arazzo.yml", "*.arazzo.yaml", "*.arazzo.json"]
 STATE = pytest.StashKey[SessionState]()
+FUZZ = pytest.StashKey[FuzzConfig]()
 RECORD_MODES = ("none", "new", "rewrite")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("arazzo", "Arazzo workflows (pytest-arazzo)")
+    _add_fuzz_and_contract_options(group, parser)
     group.addoption(
         "--arazzo-record-mode",
         choices=RECORD_MODES,
@@ -116,14 +127,46 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini(
         "arazzo_timeout", "connect,read timeout in seconds for live requests", default="10,60"
     )
+    parser.addini(
+        "arazzo_match_ignore",
+        "fields left out of replay matching (body.metadata.run_id, query.ts, header.X-Time)",
+        type="linelist",
+        default=[],
+    )
+    parser.addini(
+        "arazzo_scrub_headers",
+        "header names whose values are scrubbed from cassettes",
+        type="linelist",
+        default=[],
+    )
+    parser.addini(
+        "arazzo_scrub_fields",
+        "fields scrubbed from cassettes (query.sig, body.card.number, header.X-Session)",
+        type="linelist",
+        default=[],
+    )
+    parser.addini(
+        "arazzo_stripe_version", "Stripe-Version sent live and stored in cassettes", default=""
+    )
+    parser.addini("arazzo_rate_limit", "live requests per second, at most (0: off)", default="25")
+    parser.addini(
+        "arazzo_max_attempts", "attempts per live request answered 429/503 (backoff)", default="4"
+    )
+    parser.addini("arazzo_max_backoff", "longest wait before a 429/503 retry (s)", default="30")
 
 
 def pytest_configure(config: pytest.Config) -> None:
     try:
         settings = RunSettings.from_config(config)
+        config.stash[FUZZ] = FuzzConfig.from_config(config)
     except ValueError as error:
         raise pytest.UsageError(f"pytest-arazzo: {error}") from None
     config.stash[STATE] = SessionState(settings)
+    config.addinivalue_line(
+        "markers",
+        "arazzo_fuzz(max_examples=None, deadline=None, pin=None): fuzz this Arazzo item's inputs "
+        "with Hypothesis (add it in pytest_collection_modifyitems; select with -m arazzo_fuzz)",
+    )
     config.addinivalue_line("markers", "arazzo: an Arazzo workflow item (added by pytest-arazzo)")
     config.pluginmanager.register(RecordedReport(), "arazzo-recorded")
 
@@ -138,14 +181,23 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Col
     return None
 
 
+_ARAZZO_KEY = re.compile(
+    rb"""(?m)^(?:\xef\xbb\xbf)?(?:\{\s*)?(?:arazzo|[ \t]*["']arazzo["'])\s*:"""
+)
+
+
 def _looks_like_arazzo(path: Path) -> bool:
-    """A YAML/JSON file whose top level has an ``arazzo`` field (checked on its first 8 KiB)."""
+    """A YAML/JSON file whose top level has an ``arazzo`` field (checked on its first 8 KiB).
+
+    Matches ``arazzo:`` at the start of a line, and the quoted ``"arazzo":`` of JSON (also
+    indented, or after ``{``); a UTF-8 byte order mark is allowed.
+    """
     try:
         with path.open("rb") as stream:
             head = stream.read(8192)
-    except OSError:
+    except (OSError, ValueError):
         return False
-    return re.search(rb'(?m)^(?:\{\s*)?"?arazzo"?\s*:', head) is not None
+    return _ARAZZO_KEY.search(head) is not None
 
 
 class RecordedReport:
@@ -172,23 +224,37 @@ class ArazzoFileCollector(pytest.File):
 
     def collect(self) -> Iterator[pytest.Item]:
         try:
-            document = load_document(self.path, self.nodeid.split("::")[0] or self.path.name)
-        except LoadError as error:
-            yield FileProblemItem.from_parent(self, name=self.path.name, message=str(error))
-            return
-        data = document.data
-        workflows = data.get("workflows") if isinstance(data, dict) else None
-        if not isinstance(workflows, list) or not any(isinstance(w, dict) for w in workflows):
-            message = (
-                f"{document.where('/workflows')}: no workflows to run (expected a list of "
-                "Workflow Objects under 'workflows')"
+            yield from self._collect()
+        except Exception as error:  # a bug must not interrupt the run: one failing item instead
+            found = problem(
+                "AZ999",
+                f"internal error while collecting this file: {type(error).__name__}: {error}",
+                display_path(self.path, self.config.rootpath),
+                "this is a bug in pytest-arazzo; please report it with the file",
             )
+            yield FileProblemItem.from_parent(
+                self, name=f"{self.path.name}[collect]", message=found.render()
+            )
+
+    def _collect(self) -> Iterator[pytest.Item]:
+        try:
+            document = load_document(self.path, display_path(self.path, self.config.rootpath))
+        except LoadError as error:
+            message = load_problem(error).render()
             yield FileProblemItem.from_parent(self, name=self.path.name, message=message)
             return
+        state = self.config.stash[STATE]
         if self.config.option.arazzo_check:
             yield CheckItem.from_parent(self, name="arazzo-check", document=document)
             return
-        state = self.config.stash[STATE]
+        data = document.data
+        workflows = data.get("workflows") if isinstance(data, dict) else None
+        if not isinstance(workflows, list) or not any(
+            isinstance(w, dict) and isinstance(w.get("workflowId"), str) for w in workflows
+        ):
+            message = _nothing_to_run(document, state)
+            yield FileProblemItem.from_parent(self, name=self.path.name, message=message)
+            return
         inputs_path = find_input_file(state.settings.inputs_dir, self.path)
         input_document, input_error = load_input_file(inputs_path)
         seen: set[str] = set()
@@ -197,6 +263,11 @@ class ArazzoFileCollector(pytest.File):
             if not isinstance(workflow_id, str) or workflow_id in seen:
                 continue
             seen.add(workflow_id)
+            broken = unrunnable(document, state.arazzo_file, workflow_id)
+            if broken:  # planning it crashes: say why at collection, never a traceback later
+                message = render_problems(broken) + "\n" + _summary(broken)
+                yield FileProblemItem.from_parent(self, name=workflow_id, message=message)
+                continue
             for set_name, values in input_sets(input_document, workflow_id).items():
                 name = workflow_id if set_name == DEFAULT_SET else f"{workflow_id}[{set_name}]"
                 spec = ItemSpec(
@@ -222,9 +293,20 @@ class ArazzoItem(pytest.Item):
 
     def runtest(self) -> None:
         state = self.config.stash[STATE]
-        recorded = run_item(state, self.spec, self.nodeid)
+        fuzz = self.fuzz_request()
+        recorded = run_item(state, self.spec, self.nodeid, fuzz=fuzz)
+        if fuzz is not None:
+            self.user_properties.append(("arazzo_fuzz", fuzz.stats.as_dict()))
         if recorded:
             self.user_properties.append(("arazzo_recorded", recorded))
+
+    def fuzz_request(self) -> FuzzRequest | None:
+        """Fuzz when asked by --arazzo-fuzz, ini arazzo_fuzz or an ``arazzo_fuzz`` marker."""
+        marker = self.get_closest_marker("arazzo_fuzz")
+        try:
+            return self.config.stash[FUZZ].request(dict(marker.kwargs) if marker else None)
+        except ValueError as error:
+            raise WorkflowFailure(str(error)) from None
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
         if isinstance(excinfo.value, WorkflowFailure):
@@ -245,14 +327,16 @@ class CheckItem(pytest.Item):
 
     def runtest(self) -> None:
         state = self.config.stash[STATE]
-        problems = check_file(state.arazzo_file(self.document))
-        strict = self.config.getini("arazzo_warnings_as_errors")
+        problems = check_document(self.document, state.arazzo_file)
+        strict = bool(self.config.getini("arazzo_warnings_as_errors"))
         failing = [p for p in problems if p.is_error or (strict and p.severity == WARNING)]
-        for problem in problems:
-            if problem not in failing and problem.severity == WARNING:
-                warnings.warn(ArazzoWarning(problem.render()), stacklevel=1)
+        for found in problems:
+            if found not in failing and found.severity == WARNING:
+                warn(found, ArazzoWarning)
         if failing:
-            raise WorkflowFailure(render_problems(problems) + "\n" + _summary(problems))
+            raise WorkflowFailure(render_problems(problems) + "\n" + _summary(problems, strict))
+        if problems:  # infos (and warnings): shown with -rP
+            self.add_report_section("call", "arazzo check", render_problems(problems))
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
         if isinstance(excinfo.value, WorkflowFailure):
@@ -263,14 +347,24 @@ class CheckItem(pytest.Item):
         return self.path, 0, f"arazzo check {self.path.name}"
 
 
-def _summary(problems: list[Problem]) -> str:
-    counts = {
-        severity: sum(p.severity == severity for p in problems)
-        for severity in (ERROR, WARNING, INFO)
-    }
-    return ", ".join(
-        f"{count} {severity}{'s' if count != 1 else ''}" for severity, count in counts.items()
+def _summary(problems: list[Problem], strict: bool = False) -> str:
+    """``2 errors, 1 warning`` (plus a note when warnings count as errors)."""
+    text = summarize(problems)
+    if strict and any(p.severity == WARNING for p in problems):
+        text += " (warnings count as errors: arazzo_warnings_as_errors = true)"
+    return text
+
+
+def _nothing_to_run(document: Document, state: SessionState) -> str:
+    """The message of a parsed file without any runnable workflow: why, and all its problems."""
+    problems = check_document(document, state.arazzo_file)
+    head = problem(
+        "AZ006",
+        "no workflows to run (expected a list of Workflow Objects with a workflowId under "
+        "'workflows')",
+        document.where("/workflows"),
     )
+    return render_problems([head, *problems]) + "\n" + _summary([head, *problems])
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -301,3 +395,39 @@ class FileProblemItem(pytest.Item):
 
     def reportinfo(self) -> tuple[Path, int, str]:
         return self.path, 0, f"arazzo file {self.path.name}"
+
+
+def _add_fuzz_and_contract_options(group: Any, parser: pytest.Parser) -> None:
+    """Options of issue 6: Hypothesis fuzzing of inputs, OpenAPI contract checks."""
+    group.addoption(
+        "--arazzo-fuzz",
+        action="store_true",
+        default=None,
+        dest="arazzo_fuzz",
+        help="run each workflow item as a Hypothesis property over inputs generated from its "
+        "input schema (replay: answered from the cassette; with --live: the API is the oracle)",
+    )
+    parser.addini("arazzo_fuzz", "fuzz every Arazzo item (as --arazzo-fuzz)", type="bool")
+    parser.addini(
+        "arazzo_fuzz_max_examples",
+        "examples per fuzzed item (default: the Hypothesis profile's; live at most 25)",
+        default="",
+    )
+    parser.addini(
+        "arazzo_fuzz_deadline",
+        "Hypothesis deadline per replayed example in ms, or none (default: the profile's; "
+        "live runs have none)",
+        default="",
+    )
+    parser.addini(
+        "arazzo_fuzz_pin",
+        "input-set values that stay fixed when fuzzing (names, or * for all); "
+        "--arazzo-input values always do",
+        type="args",
+        default=[],
+    )
+    parser.addini(
+        "arazzo_contract",
+        "OpenAPI contract checks of every request and response: error, warning or off",
+        default="error",
+    )

@@ -2,11 +2,17 @@
 
 This is the glue between the pytest layer (:mod:`plugin`) and the engine (:mod:`execute`); it knows
 nothing of pytest beyond the settings it is handed.
+
+Modes: replay (record mode ``none``, the default) answers from the item's cassette with the
+network blocked; ``new`` records items whose cassette is missing, unreadable or stale (a request
+no longer matches, interactions were left unused, the Stripe-Version pin changed) and replays the
+others; ``rewrite`` records every item; live runs against the real servers and writes nothing.
 """
 
 from __future__ import annotations
 
 import os
+import uuid
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,13 +21,22 @@ from typing import Any
 from .auth import DEFAULT_REFUSED, Credentials, parse_mapping
 from .cassette import Cassette, CassetteError, load_cassette, save_cassette
 from .checks import check_workflow
+from .contract import ContractChecker, contract_severity
 from .execute import Limits, Runner, RunResult, Servers
 from .failures import PlanFailure, WorkflowFailure
+from .fields import parse_rules
+from .fuzzing import FuzzRequest, run_fuzz
 from .inputs import DEFAULT_SET, parse_cli_inputs, spec_stem
 from .loader import Document, LoadError
+from .matching import RequestMatcher
+from .netguard import NetworkGuard
 from .plan import ArazzoFile
+from .scrub import Scrubber
 from .sources import SourceCache
-from .transport import LiveTransport, RecordingTransport, ReplayMismatch, ReplayTransport
+from .throttle import Throttle
+from .transport import LiveOptions, LiveTransport, RecordingTransport, ReplayTransport
+
+RECORD_MODES = ("none", "new", "rewrite")
 
 
 class ArazzoWarning(UserWarning):
@@ -43,16 +58,26 @@ class RunSettings:
     refused_keys: tuple[str, ...] = DEFAULT_REFUSED
     max_steps: int = 1000
     timeout: tuple[float, float] = (10.0, 60.0)
+    match_ignore: tuple[str, ...] = ()
+    scrub_headers: tuple[str, ...] = ()
+    scrub_fields: tuple[str, ...] = ()
+    stripe_version: str = ""
+    rate_limit: float = 25.0
+    max_attempts: int = 4
+    max_backoff: float = 30.0
+    contract: str = "error"  # arazzo_contract: error / warning / off
 
     @classmethod
     def from_config(cls, config: Any) -> RunSettings:
         """Command line over ini over defaults; raises ValueError on malformed values."""
         root = Path(config.rootpath)
         option, ini = config.option, config.getini
-        mode = getattr(option, "arazzo_record_mode", None) or ini("arazzo_record_mode") or "none"
-        if mode not in ("none", "new", "rewrite"):
-            raise ValueError(f"arazzo_record_mode must be none, new or rewrite, not {mode!r}")
-        live = getattr(option, "arazzo_live", None)
+        mode, live = resolve_mode(
+            getattr(option, "arazzo_record_mode", None),
+            getattr(option, "arazzo_live", None),
+            _ini(ini, "arazzo_record_mode", "none") or "none",
+            bool(_ini(ini, "arazzo_live", False)),
+        )
         servers = parse_mapping(ini("arazzo_servers"))
         for item in getattr(option, "arazzo_server", None) or []:
             name, sep, url = item.partition("=")
@@ -60,20 +85,76 @@ class RunSettings:
                 servers[name] = url
             else:
                 servers["*"] = item
-        timeout = [float(part) for part in str(ini("arazzo_timeout")).split(",")]
+        match_ignore = tuple(_ini(ini, "arazzo_match_ignore", []))
+        scrub_fields = tuple(_ini(ini, "arazzo_scrub_fields", []))
+        parse_rules(match_ignore)  # fail at start-up, not in the first item
+        parse_rules(scrub_fields)
         return cls(
             rootdir=root,
             cassette_dir=root / ini("arazzo_cassette_dir"),
             inputs_dir=root / ini("arazzo_inputs_dir"),
             record_mode=mode,
-            live=bool(ini("arazzo_live")) if live is None else live,
+            live=live,
             cli_inputs=parse_cli_inputs(getattr(option, "arazzo_input", None) or []),
             servers=servers,
             credentials=parse_mapping(ini("arazzo_credentials")),
             refused_keys=DEFAULT_REFUSED + tuple(ini("arazzo_refuse_keys")),
             max_steps=int(ini("arazzo_max_steps")),
-            timeout=(timeout[0], timeout[-1]),
+            timeout=_timeout(str(ini("arazzo_timeout"))),
+            match_ignore=match_ignore,
+            scrub_headers=tuple(_ini(ini, "arazzo_scrub_headers", [])),
+            scrub_fields=scrub_fields,
+            stripe_version=str(_ini(ini, "arazzo_stripe_version", "") or "").strip(),
+            rate_limit=_number(_ini(ini, "arazzo_rate_limit", "25"), "arazzo_rate_limit"),
+            max_attempts=int(_number(_ini(ini, "arazzo_max_attempts", "4"), "arazzo_max_attempts")),
+            max_backoff=_number(_ini(ini, "arazzo_max_backoff", "30"), "arazzo_max_backoff"),
+            contract=contract_severity(_ini(ini, "arazzo_contract", "error")),
         )
+
+
+def resolve_mode(
+    cli_mode: str | None, cli_live: bool | None, ini_mode: str, ini_live: bool
+) -> tuple[str, bool]:
+    """(record mode, live): the command line over ini over the default (replay).
+
+    A record mode given on the command line turns an ini ``arazzo_live`` off and ``--arazzo-live``
+    ignores an ini record mode; asking for both live and recording at one level is an error.
+    """
+    for mode in (cli_mode, ini_mode):
+        if mode is not None and mode not in RECORD_MODES:
+            raise ValueError(f"arazzo_record_mode must be none, new or rewrite, not {mode!r}")
+    if cli_live and cli_mode in ("new", "rewrite"):
+        raise ValueError(
+            f"--arazzo-live and --arazzo-record-mode={cli_mode} exclude each other: live runs "
+            "leave cassettes alone"
+        )
+    if cli_live is not None:
+        return ("none" if cli_live else (cli_mode or ini_mode)), bool(cli_live)
+    if cli_mode is not None:
+        return cli_mode, False
+    if ini_live and ini_mode != "none":
+        raise ValueError(f"ini arazzo_live and arazzo_record_mode = {ini_mode} exclude each other")
+    return ini_mode, ini_live
+
+
+def _ini(ini: Any, name: str, default: Any) -> Any:
+    """An ini value, or ``default`` when the name is not registered (e.g. in unit tests)."""
+    try:
+        return ini(name)
+    except (ValueError, KeyError):
+        return default
+
+
+def _number(value: Any, name: str) -> float:
+    try:
+        return float(str(value).strip())
+    except ValueError:
+        raise ValueError(f"{name} must be a number, not {value!r}") from None
+
+
+def _timeout(value: str) -> tuple[float, float]:
+    parts = [_number(part, "arazzo_timeout") for part in value.split(",")]
+    return parts[0], parts[-1]
 
 
 @dataclass
@@ -97,6 +178,12 @@ class SessionState:
         self.settings = settings
         self.cache = SourceCache(settings.rootdir)
         self.files: dict[Path, ArazzoFile] = {}
+        self.matcher = RequestMatcher(settings.match_ignore)
+        workers = max(int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1") or 1), 1)
+        self.throttle = Throttle(settings.rate_limit / workers)
+        self.run_id = uuid.uuid4().hex
+        self.claimed: dict[Path, str] = {}
+        self.contract = ContractChecker(settings.contract)  # validators compiled once
 
     def arazzo_file(self, document: Document) -> ArazzoFile:
         if document.path not in self.files:
@@ -108,8 +195,34 @@ class SessionState:
         name = f"{spec.workflow_id}{suffix}.yaml"
         return self.settings.cassette_dir / spec_stem(spec.path) / name
 
+    def claim(self, path: Path, nodeid: str) -> None:
+        """One cassette file per item: two items mapping to one file is an error."""
+        owner = self.claimed.setdefault(path, nodeid)
+        if owner != nodeid:
+            raise WorkflowFailure(
+                f"items '{owner}' and '{nodeid}' would share the cassette "
+                f"{_relative(path, self.settings.rootdir)}",
+                hint="give the Arazzo files distinct names (cassettes are keyed by file stem)",
+            )
+
     def credentials(self) -> Credentials:
         return Credentials(self.settings.credentials, os.environ, self.settings.refused_keys)
+
+    def live_options(self, nodeid: str) -> LiveOptions:
+        settings = self.settings
+        return LiveOptions(
+            timeout=settings.timeout,
+            stripe_version=settings.stripe_version,
+            max_attempts=settings.max_attempts,
+            max_backoff=settings.max_backoff,
+            throttle=self.throttle,
+            run_id=self.run_id,
+            item=nodeid,
+        )
+
+    def scrubber(self, credentials: Credentials) -> Scrubber:
+        settings = self.settings
+        return Scrubber(credentials.secrets(), settings.scrub_headers, settings.scrub_fields)
 
     def runner(self, transport: Any, credentials: Credentials | None) -> Runner:
         return Runner(
@@ -117,14 +230,66 @@ class SessionState:
             servers=Servers(self.settings.servers),
             credentials=credentials,
             limits=Limits(max_steps=self.settings.max_steps),
+            exchange_checks=self.contract.checks(),
         )
 
 
-def run_item(state: SessionState, spec: ItemSpec, nodeid: str) -> str | None:
+class StaleCassette(Exception):
+    """Replay showed the cassette no longer fits the workflow; ``failure`` is what to report."""
+
+    def __init__(self, failure: WorkflowFailure, reason: str) -> None:
+        super().__init__(reason)
+        self.failure, self.reason = failure, reason
+
+
+def run_item(
+    state: SessionState, spec: ItemSpec, nodeid: str, fuzz: FuzzRequest | None = None
+) -> str | None:
     """Run one item in the configured mode; returns the cassette path if one was written."""
     if spec.inputs_error is not None:
         raise WorkflowFailure(f"cannot read the input file: {spec.inputs_error}")
     settings = state.settings
+    plan = _checked_plan(state, spec)
+    if fuzz is not None:  # a Hypothesis property over the inputs (see fuzzing.py)
+        run_fuzz(state, spec, plan, nodeid, fuzz)
+        return None
+    given = {**spec.inputs, **settings.cli_inputs}
+    if settings.live:
+        _run_live(state, plan, given, nodeid)
+        return None
+    path = state.cassette_path(spec)
+    state.claim(path, nodeid)
+    where = spec.document.where(f"/workflows/{spec.index}")
+    mode = settings.record_mode
+    if mode == "rewrite":
+        return _record(state, plan, given, path, nodeid)
+    if not path.exists():
+        if mode == "new":
+            return _record(state, plan, given, path, nodeid)
+        raise WorkflowFailure(
+            f"no cassette for this item at {_relative(path, settings.rootdir)}",
+            hint=f"record it against the API's test mode: pytest '{nodeid}' --record "
+            "(with the credential environment variable set; see README 'Recording')",
+        ).at(spec.workflow_id, where)
+    try:
+        cassette = load_cassette(path)
+    except CassetteError as error:
+        if mode == "new":
+            return _record(state, plan, given, path, nodeid)
+        raise WorkflowFailure(str(error), hint="re-record it with --record").at(
+            spec.workflow_id, where
+        ) from None
+    try:
+        _replay(state, plan, {**cassette.inputs, **given}, cassette)
+    except StaleCassette as stale:
+        if mode == "new":
+            return _record(state, plan, given, path, nodeid)
+        raise stale.failure from None
+    return None
+
+
+def _checked_plan(state: SessionState, spec: ItemSpec) -> Any:
+    """The workflow's plan; static errors fail the item, warnings go to pytest's summary."""
     file = state.arazzo_file(spec.document)
     plan = file.plan(spec.workflow_id)
     problems = check_workflow(file, spec.workflow_id)
@@ -134,60 +299,57 @@ def run_item(state: SessionState, spec: ItemSpec, nodeid: str) -> str | None:
     errors = [problem for problem in problems if problem.is_error]
     if errors:
         raise PlanFailure(errors).at(plan.workflow_id, plan.where)
-    given = {**spec.inputs, **settings.cli_inputs}
-    if settings.live:
-        _run_live(state, plan, given)
-        return None
-    path = state.cassette_path(spec)
-    if settings.record_mode == "rewrite":
-        return _record(state, plan, given, path, nodeid)
-    if not path.exists():
-        if settings.record_mode == "new":
-            return _record(state, plan, given, path, nodeid)
-        raise WorkflowFailure(
-            f"no cassette for this item at {_relative(path, settings.rootdir)}",
-            hint=f"record it against the API's test mode: pytest '{nodeid}' --record "
-            "(with the credential environment variable set; see README 'Recording')",
-        ).at(spec.workflow_id, spec.document.where(f"/workflows/{spec.index}"))
-    try:
-        cassette = load_cassette(path)
-    except CassetteError as error:
-        if settings.record_mode == "new":
-            return _record(state, plan, given, path, nodeid)
-        raise WorkflowFailure(str(error), hint="re-record it with --record").at(
-            spec.workflow_id, spec.document.where(f"/workflows/{spec.index}")
-        ) from None
-    try:
-        _replay(state, plan, {**cassette.inputs, **given}, cassette)
-    except WorkflowFailure as failure:
-        if settings.record_mode == "new" and _is_stale(failure):
-            return _record(state, plan, given, path, nodeid)
-        raise
-    return None
-
-
-def _is_stale(failure: WorkflowFailure) -> bool:
-    return isinstance(failure.__cause__, ReplayMismatch) or "re-record" in failure.hint
+    return plan
 
 
 def _replay(state: SessionState, plan: Any, inputs: dict[str, Any], cassette: Cassette) -> None:
-    transport = ReplayTransport(cassette)
+    """Replay with the network blocked; raises :class:`StaleCassette` when the cassette drifted."""
+    pinned = state.settings.stripe_version
+    if pinned and cassette.stripe_version != pinned:
+        failure = WorkflowFailure(
+            f"{cassette.path.name} was recorded with Stripe-Version "
+            f"{cassette.stripe_version or '(none)'}, but arazzo_stripe_version is {pinned}",
+            hint="re-record it with --record",
+        )
+        raise StaleCassette(failure.at(plan.workflow_id, plan.where), "Stripe-Version changed")
+    transport = ReplayTransport(cassette, state.matcher)
+    guard = NetworkGuard(lambda: transport.current)
+    failure = None
     try:
-        result = state.runner(transport, None).run(plan, inputs)
-        unused = transport.unused()
+        with guard:
+            state.runner(transport, None).run(plan, inputs)
+    except WorkflowFailure as error:
+        failure = error
     finally:
         transport.close()
-    if unused:
-        steps = ", ".join(f"{i.step} {i.request['method']} {i.request['url']}" for i in unused)
+    if guard.attempts:
         raise WorkflowFailure(
-            f"{len(unused)} recorded interaction(s) were not used: {steps}",
-            hint="the workflow now makes fewer requests than were recorded: re-record with --record",
+            f"replay tried to open a network connection: {guard.attempts[0]}"
+            + (f" ({len(guard.attempts)} attempts in all)" if len(guard.attempts) > 1 else ""),
+            hint="replay answers every request from the cassette and never uses the network; "
+            "something sent a request outside the workflow's transport",
         ).at(plan.workflow_id, plan.where)
-    del result
+    if failure is not None:
+        if transport.mismatch is not None:
+            raise StaleCassette(failure, "a request no longer matches")
+        raise failure
+    _check_all_used(transport, plan)
 
 
-def _run_live(state: SessionState, plan: Any, inputs: dict[str, Any]) -> RunResult:
-    transport = LiveTransport(state.settings.timeout)
+def _check_all_used(transport: ReplayTransport, plan: Any) -> None:
+    unused = transport.unused()
+    if not unused:
+        return
+    steps = ", ".join(f"{i.step} {i.request['method']} {i.request['url']}" for i in unused)
+    failure = WorkflowFailure(
+        f"{len(unused)} recorded interaction(s) were not used: {steps}",
+        hint="the workflow now makes fewer requests than were recorded: re-record with --record",
+    )
+    raise StaleCassette(failure.at(plan.workflow_id, plan.where), f"{len(unused)} unused")
+
+
+def _run_live(state: SessionState, plan: Any, inputs: dict[str, Any], nodeid: str) -> RunResult:
+    transport = LiveTransport(options=state.live_options(nodeid))
     try:
         return state.runner(transport, state.credentials()).run(plan, inputs)
     finally:
@@ -195,15 +357,23 @@ def _run_live(state: SessionState, plan: Any, inputs: dict[str, Any]) -> RunResu
 
 
 def _record(state: SessionState, plan: Any, inputs: dict[str, Any], path: Path, nodeid: str) -> str:
+    """Run live and write the cassette; a failed or interrupted run writes nothing."""
     credentials = state.credentials()
-    transport = RecordingTransport(LiveTransport(state.settings.timeout))
+    transport = RecordingTransport(LiveTransport(options=state.live_options(nodeid)))
     try:
         result = state.runner(transport, credentials).run(plan, inputs)
     finally:
         transport.close()
-    cassette = Cassette(path, nodeid, plan.workflow_id, result.inputs, transport.interactions)
+    cassette = Cassette(
+        path,
+        nodeid,
+        plan.workflow_id,
+        result.inputs,
+        transport.interactions,
+        stripe_version=state.settings.stripe_version or None,
+    )
     try:
-        save_cassette(cassette, credentials.secrets())
+        save_cassette(cassette, state.scrubber(credentials))
     except (CassetteError, OSError) as error:
         raise WorkflowFailure(f"cassette not written: {error}").at(
             plan.workflow_id, plan.where

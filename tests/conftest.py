@@ -6,15 +6,22 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
+import jsonpath_rfc9535  # noqa: F401  (see below)
 import pytest
 
 from tests.stripe_server import StripeServer
+
+# jsonpath_rfc9535 loads a PyO3 extension (iregexp_check) that cannot be initialized twice in one
+# process. The plugin imports it lazily, and pytester's in-process runs drop the modules imported
+# during an inner run, so the first import must happen here, before any inner run.
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "specs" / "arazzo" / "stripe-create-and-finalize-invoice.arazzo.yml"
 OPENAPI = ROOT / "specs" / "openapi" / "stripe-invoice-api-openapi.yml"
 TEST_KEY = "sk_test_CANARYpytestarazzo0123456789"
-SEED_NODE = "specs/arazzo/stripe-create-and-finalize-invoice.arazzo.yml::create-and-finalize-invoice"
+SEED_NODE = (
+    "specs/arazzo/stripe-create-and-finalize-invoice.arazzo.yml::create-and-finalize-invoice"
+)
 
 PYPROJECT = """
 [tool.pytest.ini_options]
@@ -60,4 +67,11 @@ def test_key(monkeypatch: pytest.MonkeyPatch) -> str:
 
 def record_args(server: StripeServer, *extra: str) -> list[str]:
     """Command-line arguments that record against ``server``."""
-    return ["--record", "--arazzo-server", f"invoiceApi={server.url}", "-p", "no:cacheprovider", *extra]
+    return [
+        "--record",
+        "--arazzo-server",
+        f"invoiceApi={server.url}",
+        "-p",
+        "no:cacheprovider",
+        *extra,
+    ]

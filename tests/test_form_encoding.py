@@ -80,14 +80,16 @@ workflows:
 
 def test_flatten_form__nested_objects_arrays_and_booleans() -> None:
     """Stripe bracket notation: ``metadata[order]``, ``items[0][price]``, ``true``/``false``."""
-    pairs = flatten_form({
-        "auto_advance": False,
-        "paid": True,
-        "metadata": {"order": 7, "tags": {"a": "b"}},
-        "items": [{"price": "p1", "quantity": 2}, {"price": "p2"}],
-        "expand": ["lines", "customer"],
-        "ratio": 2.0,
-    })
+    pairs = flatten_form(
+        {
+            "auto_advance": False,
+            "paid": True,
+            "metadata": {"order": 7, "tags": {"a": "b"}},
+            "items": [{"price": "p1", "quantity": 2}, {"price": "p2"}],
+            "expand": ["lines", "customer"],
+            "ratio": 2.0,
+        }
+    )
     assert pairs == [
         ("auto_advance", "false"),
         ("paid", "true"),
@@ -121,7 +123,12 @@ def test_encode_form__non_object_payload_is_refused() -> None:
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [("in_123", "in_123"), ("a/b", "a%2Fb"), ("../admin", "..%2Fadmin"), ("x y?z#", "x%20y%3Fz%23")],
+    [
+        ("in_123", "in_123"),
+        ("a/b", "a%2Fb"),
+        ("../admin", "..%2Fadmin"),
+        ("x y?z#", "x%20y%3Fz%23"),
+    ],
 )
 def test_path_values_are_percent_encoded(value: str, expected: str) -> None:
     """A path value can never add path segments, a query or a fragment."""
@@ -189,8 +196,10 @@ def test_build_request__given_optional_input_is_sent(step_plan) -> None:
 def test_build_request__absent_header_input_is_omitted_and_bad_header_refused(step_plan) -> None:
     request = build_request(step_plan, EvalContext(inputs={"thing": "t"}), "https://h")
     assert "X-Trace" not in request.headers
-    with pytest.raises(BuildError, match="parameter 'X-Trace'.*line break"):
-        build_request(step_plan, EvalContext(inputs={"thing": "t", "trace": "a\r\nb: c"}), "https://h")
+    with pytest.raises(BuildError, match=r"parameter 'X-Trace'.*line break"):
+        build_request(
+            step_plan, EvalContext(inputs={"thing": "t", "trace": "a\r\nb: c"}), "https://h"
+        )
 
 
 def test_build_request__missing_path_parameter_is_named(step_plan) -> None:

@@ -16,7 +16,9 @@ import yaml
 from tests.conftest import ROOT, SEED_NODE, record_args
 from tests.stripe_server import DECLINE_CUSTOMER_ID, StripeServer
 
-CASSETTE = Path("fixtures/cassettes/stripe-create-and-finalize-invoice/create-and-finalize-invoice.yaml")
+CASSETTE = Path(
+    "fixtures/cassettes/stripe-create-and-finalize-invoice/create-and-finalize-invoice.yaml"
+)
 
 
 def test_collection__one_item_per_workflow_with_path_node_id(seed_project: pytest.Pytester) -> None:
@@ -61,11 +63,13 @@ def test_collection__keyword_selection_and_junit(seed_project: pytest.Pytester) 
 def test_missing_cassette__says_how_to_record(seed_project: pytest.Pytester) -> None:
     result = seed_project.runpytest("specs/")
     result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines([
-        "*no cassette for this item at fixtures/cassettes/stripe-create-and-finalize-invoice/"
-        "create-and-finalize-invoice.yaml",
-        "*what to do: record it against the API's test mode: pytest '*' --record*",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "*no cassette for this item at fixtures/cassettes/stripe-create-and-finalize-invoice/"
+            "create-and-finalize-invoice.yaml",
+            "*what to do: record it against the API's test mode: pytest '*' --record*",
+        ]
+    )
 
 
 def test_record_then_replay__round_trip_without_the_key(
@@ -85,9 +89,15 @@ def test_record_then_replay__round_trip_without_the_key(
     assert test_key not in text
     assert "Authorization" not in text and "Bearer" not in text
     cassette = yaml.safe_load(text)
-    assert cassette["inputs"] == {"customer": "cus_PYTESTARAZZO01", "amount": 2000, "currency": "usd"}
+    assert cassette["inputs"] == {
+        "customer": "cus_PYTESTARAZZO01",
+        "amount": 2000,
+        "currency": "usd",
+    }
     assert [i["step"] for i in cassette["interactions"]] == [
-        "createDraftInvoice", "addInvoiceItem", "finalizeInvoice",
+        "createDraftInvoice",
+        "addInvoiceItem",
+        "finalizeInvoice",
     ]
     # the optional `description` input was not given, so it is not in the request at all
     assert "description" not in cassette["interactions"][1]["request"]["form"]
@@ -139,16 +149,20 @@ def test_replay__402_failure_text(
         "specs/", "--arazzo-input", f"customer={DECLINE_CUSTOMER_ID}", "-p", "no:cacheprovider"
     )
     result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines([
-        "*workflow 'create-and-finalize-invoice' (specs/arazzo/stripe-create-and-finalize-invoice"
-        ".arazzo.yml:17:3) at step 'finalizeInvoice' (*:69:5) failed",
-        "*request:  POST https://api.stripe.com/v1/invoices/in_*/finalize",
-        "*response: 402 Payment Required",
-        "*criterion failed: $statusCode == 200 with $statusCode = 402",
-        "*API error: card_error/card_declined: Your card was declined.",
-        "*what to do:*",
-        "*steps run: createDraftInvoice 200 ok, addInvoiceItem 200 ok, finalizeInvoice 402 FAILED",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "*workflow 'create-and-finalize-invoice' "
+            "(specs/arazzo/stripe-create-and-finalize-invoice"
+            ".arazzo.yml:17:3) at step 'finalizeInvoice' (*:69:5) failed",
+            "*request:  POST https://api.stripe.com/v1/invoices/in_*/finalize",
+            "*response: 402 Payment Required",
+            "*criterion failed: $statusCode == 200 with $statusCode = 402",
+            "*API error: card_error/card_declined: Your card was declined.",
+            "*what to do:*",
+            "*steps run: createDraftInvoice 200 ok, addInvoiceItem 200 ok, "
+            "finalizeInvoice 402 FAILED",
+        ]
+    )
     assert "Traceback" not in result.stdout.str()
 
 
@@ -159,18 +173,23 @@ def test_replay__request_not_in_cassette_names_step_and_what_was_sent(
     stripe_server.stop()
     result = seed_project.runpytest("specs/", "--arazzo-input", "amount=2500")
     result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines([
-        "*at step 'addInvoiceItem'*",
-        "*step 'addInvoiceItem' sent POST https://api.stripe.com/v1/invoiceitems, which does not "
-        "match interaction 2 of create-and-finalize-invoice.yaml:",
-        "*form.amount: recorded '2000', sent '2500'",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "*at step 'addInvoiceItem'*",
+            "*step 'addInvoiceItem' sent POST https://api.stripe.com/v1/invoiceitems, "
+            "which does not "
+            "match interaction 2 of create-and-finalize-invoice.yaml:",
+            "*form.amount: recorded '2000', sent '2500'",
+        ]
+    )
 
 
 def test_shipped_seed_is_the_reference_seed_verbatim() -> None:
     """The project ships the seed workflow unchanged (issue 2)."""
     shipped = ROOT / "specs/arazzo/stripe-create-and-finalize-invoice.arazzo.yml"
-    reference = ROOT.parent / "shared/reference/stripe/seed/stripe-create-and-finalize-invoice-workflow.yml"
+    reference = (
+        ROOT.parent / "shared/reference/stripe/seed/stripe-create-and-finalize-invoice-workflow.yml"
+    )
     if not reference.exists():
         pytest.skip("reference material not beside this checkout")
     assert shipped.read_bytes() == reference.read_bytes()
@@ -188,6 +207,8 @@ def test_shipped_cassettes_replay(pytester: pytest.Pytester) -> None:
     """``pytest specs/`` of this repository passes offline (the README's first command)."""
     for name in ("specs", "fixtures"):
         shutil.copytree(ROOT / name, pytester.path / name)
-    pytester.makepyprojecttoml('[tool.pytest.ini_options]\narazzo_credentials = ["invoiceApi=STRIPE_API_KEY"]\n')
+    pytester.makepyprojecttoml(
+        '[tool.pytest.ini_options]\narazzo_credentials = ["invoiceApi=STRIPE_API_KEY"]\n'
+    )
     result = pytester.runpytest("specs/", "-p", "no:cacheprovider")
     result.assert_outcomes(passed=2)

@@ -26,7 +26,8 @@ sys.path.insert(0, str(ROOT))
 
 from pytest_arazzo.fuzzing import FuzzRequest, run_fuzz  # noqa: E402
 from pytest_arazzo.loader import load_document  # noqa: E402
-from pytest_arazzo.session import ItemSpec, RunSettings, SessionState  # noqa: E402
+from pytest_arazzo.session import ItemSpec, SessionState  # noqa: E402
+from pytest_arazzo.settings import RunSettings  # noqa: E402
 
 WORKFLOW = ROOT / "docs/fuzzing/stripe-create-and-finalize-invoice.arazzo.yml"
 WORKFLOW_ID = "create-and-finalize-invoice"

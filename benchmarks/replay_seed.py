@@ -27,6 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from pytest_arazzo.cassette import load_cassette, response_body_bytes  # noqa: E402
+from pytest_arazzo.contract import ContractChecker  # noqa: E402
 from pytest_arazzo.execute import Runner  # noqa: E402
 from pytest_arazzo.loader import load_document  # noqa: E402
 from pytest_arazzo.plan import ArazzoFile  # noqa: E402
@@ -40,10 +41,10 @@ CASSETTE = (
 WORKFLOW = "create-and-finalize-invoice"
 
 
-def arazzo_replay(plan, cassette) -> None:
+def arazzo_replay(plan, cassette, checks=None) -> None:
     transport = ReplayTransport(cassette)
     try:
-        Runner(transport).run(plan, cassette.inputs)
+        Runner(transport, exchange_checks=checks).run(plan, cassette.inputs)
     finally:
         transport.close()
 
@@ -102,19 +103,25 @@ def main() -> int:
     args = parser.parse_args()
     plan = ArazzoFile(load_document(SEED), SourceCache()).plan(WORKFLOW)
     cassette = load_cassette(CASSETTE)
-    for _ in range(20):  # warm up both paths
+    checks = ContractChecker("error").checks()
+    for _ in range(20):  # warm up every path (and the contract validators' caches)
         arazzo_replay(plan, cassette)
+        arazzo_replay(plan, cassette, checks)
         plain_responses(cassette)
-    ours, theirs = [], []
+    ours, checked, theirs = [], [], []
     per_round = max(args.runs // args.rounds, 1)
     for _ in range(args.rounds):
         ours += timed(lambda: arazzo_replay(plan, cassette), per_round)
+        checked += timed(lambda: arazzo_replay(plan, cassette, checks), per_round)
         theirs += timed(lambda: plain_responses(cassette), per_round)
     ours_ms, theirs_ms = statistics.median(ours) * 1e3, statistics.median(theirs) * 1e3
+    checked_ms = statistics.median(checked) * 1e3
     print(f"seed workflow, 3 steps, {len(ours)} runs each (median per workflow run)")
-    print(f"  pytest-arazzo replay : {ours_ms:7.3f} ms")
-    print(f"  plain responses mocks: {theirs_ms:7.3f} ms")
-    print(f"  ratio                : {ours_ms / theirs_ms:7.2f}")
+    print(f"  pytest-arazzo replay                  : {ours_ms:7.3f} ms")
+    print(f"  pytest-arazzo replay + contract checks: {checked_ms:7.3f} ms")
+    print(f"  plain responses mocks                 : {theirs_ms:7.3f} ms")
+    print(f"  ratio (replay / plain)                : {ours_ms / theirs_ms:7.2f}")
+    print(f"  ratio (replay + contract / plain)     : {checked_ms / theirs_ms:7.2f}")
     return 0
 
 

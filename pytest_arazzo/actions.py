@@ -16,11 +16,9 @@
 
 from __future__ import annotations
 
-import time
-from email.utils import parsedate_to_datetime
-
 from .context import EvalContext
 from .failures import Exchange
+from .http import retry_after_seconds
 from .plan import ActionPlan
 
 SUCCESS_TYPES = ("end", "goto")
@@ -83,18 +81,6 @@ def retry_delay(action: ActionPlan, exchange: Exchange | None) -> tuple[float, s
     if action.retry_after:
         return action.retry_after, f"retryAfter {action.retry_after:g}"
     return 0.0, ""
-
-
-def retry_after_seconds(value: str) -> float | None:
-    """A ``Retry-After`` value in seconds: a number, or an HTTP date (``None`` if neither)."""
-    try:
-        return float(value)
-    except ValueError:
-        pass
-    try:
-        return parsedate_to_datetime(value).timestamp() - time.time()
-    except (TypeError, ValueError, IndexError):
-        return None
 
 
 def failure_hint(exchange: Exchange | None) -> str:

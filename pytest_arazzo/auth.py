@@ -13,9 +13,8 @@ from dataclasses import dataclass
 
 from .encoding import cookie_header
 from .http import OutgoingRequest
+from .settings import DEFAULT_REFUSED
 from .sources import Operation
-
-DEFAULT_REFUSED = (r"^sk_live_", r"^rk_live_", r"^pk_live_")
 
 
 class CredentialError(Exception):
@@ -29,18 +28,6 @@ class Credential:
     value: str
 
 
-def parse_mapping(lines: list[str]) -> dict[str, str]:
-    """``name=VALUE`` lines (ini linelist) → dict; blank lines and ``#`` comments skipped."""
-    mapping = {}
-    for line in lines:
-        line = line.strip()
-        if not line or line.startswith("#"):
-            continue
-        name, sep, value = line.partition("=")
-        if not sep:
-            raise ValueError(f"expected name=value, got {line!r}")
-        mapping[name.strip()] = value.strip()
-    return mapping
 
 
 class Credentials:

@@ -38,12 +38,11 @@ from datetime import datetime, timezone
 from functools import cached_property
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl
 
 import yaml
 
 from . import __version__
-from .http import OutgoingRequest, ReceivedResponse, is_json_type
+from .http import OutgoingRequest, ReceivedResponse, form_fields, is_json_type
 from .loader import Document, LoadError, load_document
 from .matching import RequestMatcher
 from .scrub import SCRUBBED, Scrubber, scrub_literals, secret_variants
@@ -110,19 +109,6 @@ class Cassette:
     stripe_version: str | None = None
     recorded_at: str = ""
     recorded_with: str = ""
-
-
-def form_fields(body: bytes | str | None) -> dict[str, Any]:
-    """Decoded form pairs; a repeated key keeps all its values as a list."""
-    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body or ""
-    fields: dict[str, Any] = {}
-    for key, value in parse_qsl(text, keep_blank_values=True):
-        if key in fields:
-            previous = fields[key]
-            fields[key] = [*previous, value] if isinstance(previous, list) else [previous, value]
-        else:
-            fields[key] = value
-    return fields
 
 
 def body_record(content: bytes | None, content_type: str | None) -> dict[str, Any]:

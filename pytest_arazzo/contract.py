@@ -39,9 +39,9 @@ from .http import OutgoingRequest, ReceivedResponse, is_json_type
 from .loader import Document, escape_token
 from .plan import StepPlan
 from .pointer import PointerError, resolve_pointer
+from .settings import contract_severity
 from .sources import Operation, Source, SourceError
 
-SEVERITIES = ("error", "warning", "off")
 MAX_VIOLATIONS = 8
 MAX_MESSAGE = 300
 RESPONSE_CACHE_SIZE = 512
@@ -62,14 +62,6 @@ Location = tuple[Document, str, Any]  # a document, a JSON Pointer in it, the va
 
 class ContractWarning(UserWarning):
     """A contract violation reported as a warning (ini ``arazzo_contract = warning``)."""
-
-
-def contract_severity(value: Any) -> str:
-    """The ini ``arazzo_contract`` value, checked (empty means ``error``)."""
-    text = str(value or "error").strip().lower()
-    if text not in SEVERITIES:
-        raise ValueError(f"arazzo_contract must be error, warning or off, not {value!r}")
-    return text
 
 
 def _clip(text: str) -> str:

@@ -1,7 +1,7 @@
 """Problems found in a workflow file before anything is sent: code, severity, position, hint.
 
-Every problem has a stable code listed in :data:`CODES` (and in ``docs/diagnostics.md``) and is
-printed the way a compiler prints it::
+Every problem has a stable code listed in :data:`pytest_arazzo.codes.CODES` (and in
+``docs/diagnostics.md``) and is printed the way a compiler prints it::
 
     specs/x.arazzo.yml:46:5: error AZ210: operationId 'postPaymentIntents' is not in source 'api'
         hint: did you mean 'PostPaymentIntents'? (differs only in letter case)
@@ -16,10 +16,29 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from .codes import CODES, ERROR, INFO, WARNING
+
 if TYPE_CHECKING:
     from .loader import LoadError
 
-ERROR, WARNING, INFO = "error", "warning", "info"
+__all__ = [
+    "CODES",
+    "ERROR",
+    "INFO",
+    "WARNING",
+    "Problem",
+    "criterion_hint",
+    "did_you_mean",
+    "kind_of",
+    "load_problem",
+    "problem",
+    "render_problems",
+    "show",
+    "sort_problems",
+    "summarize",
+    "warn",
+]
+
 SEVERITY_ORDER = {ERROR: 0, WARNING: 1, INFO: 2}
 
 
@@ -40,245 +59,6 @@ class Problem:
     @property
     def is_error(self) -> bool:
         return self.severity == ERROR
-
-
-@dataclass(frozen=True)
-class Code:
-    """A documented diagnostic code: its usual severity, what it means and how to fix it."""
-
-    code: str
-    severity: str
-    meaning: str
-    fix: str
-
-
-CODES: dict[str, Code] = {
-    code.code: code
-    for code in (
-        # -- reading the file -------------------------------------------------------------
-        Code("AZ001", ERROR, "invalid YAML or JSON syntax", "fix the text at the position shown"),
-        Code(
-            "AZ002",
-            ERROR,
-            "the file cannot be read as text (missing, unreadable, binary, not UTF-8, too big)",
-            "point at a UTF-8 YAML/JSON file of at most 20 MiB",
-        ),
-        Code(
-            "AZ003",
-            ERROR,
-            "the document nests deeper than 200 levels, or YAML aliases blow it up",
-            "flatten the document; avoid YAML alias chains that multiply",
-        ),
-        Code("AZ004", ERROR, "the document is empty", "write an Arazzo Description"),
-        Code(
-            "AZ005",
-            WARNING,
-            "a mapping key appears twice (the later value wins)",
-            "remove or rename one of the two keys",
-        ),
-        Code(
-            "AZ006",
-            ERROR,
-            "not an Arazzo Description (top level is not a mapping, or nothing to run)",
-            "start from 'arazzo: 1.0.1', info, sourceDescriptions and workflows",
-        ),
-        # -- structure (Arazzo 1.0 JSON Schema) -----------------------------------------------
-        Code("AZ100", ERROR, "other violation of the Arazzo JSON Schema", "follow the message"),
-        Code("AZ101", ERROR, "a required field is missing", "add the field"),
-        Code(
-            "AZ102",
-            ERROR,
-            "a field that is not allowed in this object (often a typo)",
-            "rename it to one of the allowed fields, or prefix extensions with 'x-'",
-        ),
-        Code("AZ103", ERROR, "a value has the wrong type", "give a value of the type named"),
-        Code("AZ104", ERROR, "a value is not one of the allowed values", "use an allowed value"),
-        Code(
-            "AZ105",
-            ERROR,
-            "a value does not match the required pattern (version, component names)",
-            "use a value that matches the pattern shown",
-        ),
-        Code(
-            "AZ106",
-            ERROR,
-            "mutually exclusive fields: exactly one of them is required",
-            "keep exactly one of the fields named",
-        ),
-        Code("AZ107", ERROR, "a list is empty or repeats an entry", "add an entry / drop the copy"),
-        Code("AZ108", ERROR, "a number is out of range", "use a number in the range shown"),
-        # -- sources, operations, parameters, bodies, ids ----------------------------------
-        Code(
-            "AZ201",
-            ERROR,
-            "a source description cannot be loaded or is not OpenAPI/Arazzo",
-            "fix its url (relative to the Arazzo file) or the file it points at",
-        ),
-        Code("AZ202", ERROR, "two source descriptions have the same name", "rename one"),
-        Code(
-            "AZ205",
-            ERROR,
-            "an unqualified operationId while several OpenAPI sources exist",
-            "write operationId: $sourceDescriptions.<name>.<operationId>",
-        ),
-        Code(
-            "AZ210",
-            ERROR,
-            "operationId not found in the source description(s)",
-            "use the operationId as spelled in the OpenAPI description (see did-you-mean)",
-        ),
-        Code("AZ211", ERROR, "unknown source description name", "use a declared source name"),
-        Code("AZ212", ERROR, "a step calls a workflow that does not exist", "fix the workflowId"),
-        Code(
-            "AZ213",
-            ERROR,
-            "operationPath does not point at an operation",
-            "use {$sourceDescriptions.<name>.url}#/paths/<escaped path>/<method>",
-        ),
-        Code(
-            "AZ214",
-            ERROR,
-            "the operation's OpenAPI path cannot be sent as written (space, braces, no '/')",
-            "fix the path in the OpenAPI description",
-        ),
-        Code(
-            "AZ215",
-            INFO,
-            "operationPath names an operation that has an operationId",
-            "prefer operationId (Arazzo 1.0.1 § Step Object)",
-        ),
-        Code(
-            "AZ220",
-            ERROR,
-            "a parameter of an operation step has no 'in'",
-            "add in: path, query, header or cookie",
-        ),
-        Code(
-            "AZ221",
-            WARNING,
-            "a parameter the operation (or called workflow) does not declare",
-            "fix its name or 'in', or drop it",
-        ),
-        Code(
-            "AZ222",
-            WARNING,
-            "a required parameter (or workflow input) that the step does not give",
-            "add the parameter to the step or the workflow",
-        ),
-        Code(
-            "AZ223",
-            ERROR,
-            "a path template variable has no path parameter: the URL cannot be built",
-            "add a parameter with in: path for it",
-        ),
-        Code("AZ224", ERROR, "the same parameter (name and in) is listed twice", "drop one"),
-        Code(
-            "AZ225",
-            WARNING,
-            "a request body for an operation that declares none (or for a workflow step)",
-            "drop the requestBody, or check the operation",
-        ),
-        Code(
-            "AZ226",
-            WARNING,
-            "a payload field that the operation's request body schema does not know",
-            "fix the field name (see did-you-mean) or drop it",
-        ),
-        Code(
-            "AZ227",
-            WARNING,
-            "a required request body (or required body field) that the step does not give",
-            "add it to the payload",
-        ),
-        Code(
-            "AZ228",
-            WARNING,
-            "a contentType that the operation does not declare",
-            "use one of the content types listed",
-        ),
-        Code(
-            "AZ230",
-            ERROR,
-            "a reusable reference ($components..., $ref) that does not resolve",
-            "fix the name or add the component",
-        ),
-        Code("AZ240", ERROR, "a goto action names a step that does not exist", "fix the stepId"),
-        Code(
-            "AZ241",
-            ERROR,
-            "a goto action names a workflow that does not exist",
-            "fix the workflowId",
-        ),
-        Code("AZ250", ERROR, "two workflows have the same workflowId", "rename one"),
-        Code("AZ251", ERROR, "two steps of a workflow have the same stepId", "rename one"),
-        Code(
-            "AZ252",
-            WARNING,
-            "an id or name that does not match [A-Za-z0-9_\\-]+",
-            "use letters, digits, '_' and '-' only (runtime expressions cannot name it otherwise)",
-        ),
-        Code("AZ253", ERROR, "dependsOn names a workflow that does not exist", "fix the id"),
-        Code(
-            "AZ254",
-            ERROR,
-            "workflows call or depend on each other in a cycle",
-            "break the cycle",
-        ),
-        Code(
-            "AZ260",
-            INFO,
-            "an operation step without successCriteria (any status below 400 counts as success)",
-            "add successCriteria such as $statusCode == 200",
-        ),
-        # -- runtime expressions and criteria ---------------------------------------------
-        Code("AZ301", ERROR, "an invalid runtime expression", "fix the expression syntax"),
-        Code(
-            "AZ302",
-            ERROR,
-            "an invalid criterion (condition syntax, regex, RFC 9535 JSONPath, XPath, type)",
-            "fix the condition; see the hint",
-        ),
-        Code(
-            "AZ303",
-            ERROR,
-            "$inputs.<name> that the workflow's inputs schema does not declare",
-            "declare the input under inputs.properties, or fix the name",
-        ),
-        Code("AZ304", ERROR, "$steps.<id> names a step that does not exist", "fix the stepId"),
-        Code(
-            "AZ305",
-            ERROR,
-            "an output that the step or workflow does not declare",
-            "declare the output, or fix its name",
-        ),
-        Code(
-            "AZ306",
-            WARNING,
-            "a request reads outputs of a step that has not run yet",
-            "reorder the steps, or read the output later",
-        ),
-        Code(
-            "AZ307",
-            ERROR,
-            "$workflows.<id> names a workflow, input or output that does not exist",
-            "fix the workflowId or name",
-        ),
-        Code("AZ308", ERROR, "$components.<kind>.<name> does not exist", "fix the component name"),
-        Code(
-            "AZ309",
-            ERROR,
-            "$sourceDescriptions.<name> names no source description",
-            "fix the source name",
-        ),
-        # -- the harness itself -------------------------------------------------------------
-        Code(
-            "AZ999",
-            ERROR,
-            "internal error in a check or while planning (a bug in pytest-arazzo)",
-            "report it with the file; the other checks still ran",
-        ),
-    )
-}
 
 
 def problem(code: str, message: str, where: str, hint: str = "", severity: str = "") -> Problem:

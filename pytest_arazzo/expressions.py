@@ -545,14 +545,19 @@ def _body_getter(
         body = _message_of(ctx, root, source).body
         if body is None:
             raise UnresolvedError(source, f"the {root} has no body")
-        if not tokens:
-            return body
-        try:
-            return resolve_pointer(body, tokens)
-        except PointerError as exc:
-            raise UnresolvedError(source, f"{label} has no {exc.pointer}: {exc}") from None
+        return _at_pointer(body, tokens, source, label)
 
     return get
+
+
+def _at_pointer(value: Any, tokens: tuple[str, ...] | None, source: str, label: str) -> Any:
+    """``value`` itself, or the node at the expression's ``#`` JSON Pointer inside it."""
+    if not tokens:
+        return value
+    try:
+        return resolve_pointer(value, tokens)
+    except PointerError as exc:
+        raise UnresolvedError(source, f"{label} has no {exc.pointer}: {exc}") from None
 
 
 def _lookup_header(headers: Mapping[str, Any], name: str) -> Any:
@@ -668,12 +673,7 @@ def _named_getter(
             value = mapping[name]
         except KeyError:
             value = _fallback(mapping, owner)
-        if not tokens:
-            return value
-        try:
-            return resolve_pointer(value, tokens)
-        except PointerError as exc:
-            raise UnresolvedError(source, f"{label} has no {exc.pointer}: {exc}") from None
+        return _at_pointer(value, tokens, source, label)
 
     def _fallback(mapping: Mapping[str, Any], owner: str) -> Any:
         for prefix, rest in splits:

@@ -26,7 +26,6 @@ import json
 import re
 import shlex
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, quote_plus
 
@@ -49,6 +48,7 @@ from .failures import StepFailure, WorkflowFailure
 from .http import OutgoingRequest, ReceivedResponse
 from .netguard import NetworkGuard
 from .plan import WorkflowPlan
+from .settings import FuzzRequest, FuzzStats
 from .strategies import SchemaStrategyError, examples_of, from_schema
 from .transport import LiveTransport, TransportError
 
@@ -60,104 +60,6 @@ LIVE_SHRINK_BUDGET = 100
 MAX_EXPLICIT = 10
 NOT_INPUT_STATUSES = (401, 403, 407, 429)
 _TOKEN = "PYTEST_ARAZZO_SECRET_PLACEHOLDER"
-
-
-# -- configuration -------------------------------------------------------------------------------
-
-
-@dataclass
-class FuzzConfig:
-    """What the command line and ini say about fuzzing."""
-
-    enabled: bool = False
-    max_examples: int | None = None  # None: the Hypothesis profile's (live: at most 25)
-    deadline: float | str | None = "profile"  # milliseconds, None (off) or the profile's
-    pins: tuple[str, ...] = ()  # input-set names that stay fixed ("*": all)
-
-    @classmethod
-    def from_config(cls, config: Any) -> FuzzConfig:
-        """Raises ValueError on malformed ini values."""
-        ini = config.getini
-        cli = getattr(config.option, "arazzo_fuzz", None)
-        return cls(
-            enabled=bool(ini("arazzo_fuzz")) if cli is None else bool(cli),
-            max_examples=_max_examples(ini("arazzo_fuzz_max_examples")),
-            deadline=_deadline(ini("arazzo_fuzz_deadline")),
-            pins=tuple(_pins(ini("arazzo_fuzz_pin"))),
-        )
-
-    def request(self, marker_kwargs: Mapping[str, Any] | None) -> FuzzRequest | None:
-        """The request to fuzz an item (``marker_kwargs`` when marked ``arazzo_fuzz``), or None."""
-        if marker_kwargs is None and not self.enabled:
-            return None
-        kwargs = dict(marker_kwargs or {})
-        unknown = set(kwargs) - {"max_examples", "deadline", "pin"}
-        if unknown:
-            names = ", ".join(sorted(unknown))
-            raise ValueError(f"arazzo_fuzz marker: unknown argument(s) {names}")
-        return FuzzRequest(
-            max_examples=_max_examples(kwargs.get("max_examples", self.max_examples)),
-            deadline=_deadline(kwargs["deadline"]) if "deadline" in kwargs else self.deadline,
-            pins=tuple(_pins(kwargs["pin"])) if "pin" in kwargs else self.pins,
-        )
-
-
-def _max_examples(value: Any) -> int | None:
-    if value is None or str(value).strip() == "":
-        return None
-    number = int(str(value).strip())
-    if number < 1:
-        raise ValueError(f"arazzo_fuzz_max_examples must be at least 1, not {value!r}")
-    return number
-
-
-def _deadline(value: Any) -> float | str | None:
-    text = "" if value is None else str(value).strip().lower()
-    if text in ("", "profile"):
-        return "profile"
-    if text in ("none", "off", "0"):
-        return None
-    try:
-        return float(text)
-    except ValueError:
-        raise ValueError(
-            f"arazzo_fuzz_deadline must be milliseconds or none, not {value!r}"
-        ) from None
-
-
-def _pins(value: Any) -> list[str]:
-    items = value if isinstance(value, (list, tuple)) else re.split(r"[,\s]+", str(value or ""))
-    return [str(item).strip() for item in items if str(item).strip()]
-
-
-@dataclass
-class FuzzStats:
-    """What one fuzzed item did (attached to the report's user properties)."""
-
-    mode: str = "replay"
-    examples: int = 0
-    sent: int = 0
-    failed: bool = False
-    digest: str = ""
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "mode": self.mode,
-            "examples": self.examples,
-            "runs": self.sent,
-            "failed": self.failed,
-            "inputs_digest": self.digest,
-        }
-
-
-@dataclass
-class FuzzRequest:
-    """Fuzz one item: the settings in force for it, and what happened."""
-
-    max_examples: int | None = None
-    deadline: float | str | None = "profile"
-    pins: tuple[str, ...] = ()
-    stats: FuzzStats = field(default_factory=FuzzStats)
 
 
 # -- the example database, keyed per item ---------------------------------------------------------
@@ -239,13 +141,7 @@ class FuzzReplayTransport:
     def send(self, request: OutgoingRequest, step_id: str, authorize: Any = None) -> Any:
         self.pending = self._pick(request, step_id)
         response = self.session.send(_prepared(request), allow_redirects=False)
-        return ReceivedResponse(
-            status=response.status_code,
-            headers=CaseInsensitiveDict(response.headers),
-            content=response.content,
-            reason=response.reason or "",
-            url=response.url,
-        )
+        return ReceivedResponse.from_requests(response)
 
     def _pick(self, request: OutgoingRequest, step_id: str) -> Interaction:
         recorded = self.by_step.get(step_id) or self.by_route.get(

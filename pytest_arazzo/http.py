@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from requests.structures import CaseInsensitiveDict
 
 from .context import Message
+
+if TYPE_CHECKING:
+    import requests
 
 
 @dataclass
@@ -53,6 +58,17 @@ class ReceivedResponse:
     content: bytes
     reason: str = ""
     url: str = ""
+
+    @classmethod
+    def from_requests(cls, response: requests.Response) -> ReceivedResponse:
+        """The executor's view of a response that ``requests`` received."""
+        return cls(
+            status=response.status_code,
+            headers=CaseInsensitiveDict(response.headers),
+            content=response.content,
+            reason=response.reason or "",
+            url=response.url,
+        )
 
     @cached_property
     def body(self) -> Any:
@@ -98,6 +114,31 @@ def parse_body(content: bytes, content_type: str | None) -> Any:
     if bare == "application/x-www-form-urlencoded":
         return dict(parse_qsl(text, keep_blank_values=True))
     return text
+
+
+def form_fields(body: bytes | str | None) -> dict[str, Any]:
+    """Decoded form (or query) pairs; a repeated key keeps all its values as a list."""
+    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body or ""
+    fields: dict[str, Any] = {}
+    for key, value in parse_qsl(text, keep_blank_values=True):
+        if key in fields:
+            previous = fields[key]
+            fields[key] = [*previous, value] if isinstance(previous, list) else [previous, value]
+        else:
+            fields[key] = value
+    return fields
+
+
+def retry_after_seconds(value: str) -> float | None:
+    """A ``Retry-After`` value in seconds: a number, or an HTTP date (``None`` if neither)."""
+    try:
+        return float(value)
+    except ValueError:
+        pass
+    try:
+        return parsedate_to_datetime(value).timestamp() - time.time()
+    except (TypeError, ValueError, IndexError):
+        return None
 
 
 def split_url(url: str) -> tuple[str, list[tuple[str, str]]]:

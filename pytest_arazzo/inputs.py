@@ -17,7 +17,6 @@ only), the schema's ``default`` values.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -66,20 +65,6 @@ def load_input_file(path: Path | None) -> tuple[Document | None, LoadError | Non
         return load_document(path), None
     except LoadError as error:
         return None, error
-
-
-def parse_cli_inputs(values: list[str]) -> dict[str, Any]:
-    """``name=value`` pairs; a value that parses as JSON is used as JSON (``amount=2000`` → int)."""
-    parsed: dict[str, Any] = {}
-    for item in values:
-        name, sep, raw = item.partition("=")
-        if not sep or not name:
-            raise ValueError(f"--arazzo-input expects name=value, got {item!r}")
-        try:
-            parsed[name] = json.loads(raw)
-        except ValueError:
-            parsed[name] = raw
-    return parsed
 
 
 def apply_defaults(schema: dict[str, Any], inputs: dict[str, Any]) -> dict[str, Any]:

@@ -15,9 +15,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import urlsplit
 
 from .fields import FieldRule, matches_any, parse_rules, split_key
+from .http import form_fields
 from .scrub import SCRUBBED
 
 ALWAYS_IGNORED = ("header.Idempotency-Key", "header.Stripe-Version", "header.Content-Length")
@@ -64,7 +65,7 @@ def differences(recorded: dict[str, Any], sent: dict[str, Any]) -> list[Differen
     if not same(old_url.path, new_url.path):
         found.append(Difference("path", (), "path", old_url.path, new_url.path))
     if old_url.query != new_url.query:
-        found += _flat_diff("query", _pairs(old_url.query), _pairs(new_url.query))
+        found += _flat_diff("query", form_fields(old_url.query), form_fields(new_url.query))
     old_headers, new_headers = recorded.get("headers") or {}, sent.get("headers") or {}
     if old_headers != new_headers:
         found += _header_diff(old_headers, new_headers)
@@ -91,17 +92,6 @@ def same(recorded: Any, sent: Any) -> bool:
 @lru_cache(maxsize=512)
 def _placeholder(recorded: str) -> re.Pattern[str]:
     return re.compile(".+?".join(re.escape(part) for part in recorded.split(SCRUBBED)), re.S)
-
-
-def _pairs(query: str) -> dict[str, Any]:
-    fields: dict[str, Any] = {}
-    for key, value in parse_qsl(query, keep_blank_values=True):
-        if key in fields:
-            previous = fields[key]
-            fields[key] = [*previous, value] if isinstance(previous, list) else [previous, value]
-        else:
-            fields[key] = value
-    return fields
 
 
 def _flat_diff(kind: str, old: dict[str, Any], new: dict[str, Any]) -> list[Difference]:

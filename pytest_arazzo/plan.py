@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .criteria import Criterion, CriterionError, compile_criterion
-from .diagnostics import ERROR, Problem, criterion_hint
+from .diagnostics import ERROR, WARNING, Problem, criterion_hint
 from .encoding import parameter_style
 from .expressions import Compiled, ExpressionError, compile_value, parse_source_reference
 from .loader import Document
@@ -126,7 +126,7 @@ class ArazzoFile:
     @property
     def workflows(self) -> dict[str, tuple[int, dict[str, Any]]]:
         found = {}
-        for index, workflow in enumerate(self.data.get("workflows") or []):
+        for index, workflow in enumerate(_list(self.data.get("workflows"))):
             if isinstance(workflow, dict) and isinstance(workflow.get("workflowId"), str):
                 found.setdefault(workflow["workflowId"], (index, workflow))
         return found
@@ -135,12 +135,12 @@ class ArazzoFile:
     def source_descriptions(self) -> dict[str, dict[str, Any]]:
         return {
             str(item.get("name")): item
-            for item in self.data.get("sourceDescriptions") or []
+            for item in _list(self.data.get("sourceDescriptions"))
             if isinstance(item, dict)
         }
 
     def _load_sources(self) -> None:
-        for index, description in enumerate(self.data.get("sourceDescriptions") or []):
+        for index, description in enumerate(_list(self.data.get("sourceDescriptions"))):
             if not isinstance(description, dict):
                 continue
             where = self.document.where(f"/sourceDescriptions/{index}/url")
@@ -181,7 +181,7 @@ class ArazzoFile:
 
         def visit(file: ArazzoFile, current: str, path: list[str], seen: set) -> list[str]:
             _, raw = file.workflows.get(current, (0, {}))
-            for item in raw.get("dependsOn") or []:
+            for item in _list(raw.get("dependsOn")):
                 if not isinstance(item, str):
                     continue
                 target, target_id = file.locate(item)
@@ -224,6 +224,8 @@ class ArazzoFile:
 def _source_hint(error: SourceError) -> str:
     if "does not exist" in error.message:
         return "fix the sourceDescriptions url (it is relative to the Arazzo file)"
+    if "not a usable file path" in error.message:
+        return "the url must be a file path relative to the Arazzo file, such as api.yaml"
     return ""
 
 
@@ -247,7 +249,7 @@ class _Planner:
         rest = pointer[len(self.base) :].strip("/")
         parts = rest.split("/")
         if len(parts) >= 2 and parts[0] == "steps" and parts[1].isdigit():
-            steps = self.raw.get("steps") or []
+            steps = _list(self.raw.get("steps"))
             index = int(parts[1])
             raw = steps[index] if index < len(steps) else {}
             step_id = raw.get("stepId") if isinstance(raw, dict) else None
@@ -266,7 +268,7 @@ class _Planner:
 
     def criteria(self, items: Any, pointer: str) -> list[Criterion]:
         compiled = []
-        for index, item in enumerate(items or []):
+        for index, item in enumerate(_list(items)):
             if not isinstance(item, dict):
                 continue
             try:
@@ -282,7 +284,7 @@ class _Planner:
     def plan(self) -> WorkflowPlan:
         steps = [
             self.step(raw, f"{self.base}/steps/{index}")
-            for index, raw in enumerate(self.raw.get("steps") or [])
+            for index, raw in enumerate(_list(self.raw.get("steps")))
             if isinstance(raw, dict)
         ]
         outputs = self.outputs(self.raw.get("outputs"), f"{self.base}/outputs")
@@ -317,7 +319,7 @@ class _Planner:
     def depends_on(self) -> list[str]:
         """``dependsOn``: every entry must name a workflow, and there must be no cycle."""
         found = []
-        for index, item in enumerate(self.raw.get("dependsOn") or []):
+        for index, item in enumerate(_list(self.raw.get("dependsOn"))):
             pointer = f"{self.base}/dependsOn/{index}"
             if not isinstance(item, str) or not self.workflow_exists(item):
                 self.problem(
@@ -349,7 +351,7 @@ class _Planner:
 
     def step(self, raw: dict[str, Any], pointer: str) -> StepPlan:
         operation = self.operation(raw, pointer)
-        workflow_id = raw.get("workflowId") if isinstance(raw.get("workflowId"), str) else None
+        workflow_id = _text(raw.get("workflowId"))
         if workflow_id and not self.workflow_exists(workflow_id):
             self.problem(
                 "AZ212",
@@ -358,7 +360,7 @@ class _Planner:
                 _did_you_mean(workflow_id, list(self.file.workflows)),
             )
         return StepPlan(
-            step_id=str(raw.get("stepId", "")),
+            step_id=_text(raw.get("stepId")) or "",
             pointer=pointer,
             where=self.doc.where(pointer),
             operation=operation,
@@ -416,6 +418,8 @@ class _Planner:
                 f"write operationId: $sourceDescriptions.{found[0].name}.{operation_id}",
             )
             return None
+        if not reference:
+            self.check_qualified(operation_id, pointer, found[0] if found else None)
         if found:
             return found[0].by_operation_id[operation_id]
         if not candidates:
@@ -433,6 +437,32 @@ class _Planner:
         message = f"operationId '{operation_id}' is not in source {where}"
         self.problem("AZ210", pointer, message, hint)
         return None
+
+    def check_qualified(self, operation_id: str, pointer: str, found: Source | None) -> None:
+        """Arazzo 1.0.1 § Step Object: with several OpenAPI sources, the operationId MUST name
+        its source. A warning when exactly one source has it (that operation is called); an
+        error when none has it (a step in several sources is reported by the caller)."""
+        declared = [
+            name
+            for name, item in self.file.source_descriptions.items()
+            if str(item.get("type") or "openapi") == "openapi"
+        ]
+        if len(declared) < 2:
+            return
+        message = (
+            f"operationId '{operation_id}' must name its source: this document has "
+            f"{len(declared)} OpenAPI source descriptions ({', '.join(declared)})"
+        )
+        if found is None:
+            self.problem("AZ205", pointer, message, _qualify_hint(self.file, operation_id))
+            return
+        self.problem(
+            "AZ205",
+            pointer,
+            f"{message}; only '{found.name}' has it, so that operation is called",
+            f"write operationId: $sourceDescriptions.{found.name}.{operation_id}",
+            severity=WARNING,
+        )
 
     def by_operation_path(self, text: str, pointer: str) -> Operation | None:
         head, _, fragment = text.partition("#")
@@ -464,7 +494,7 @@ class _Planner:
     ) -> list[ParamPlan]:
         merged: dict[tuple[str, str | None], ParamPlan] = {}
         for owner, owner_pointer in ((self.raw, self.base), (raw, pointer)):
-            for index, item in enumerate(owner.get("parameters") or []):
+            for index, item in enumerate(_list(owner.get("parameters"))):
                 param_pointer = f"{owner_pointer}/parameters/{index}"
                 param = self.parameter(item, param_pointer, operation, for_workflow)
                 if param is not None:
@@ -478,32 +508,37 @@ class _Planner:
     ) -> ParamPlan | None:
         if isinstance(item, dict) and "reference" in item:
             item = self.reusable(item, "parameters", pointer)
-        if not isinstance(item, dict) or "name" not in item:
-            return None
-        location = item.get("in")
+        if not isinstance(item, dict) or not isinstance(item.get("name"), str):
+            return None  # a missing or non-string name is reported by the schema check
+        name, location = item["name"], item.get("in")
         if location is None and not for_workflow:
             self.problem(
                 "AZ220",
                 pointer,
-                f"parameter '{item['name']}' has no 'in'",
+                f"parameter '{name}' has no 'in'",
                 "a step that calls an operation needs in: path, query, header or cookie",
             )
             return None
+        if location is not None and not isinstance(location, str):
+            return None  # reported by the schema check (AZ103/AZ104)
         value = self.compile(item.get("value"), f"{pointer}/value")
         if value is None:
             return None
-        spec = _operation_parameter(operation, str(item["name"]), str(location)) or {}
+        spec = _operation_parameter(operation, name, str(location)) or {}
         style, explode, media_type = parameter_style(str(location), spec)
-        return ParamPlan(str(item["name"]), location, value, spec, style, explode, media_type)
+        return ParamPlan(name, location, value, spec, style, explode, media_type)
 
     def reusable(self, item: dict[str, Any], kind: str, pointer: str) -> Any:
         """Resolve a Reusable Object (``reference: $components.<kind>.<name>``)."""
-        reference = str(item.get("reference", ""))
+        reference = item.get("reference")
+        if not isinstance(reference, str):
+            return None  # reported by the schema check (AZ103)
         prefix = f"$components.{kind}."
         name = reference[len(prefix) :] if reference.startswith(prefix) else None
-        found = (self.file.components.get(kind) or {}).get(name) if name else None
+        components = _mapping(self.file.components.get(kind))
+        found = components.get(name) if name else None
         if not isinstance(found, dict):
-            known = list(self.file.components.get(kind) or {})
+            known = [str(key) for key in components]
             self.problem(
                 "AZ230",
                 f"{pointer}/reference",
@@ -519,8 +554,8 @@ class _Planner:
             if operation is not None and operation.method in ("post", "put", "patch"):
                 return BodyPlan(declared[0] if declared else DEFAULT_CONTENT_TYPE, None, [])
             return None
-        content_type = str(
-            raw.get("contentType") or (declared[0] if declared else DEFAULT_CONTENT_TYPE)
+        content_type = _text(raw.get("contentType")) or (
+            declared[0] if declared else DEFAULT_CONTENT_TYPE
         )
         payload, check_json = None, False
         if "payload" in raw:
@@ -533,7 +568,7 @@ class _Planner:
                     f"{self.field_label(f'{pointer}/payload')}: {error}",
                 )
         replacements = []
-        for index, item in enumerate(raw.get("replacements") or []):
+        for index, item in enumerate(_list(raw.get("replacements"))):
             if isinstance(item, dict) and isinstance(item.get("target"), str):
                 value = self.compile(item.get("value"), f"{pointer}/replacements/{index}/value")
                 if value is not None:
@@ -543,7 +578,7 @@ class _Planner:
 
     def actions(self, items: Any, kind: str, pointer: str) -> list[ActionPlan]:
         planned = []
-        for index, item in enumerate(items or []):
+        for index, item in enumerate(_list(items)):
             item_pointer = f"{pointer}/{index}"
             if isinstance(item, dict) and "reference" in item:
                 item = self.reusable(item, kind, item_pointer)
@@ -551,12 +586,10 @@ class _Planner:
                 continue
             planned.append(
                 ActionPlan(
-                    name=str(item.get("name", "")),
-                    type=str(item.get("type", "")),
-                    step_id=item.get("stepId") if isinstance(item.get("stepId"), str) else None,
-                    workflow_id=item.get("workflowId")
-                    if isinstance(item.get("workflowId"), str)
-                    else None,
+                    name=_text(item.get("name")) or "",
+                    type=_text(item.get("type")) or "",
+                    step_id=_text(item.get("stepId")),
+                    workflow_id=_text(item.get("workflowId")),
                     criteria=self.criteria(item.get("criteria"), f"{item_pointer}/criteria"),
                     retry_after=_non_negative(item.get("retryAfter")),
                     retry_limit=_retry_limit(item.get("retryLimit")),
@@ -595,6 +628,15 @@ class _Planner:
                         )
 
 
+def _qualify_hint(file: ArazzoFile, operation_id: str) -> str:
+    """How to write an operationId that no OpenAPI source has under exactly that name."""
+    for name, source in file.sources.items():
+        for known in source.by_operation_id:
+            if known.lower() == operation_id.lower():
+                return f"write operationId: $sourceDescriptions.{name}.{known}"
+    return f"write operationId: $sourceDescriptions.<name>.{operation_id}"
+
+
 def _operation_parameter(
     operation: Operation | None, name: str, location: str
 ) -> dict[str, Any] | None:
@@ -629,8 +671,22 @@ def _retry_limit(value: Any) -> int:
 def _has_workflow(source: Source, workflow_id: str) -> bool:
     return any(
         isinstance(item, dict) and item.get("workflowId") == workflow_id
-        for item in source.data.get("workflows") or []
+        for item in _list(source.data.get("workflows"))
     )
+
+
+def _list(value: Any) -> list[Any]:
+    """A list field of untrusted data (anything else counts as absent: the schema check says
+    what is wrong with it)."""
+    return value if isinstance(value, list) else []
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 def _did_you_mean(name: str, known: list[str]) -> str:

@@ -1,21 +1,20 @@
 """One workflow execution: the state and control flow behind :class:`execute.Runner`.
 
 The rules are summarized in :mod:`execute` and decided in ``docs/semantics.md``; action selection
-is in :mod:`actions`, request building in :mod:`build`.
+is in :mod:`actions`, request building in :mod:`build`, what a run keeps and reports in
+:mod:`runstate`.
 """
 
 from __future__ import annotations
 
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from . import actions
 from .auth import CredentialError
 from .build import BuildError, build_request
 from .context import EvalContext
-from .criteria import Outcome
 from .expressions import Compiled, UnresolvedError
 from .failures import (
     Exchange,
@@ -30,43 +29,11 @@ from .failures import (
 from .http import OutgoingRequest
 from .inputs import apply_defaults, validate_inputs
 from .plan import ActionPlan, StepPlan, WorkflowPlan
+from .runstate import Attempt, RunResult, Shared, indent, step_failure, trace_record
 from .transport import ReplayMismatch, TransportError
 
 if TYPE_CHECKING:
     from .execute import Runner
-
-
-@dataclass
-class RunResult:
-    workflow_id: str
-    inputs: dict[str, Any]
-    outputs: dict[str, Any]
-    trace: list[StepRecord] = field(default_factory=list)
-    exchanges: list[Exchange] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-
-
-@dataclass
-class Shared:
-    """State shared by a run and every workflow it runs (start one per top-level run)."""
-
-    executed: int = 0
-    workflows: dict[str, dict[str, Any]] = field(default_factory=dict)
-    completed: set[int] = field(default_factory=set)
-    warnings: list[str] = field(default_factory=list)
-
-
-@dataclass
-class _Attempt:
-    """One try of a step."""
-
-    passed: bool
-    ctx: EvalContext
-    outcomes: list[Outcome] = field(default_factory=list)
-    exchange: Exchange | None = None
-    error: str = ""
-    hint: str = ""
-    callee_outputs: dict[str, Any] | None = None
 
 
 class WorkflowRun:
@@ -143,7 +110,7 @@ class WorkflowRun:
             except WorkflowFailure as failure:
                 raise WorkflowFailure(
                     f"it depends on workflow '{reference}', which failed, so none of its own "
-                    "steps ran:\n" + _indent(failure.render()),
+                    "steps ran:\n" + indent(failure.render()),
                     hint="fix the dependency first (its failure is shown above)",
                 ) from None
 
@@ -175,7 +142,7 @@ class WorkflowRun:
             self.warn(step, notes)
             if action is None:
                 self.note(step, attempt, False)
-                raise self.step_failed(step, attempt, retries)
+                raise step_failure(step, attempt, retries)
             if action.type == "retry":
                 self.retry(step, action, attempt, retries)
                 continue
@@ -185,9 +152,9 @@ class WorkflowRun:
             message = f"failure action '{action.name}' (type: end) ended the workflow"
             if action.type != "end":
                 message = f"failure action '{action.name}' has unknown type '{action.type}'"
-            raise self.step_failed(step, attempt, retries, message)
+            raise step_failure(step, attempt, retries, message)
 
-    def attempt(self, step: StepPlan, number: int) -> _Attempt:
+    def attempt(self, step: StepPlan, number: int) -> Attempt:
         self.shared.executed += 1
         limit = self.runner.limits.max_steps
         if self.shared.executed > limit:
@@ -207,16 +174,16 @@ class WorkflowRun:
             raise StepFailure(step.step_id, step.where, error.message, hint=error.hint) from error
         except TransportError as error:
             message = f"{request.method} {request.url}: {error.message}"
-            return _Attempt(False, ctx, error=message, hint=error.hint)
+            return Attempt(False, ctx, error=message, hint=error.hint)
         exchange = Exchange(step.step_id, request, response, number)
         self.exchanges.append(exchange)
         self.check_exchange(step, exchange)
         ctx.status_code, ctx.response = response.status, response.as_message()
         if not step.success:
-            return _Attempt(response.status < 400, ctx, exchange=exchange)
+            return Attempt(response.status < 400, ctx, exchange=exchange)
         outcomes = [criterion.evaluate(ctx) for criterion in step.success]
         failed = [outcome for outcome in outcomes if not outcome.passed]
-        return _Attempt(not failed, ctx, failed, exchange)
+        return Attempt(not failed, ctx, failed, exchange)
 
     def build(self, step: StepPlan, ctx: EvalContext) -> OutgoingRequest:
         operation = step.operation
@@ -264,7 +231,7 @@ class WorkflowRun:
 
     # -- workflows ---------------------------------------------------------------------------
 
-    def call_workflow(self, step: StepPlan, ctx: EvalContext) -> _Attempt:
+    def call_workflow(self, step: StepPlan, ctx: EvalContext) -> Attempt:
         """A ``workflowId`` step: parameters become the callee's inputs."""
         inputs = {}
         for param in step.parameters:
@@ -284,10 +251,10 @@ class WorkflowRun:
         except (LimitFailure, PlanFailure):
             raise
         except WorkflowFailure as failure:
-            message = f"the called workflow '{step.workflow_id}' failed:\n" + _indent(
+            message = f"the called workflow '{step.workflow_id}' failed:\n" + indent(
                 failure.render()
             )
-            return _Attempt(False, ctx, error=message, hint=failure.hint)
+            return Attempt(False, ctx, error=message, hint=failure.hint)
         after = self.context()
         after.outputs = nested.outputs
         last = nested.exchanges[-1] if nested.exchanges else None
@@ -297,7 +264,7 @@ class WorkflowRun:
             after.status_code = last.response.status
         outcomes = [criterion.evaluate(after) for criterion in step.success]
         failed = [outcome for outcome in outcomes if not outcome.passed]
-        return _Attempt(not failed, after, failed, last, callee_outputs=nested.outputs)
+        return Attempt(not failed, after, failed, last, callee_outputs=nested.outputs)
 
     def run_workflow(self, plan: WorkflowPlan, inputs: dict[str, Any]) -> WorkflowRun:
         nested = WorkflowRun(self.runner, plan, inputs, self.depth + 1, self.shared)
@@ -317,7 +284,7 @@ class WorkflowRun:
 
     # -- outputs -----------------------------------------------------------------------------
 
-    def step_outputs(self, step: StepPlan, attempt: _Attempt) -> dict[str, Any]:
+    def step_outputs(self, step: StepPlan, attempt: Attempt) -> dict[str, Any]:
         if step.workflow_id and not step.outputs:
             return dict(attempt.callee_outputs or {})
         return self.resolve_outputs(step.outputs, f"step '{step.step_id}'", attempt.ctx)
@@ -390,7 +357,7 @@ class WorkflowRun:
         )
 
     def retry(
-        self, step: StepPlan, action: ActionPlan, attempt: _Attempt, retries: dict[int, int]
+        self, step: StepPlan, action: ActionPlan, attempt: Attempt, retries: dict[int, int]
     ) -> None:
         """Wait, run the action's step or workflow if it names one, then retry the step."""
         delay, source = actions.retry_delay(action, attempt.exchange)
@@ -430,37 +397,5 @@ class WorkflowRun:
                 self.shared.warnings.append(text)
                 warnings.warn(actions.ActionWarning(text), stacklevel=2)
 
-    def note(self, step: StepPlan, attempt: _Attempt, passed: bool, note: str = "") -> None:
-        status = attempt.exchange.response.status if attempt.exchange else None
-        if step.workflow_id:
-            note = f"workflow {step.workflow_id}" + (f"; {note}" if note else "")
-        elif attempt.error and not note:
-            note = "no response"
-        self.trace.append(StepRecord(step.step_id, status, passed, note))
-
-    def step_failed(
-        self, step: StepPlan, attempt: _Attempt, retries: dict[int, int], message: str = ""
-    ) -> StepFailure:
-        if not message:
-            if attempt.error:
-                message = attempt.error
-            elif attempt.outcomes:
-                message = "success criteria not met"
-            else:
-                message = "the step did not succeed (status >= 400 and no successCriteria)"
-        used = sum(retries.values())
-        if used:
-            message += f" (still failing after {used} retr{'y' if used == 1 else 'ies'})"
-        hint = attempt.hint or actions.failure_hint(attempt.exchange)
-        return StepFailure(
-            step.step_id,
-            step.where,
-            message,
-            exchange=attempt.exchange,
-            outcomes=attempt.outcomes,
-            hint=hint,
-        )
-
-
-def _indent(text: str) -> str:
-    return "\n".join(f"  {line}" for line in text.splitlines())
+    def note(self, step: StepPlan, attempt: Attempt, passed: bool, note: str = "") -> None:
+        self.trace.append(trace_record(step, attempt, passed, note))

@@ -13,148 +13,28 @@ from __future__ import annotations
 
 import os
 import uuid
-import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .auth import DEFAULT_REFUSED, Credentials, parse_mapping
+from .auth import Credentials
 from .cassette import Cassette, CassetteError, load_cassette, save_cassette
 from .checks import check_workflow
-from .contract import ContractChecker, contract_severity
+from .contract import ContractChecker
+from .diagnostics import WARNING, warn
 from .execute import Limits, Runner, RunResult, Servers
 from .failures import PlanFailure, WorkflowFailure
-from .fields import parse_rules
 from .fuzzing import FuzzRequest, run_fuzz
-from .inputs import DEFAULT_SET, parse_cli_inputs, spec_stem
+from .inputs import DEFAULT_SET, spec_stem
 from .loader import Document, LoadError
 from .matching import RequestMatcher
 from .netguard import NetworkGuard
 from .plan import ArazzoFile
 from .scrub import Scrubber
+from .settings import ArazzoWarning, RunSettings
 from .sources import SourceCache
 from .throttle import Throttle
 from .transport import LiveOptions, LiveTransport, RecordingTransport, ReplayTransport
-
-RECORD_MODES = ("none", "new", "rewrite")
-
-
-class ArazzoWarning(UserWarning):
-    """A warning-level problem in a workflow file (shown in pytest's warnings summary)."""
-
-
-@dataclass
-class RunSettings:
-    """Everything the command line and ini say about how to run items."""
-
-    rootdir: Path
-    cassette_dir: Path
-    inputs_dir: Path
-    record_mode: str = "none"
-    live: bool = False
-    cli_inputs: dict[str, Any] = field(default_factory=dict)
-    servers: dict[str, str] = field(default_factory=dict)
-    credentials: dict[str, str] = field(default_factory=dict)
-    refused_keys: tuple[str, ...] = DEFAULT_REFUSED
-    max_steps: int = 1000
-    timeout: tuple[float, float] = (10.0, 60.0)
-    match_ignore: tuple[str, ...] = ()
-    scrub_headers: tuple[str, ...] = ()
-    scrub_fields: tuple[str, ...] = ()
-    stripe_version: str = ""
-    rate_limit: float = 25.0
-    max_attempts: int = 4
-    max_backoff: float = 30.0
-    contract: str = "error"  # arazzo_contract: error / warning / off
-
-    @classmethod
-    def from_config(cls, config: Any) -> RunSettings:
-        """Command line over ini over defaults; raises ValueError on malformed values."""
-        root = Path(config.rootpath)
-        option, ini = config.option, config.getini
-        mode, live = resolve_mode(
-            getattr(option, "arazzo_record_mode", None),
-            getattr(option, "arazzo_live", None),
-            _ini(ini, "arazzo_record_mode", "none") or "none",
-            bool(_ini(ini, "arazzo_live", False)),
-        )
-        servers = parse_mapping(ini("arazzo_servers"))
-        for item in getattr(option, "arazzo_server", None) or []:
-            name, sep, url = item.partition("=")
-            if sep and not name.startswith(("http:", "https:")):
-                servers[name] = url
-            else:
-                servers["*"] = item
-        match_ignore = tuple(_ini(ini, "arazzo_match_ignore", []))
-        scrub_fields = tuple(_ini(ini, "arazzo_scrub_fields", []))
-        parse_rules(match_ignore)  # fail at start-up, not in the first item
-        parse_rules(scrub_fields)
-        return cls(
-            rootdir=root,
-            cassette_dir=root / ini("arazzo_cassette_dir"),
-            inputs_dir=root / ini("arazzo_inputs_dir"),
-            record_mode=mode,
-            live=live,
-            cli_inputs=parse_cli_inputs(getattr(option, "arazzo_input", None) or []),
-            servers=servers,
-            credentials=parse_mapping(ini("arazzo_credentials")),
-            refused_keys=DEFAULT_REFUSED + tuple(ini("arazzo_refuse_keys")),
-            max_steps=int(ini("arazzo_max_steps")),
-            timeout=_timeout(str(ini("arazzo_timeout"))),
-            match_ignore=match_ignore,
-            scrub_headers=tuple(_ini(ini, "arazzo_scrub_headers", [])),
-            scrub_fields=scrub_fields,
-            stripe_version=str(_ini(ini, "arazzo_stripe_version", "") or "").strip(),
-            rate_limit=_number(_ini(ini, "arazzo_rate_limit", "25"), "arazzo_rate_limit"),
-            max_attempts=int(_number(_ini(ini, "arazzo_max_attempts", "4"), "arazzo_max_attempts")),
-            max_backoff=_number(_ini(ini, "arazzo_max_backoff", "30"), "arazzo_max_backoff"),
-            contract=contract_severity(_ini(ini, "arazzo_contract", "error")),
-        )
-
-
-def resolve_mode(
-    cli_mode: str | None, cli_live: bool | None, ini_mode: str, ini_live: bool
-) -> tuple[str, bool]:
-    """(record mode, live): the command line over ini over the default (replay).
-
-    A record mode given on the command line turns an ini ``arazzo_live`` off and ``--arazzo-live``
-    ignores an ini record mode; asking for both live and recording at one level is an error.
-    """
-    for mode in (cli_mode, ini_mode):
-        if mode is not None and mode not in RECORD_MODES:
-            raise ValueError(f"arazzo_record_mode must be none, new or rewrite, not {mode!r}")
-    if cli_live and cli_mode in ("new", "rewrite"):
-        raise ValueError(
-            f"--arazzo-live and --arazzo-record-mode={cli_mode} exclude each other: live runs "
-            "leave cassettes alone"
-        )
-    if cli_live is not None:
-        return ("none" if cli_live else (cli_mode or ini_mode)), bool(cli_live)
-    if cli_mode is not None:
-        return cli_mode, False
-    if ini_live and ini_mode != "none":
-        raise ValueError(f"ini arazzo_live and arazzo_record_mode = {ini_mode} exclude each other")
-    return ini_mode, ini_live
-
-
-def _ini(ini: Any, name: str, default: Any) -> Any:
-    """An ini value, or ``default`` when the name is not registered (e.g. in unit tests)."""
-    try:
-        return ini(name)
-    except (ValueError, KeyError):
-        return default
-
-
-def _number(value: Any, name: str) -> float:
-    try:
-        return float(str(value).strip())
-    except ValueError:
-        raise ValueError(f"{name} must be a number, not {value!r}") from None
-
-
-def _timeout(value: str) -> tuple[float, float]:
-    parts = [_number(part, "arazzo_timeout") for part in value.split(",")]
-    return parts[0], parts[-1]
 
 
 @dataclass
@@ -293,12 +173,13 @@ def _checked_plan(state: SessionState, spec: ItemSpec) -> Any:
     file = state.arazzo_file(spec.document)
     plan = file.plan(spec.workflow_id)
     problems = check_workflow(file, spec.workflow_id)
+    strict = state.settings.warnings_as_errors
+    failing = [p for p in problems if p.is_error or (strict and p.severity == WARNING)]
     for problem in problems:
-        if not problem.is_error:
-            warnings.warn(ArazzoWarning(problem.render()), stacklevel=1)
-    errors = [problem for problem in problems if problem.is_error]
-    if errors:
-        raise PlanFailure(errors).at(plan.workflow_id, plan.where)
+        if problem.severity == WARNING and problem not in failing:
+            warn(problem, ArazzoWarning)
+    if failing:
+        raise PlanFailure(failing).at(plan.workflow_id, plan.where)
     return plan
 
 

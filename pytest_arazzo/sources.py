@@ -7,6 +7,7 @@ relative files.
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 from collections.abc import Iterator
@@ -339,10 +340,16 @@ class SourceCache:
             )
         local = unquote(urlsplit(url).path) if scheme == "file" else url
         path = arazzo.path.parent / local
-        if not path.exists():
-            shown = display_path(path.resolve(), self.rootdir)
-            raise SourceError(f"source '{name}' points at {url}, but {shown} does not exist")
-        document = self.document(path)
+        try:
+            if not path.exists():
+                shown = display_path(path.resolve(), self.rootdir)
+                raise SourceError(f"source '{name}' points at {url}, but {shown} does not exist")
+            document = self.document(path)
+        except (ValueError, OSError) as error:  # a NUL in the url, a name too long for the OS
+            raise SourceError(
+                f"source '{name}' has url {_clipped(url)}, which is not a usable file path: "
+                f"{_path_error(error)}"
+            ) from None
         if not isinstance(document.data, dict):
             raise SourceError(f"source '{name}' ({url}) is not a mapping", document.where())
         marker = "arazzo" if kind == "arazzo" else "openapi"
@@ -353,3 +360,17 @@ class SourceCache:
                 document.where(),
             )
         return Source(name, kind, url, document, RefResolver(self, document))
+
+
+def _clipped(text: str, limit: int = 80) -> str:
+    """``text`` quoted, control characters escaped, at most ``limit`` characters."""
+    shown = repr(text)
+    return shown if len(shown) <= limit else shown[: limit - 4] + "...'"
+
+
+def _path_error(error: ValueError | OSError) -> str:
+    if isinstance(error, ValueError):
+        return "it contains a NUL character" if "null" in str(error) else str(error)
+    if error.errno == errno.ENAMETOOLONG:
+        return "the name is too long for the file system"
+    return error.strerror or str(error)

@@ -22,16 +22,14 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from email.utils import parsedate_to_datetime
 from typing import Protocol
 from urllib.parse import urlsplit
 
 import requests
 import responses
-from requests.structures import CaseInsensitiveDict
 
 from .cassette import Cassette, Interaction, request_record, response_record
-from .http import OutgoingRequest, ReceivedResponse
+from .http import OutgoingRequest, ReceivedResponse, retry_after_seconds
 from .matching import RequestMatcher
 from .throttle import Throttle
 
@@ -62,16 +60,6 @@ def _prepared(request: OutgoingRequest) -> requests.PreparedRequest:
     return requests.Request(
         request.method, request.url, headers=request.headers, data=request.body or None
     ).prepare()
-
-
-def _received(response: requests.Response) -> ReceivedResponse:
-    return ReceivedResponse(
-        status=response.status_code,
-        headers=CaseInsensitiveDict(response.headers),
-        content=response.content,
-        reason=response.reason or "",
-        url=response.url,
-    )
 
 
 # -- live ----------------------------------------------------------------------------------------
@@ -143,7 +131,7 @@ class LiveTransport:
         response = self._send_with_backoff(prepared, outgoing.url)
         if fingerprint:
             self.keys.answered(fingerprint, response.status_code)
-        return _received(response)
+        return ReceivedResponse.from_requests(response)
 
     def _decorate(self, request: OutgoingRequest, step_id: str) -> str:
         """Add ``Stripe-Version`` and (POST) ``Idempotency-Key`` unless the workflow set them."""
@@ -187,21 +175,10 @@ def backoff_delay(attempt: int, retry_after: str | None, max_backoff: float) -> 
     """Seconds to wait before attempt ``attempt + 1``: ``Retry-After`` if given, else 0.5·2ⁿ."""
     delay = 0.5 * 2 ** (attempt - 1)
     if retry_after:
-        parsed = _retry_after_seconds(retry_after.strip())
+        parsed = retry_after_seconds(retry_after.strip())
         if parsed is not None:
             delay = parsed
     return min(max(delay, 0.0), max_backoff)
-
-
-def _retry_after_seconds(value: str) -> float | None:
-    try:
-        return float(value)
-    except ValueError:
-        pass
-    try:
-        return parsedate_to_datetime(value).timestamp() - time.time()
-    except (TypeError, ValueError, IndexError):
-        return None
 
 
 def describe_failure(
@@ -326,7 +303,8 @@ class ReplayTransport:
             self._started = True
         self._pending = (request, step_id)
         self.current = f"while step '{step_id}' sent {request.method} {request.url}"
-        return _received(self.session.send(_prepared(request), allow_redirects=False))
+        response = self.session.send(_prepared(request), allow_redirects=False)
+        return ReceivedResponse.from_requests(response)
 
     def _serve(self, prepared: requests.PreparedRequest) -> tuple[int, dict[str, str], bytes]:
         assert self._pending is not None

@@ -9,13 +9,14 @@ parameter, a header and a form field, authenticated per the chosen security sche
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
+
+from tests.loopback import QuietHandler, ServerThread
 
 CANARY = "sk_test_CANARYechoApi0123456789"
 ECHO_NODE = "specs/arazzo/echo.arazzo.yml::echo-canary"
@@ -106,18 +107,17 @@ class EchoServer:
         self.requests: list[dict[str, Any]] = []
         self.script: list[tuple[int, dict[str, str], bytes]] = []
         self.on_request: Callable[[dict[str, Any]], None] | None = None
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
-        self.httpd.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
+        httpd.daemon_threads = True
+        self.serving = ServerThread(httpd, "echo")
+        self.url = self.serving.url
 
     def __enter__(self) -> EchoServer:
-        self.thread.start()
+        self.serving.start()
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        self.serving.stop()
 
     def answer(self, record: dict[str, Any]) -> tuple[int, dict[str, str], bytes]:
         self.requests.append(record)
@@ -129,13 +129,10 @@ class EchoServer:
         return 200, headers, json.dumps(record).encode()
 
 
-def _handler(server: EchoServer) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
+def _handler(server: EchoServer) -> type[QuietHandler]:
+    class Handler(QuietHandler):
         def _serve(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            body = self.rfile.read(length).decode() if length else ""
+            body = self.read_body().decode()
             split = urlsplit(self.path)
             record = {
                 "method": self.command,
@@ -144,18 +141,9 @@ def _handler(server: EchoServer) -> type[BaseHTTPRequestHandler]:
                 "headers": dict(self.headers.items()),
                 "form": dict(parse_qsl(body)),
             }
-            status, headers, payload = server.answer(record)
-            self.send_response(status)
-            for name, value in headers.items():
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
+            self.send_reply(*server.answer(record))
 
         do_GET = do_POST = _serve
-
-        def log_message(self, format: str, *args: Any) -> None:
-            """Quiet."""
 
     return Handler
 

@@ -6,7 +6,7 @@ error envelope, ``Idempotency-Key`` replay, ``Request-Id`` and ``Stripe-Version`
 Everything is deterministic for a given ``seed``: ids, request ids and timestamps.
 
 Run ``python tests/stripe_server.py --port 12111`` to serve in the foreground.
-Standard library only.
+Standard library only (plus the shared handler in ``tests/loopback.py``).
 """
 
 from __future__ import annotations
@@ -22,9 +22,14 @@ import string
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
+
+try:
+    from tests.loopback import QuietHandler, ServerThread
+except ModuleNotFoundError:  # run as a script: python tests/stripe_server.py
+    from loopback import QuietHandler, ServerThread  # type: ignore[no-redef]
 
 Json = dict[str, Any]
 
@@ -656,38 +661,24 @@ class StripeServer:
             DEFAULT_CUSTOMERS if customers is None else customers
         )
         self._lock = threading.RLock()
-        self._httpd: _HTTPServer | None = None
-        self._thread: threading.Thread | None = None
+        self._serving: ServerThread | None = None
         self.reset()
 
     # ---- lifecycle
 
     def start(self) -> str:
         """Serve in a daemon thread; return the base URL (``http://127.0.0.1:PORT``)."""
-        if self._httpd is not None and self.url is not None:
+        if self._serving is not None and self.url is not None:
             return self.url
-        self._httpd = _HTTPServer((self.host, self.port), self)
-        host, port = self._httpd.server_address[:2]
-        self.url = f"http://{host}:{port}"
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever,
-            kwargs={"poll_interval": 0.02},
-            name=f"stripe-server-{port}",
-            daemon=True,
-        )
-        self._thread.start()
+        self._serving = ServerThread(_HTTPServer((self.host, self.port), self), "stripe-server")
+        self.url = self._serving.start()
         return self.url
 
     def stop(self) -> None:
         """Stop serving and release the port; safe to call twice."""
-        httpd, self._httpd = self._httpd, None
-        if httpd is None:
-            return
-        httpd.shutdown()
-        httpd.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        self._thread = None
+        serving, self._serving = self._serving, None
+        if serving is not None:
+            serving.stop()
 
     def __enter__(self) -> StripeServer:
         self.start()
@@ -1197,28 +1188,20 @@ class StripeServer:
 # --------------------------------------------------------------------------- HTTP plumbing
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(QuietHandler):
     """Hands every request to the owning :class:`StripeServer`."""
 
-    protocol_version = "HTTP/1.1"
     server_version = "pytest-arazzo-stripe/1.0"
     timeout = 30
-    wbufsize = 64 * 1024  # one write for headers and body (no delayed-ACK stalls)
-    disable_nagle_algorithm = True
     server: _HTTPServer
 
     def _serve(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length).decode("utf-8", "replace") if length else ""
-        status, headers, payload = self.server.app.handle_request(
-            self.command, self.path, dict(self.headers.items()), body
+        body = self.read_body().decode("utf-8", "replace")
+        self.send_reply(
+            *self.server.app.handle_request(
+                self.command, self.path, dict(self.headers.items()), body
+            )
         )
-        self.send_response(status)
-        for name, value in headers.items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
 
     do_GET = do_POST = do_DELETE = do_PUT = do_PATCH = _serve
 
@@ -1229,9 +1212,6 @@ class _Handler(BaseHTTPRequestHandler):
     def date_time_string(self, timestamp: float | None = None) -> str:
         """A ``Date`` header from the server's deterministic clock, not the wall clock."""
         return super().date_time_string(EPOCH + self.server.app.clock)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Stay quiet during tests."""
 
 
 class _HTTPServer(ThreadingHTTPServer):

@@ -19,7 +19,8 @@ from pytest_arazzo.cassette import (
 from pytest_arazzo.failures import WorkflowFailure
 from pytest_arazzo.inputs import DEFAULT_SET
 from pytest_arazzo.scrub import Scrubber
-from pytest_arazzo.session import ItemSpec, RunSettings, SessionState
+from pytest_arazzo.session import ItemSpec, SessionState
+from pytest_arazzo.settings import RunSettings
 from tests.conftest import ROOT
 
 INTERACTION = Interaction(

@@ -406,25 +406,40 @@ def test_source_that_is_not_openapi(tmp_path: Path) -> None:
     ]
 
 
-def test_several_sources__operation_id_must_name_its_source(tmp_path: Path) -> None:
-    """Arazzo 1.0.1 § Step Object: with several OpenAPI sources, operationId MUST be a runtime
-    expression naming the source ($sourceDescriptions.<name>.<operationId>)."""
-    text = (
+SHOP_AND_BILLING = (
+    "- {name: shop, url: shop.openapi.yaml, type: openapi}\n"
+    "- {name: billing, url: billing.yaml, type: openapi}\n"
+)
+
+
+def several_sources(sources: str, operation_id: str, more_steps: str = "") -> str:
+    """Workflow 'w' in a document with the ``sources`` given (two lines); its first step calls
+    ``operation_id`` at line 10."""
+    return (
         "arazzo: 1.0.1\n"
         "info: {title: Shop, version: '1'}\n"
         "sourceDescriptions:\n"
-        "- {name: shop, url: shop.openapi.yaml, type: openapi}\n"
-        "- {name: billing, url: billing.yaml, type: openapi}\n"
+        f"{sources}"
         "workflows:\n"
         "- workflowId: w\n"
         "  steps:\n"
         "  - stepId: price\n"
-        "    operationId: postPrices\n"  # 10
+        f"    operationId: {operation_id}\n"  # 10
         "    successCriteria: [{condition: $statusCode == 200}]\n"
+        f"{more_steps}"
+    )
+
+
+def test_several_sources__operation_id_must_name_its_source(tmp_path: Path) -> None:
+    """Arazzo 1.0.1 § Step Object: with several OpenAPI sources, operationId MUST be a runtime
+    expression naming the source ($sourceDescriptions.<name>.<operationId>)."""
+    text = several_sources(
+        SHOP_AND_BILLING,
+        "postPrices",
         "  - stepId: note\n"
         "    operationId: $sourceDescriptions.shop.PostNotes\n"
         "    requestBody: {payload: {text: hi}}\n"
-        "    successCriteria: [{condition: $statusCode == 200}]\n"
+        "    successCriteria: [{condition: $statusCode == 200}]\n",
     )
     assert problems(tmp_path, text, billing_yaml=BILLING) == [
         "wf.arazzo.yaml:10:5: error AZ205: operationId 'postPrices' must name its source: this "
@@ -432,6 +447,41 @@ def test_several_sources__operation_id_must_name_its_source(tmp_path: Path) -> N
         "    hint: write operationId: $sourceDescriptions.billing.PostPrices",
         "wf.arazzo.yaml:10:5: error AZ210: operationId 'postPrices' is not in source 'shop', "
         "'billing'\n    hint: did you mean 'PostPrices'? (differs only in letter case)",
+    ]
+
+
+def test_several_sources__unique_operation_id_is_a_warning(tmp_path: Path) -> None:
+    """Arazzo 1.0.1 § Step Object: an unqualified operationId that only one of several OpenAPI
+    sources has breaks the MUST, but the executor can still call it: a warning (AZ205) with the
+    qualified form, reported once, and the step is planned with that operation."""
+    text = several_sources(SHOP_AND_BILLING, "PostPrices")
+    assert problems(tmp_path, text, billing_yaml=BILLING) == [
+        "wf.arazzo.yaml:10:5: warning AZ205: operationId 'PostPrices' must name its source: this "
+        "document has 2 OpenAPI source descriptions (shop, billing); only 'billing' has it, so "
+        "that operation is called\n"
+        "    hint: write operationId: $sourceDescriptions.billing.PostPrices",
+    ]
+    plan = arazzo_file(tmp_path, text, billing_yaml=BILLING).plan("w")
+    assert plan.errors == []
+    assert plan.steps[0].operation is not None
+    assert plan.steps[0].operation.source.name == "billing"
+
+
+def test_several_sources__ambiguous_operation_id_is_one_error(tmp_path: Path) -> None:
+    """Arazzo 1.0.1 § Step Object: an unqualified operationId that several sources have cannot
+    be called: one AZ205 error (not one from the planner and one from the checks)."""
+    text = several_sources(
+        "- {name: billing, url: billing.yaml, type: openapi}\n"
+        "- {name: prices, url: prices.yaml, type: openapi}\n",
+        "PostPrices",
+        "  - stepId: qualified\n"
+        "    operationId: $sourceDescriptions.prices.PostPrices\n"
+        "    successCriteria: [{condition: $statusCode == 200}]\n",
+    )
+    assert problems(tmp_path, text, billing_yaml=BILLING, prices_yaml=BILLING) == [
+        "wf.arazzo.yaml:10:5: error AZ205: operationId 'PostPrices' is in several sources "
+        "('billing', 'prices'), so the step cannot tell which operation to call\n"
+        "    hint: write operationId: $sourceDescriptions.billing.PostPrices",
     ]
 
 
@@ -914,6 +964,20 @@ def test_every_code_is_documented() -> None:
     assert rows == set(CODES)
 
 
+def test_the_documented_codes_match_the_registry() -> None:
+    """Each row of docs/diagnostics.md says what :data:`CODES` says: severity, meaning, fix
+    (e.g. AZ205 is a warning: an error only when the operationId is ambiguous or missing)."""
+    text = (Path(__file__).parent.parent / "docs" / "diagnostics.md").read_text()
+    rows = {
+        cells[0]: tuple(cells[1:])
+        for line in text.splitlines()
+        if line.startswith("| AZ")
+        for cells in [[cell.strip() for cell in line.strip().strip("|").split("|")]]
+    }
+    assert rows == {code: (c.severity, c.meaning, c.fix) for code, c in CODES.items()}
+    assert rows["AZ205"][0] == "warning"
+
+
 def test_problem_rendering() -> None:
     problem = Problem("AZ210", "error", "operationId 'x' is not in source 'a'", "f.yml:3:5", "h")
     assert problem.render() == (
@@ -1034,10 +1098,29 @@ def test_run__errors_fail_at_setup_and_everything_else_runs(pytester: pytest.Pyt
             "  specs/arazzo/typo.arazzo.yaml:10:5: error AZ210: operationId 'postNotes' is not "
             "in source 'shop'",
             "*no cassette for this item*",  # the good workflows got as far as running
-            "*ArazzoWarning: specs/arazzo/lang.arazzo.yaml:11:18: warning AZ221*",
+            "*specs/arazzo/lang.arazzo.yaml:11: ArazzoWarning: specs/arazzo/lang.arazzo.yaml:"
+            "11:18: warning AZ221*",
         ]
     )
-    assert_clean(result, located=False)  # session.py warns from its own line, for now
+    assert_clean(result)  # the warning points at the Arazzo file, not at the plugin
+
+
+def test_run__warnings_as_errors_fail_the_item_before_any_request(
+    pytester: pytest.Pytester,
+) -> None:
+    """ini ``arazzo_warnings_as_errors`` applies to normal runs too, not only --arazzo-check."""
+    project(pytester, lang=UNKNOWN_PARAM)
+    pytester.makepyprojecttoml("[tool.pytest.ini_options]\narazzo_warnings_as_errors = true\n")
+    result = pytester.runpytest("specs", "-p", "no:cacheprovider")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "  1 problem in the workflow file; no request was sent:",
+            "  specs/arazzo/lang.arazzo.yaml:11:18: warning AZ221*",
+        ]
+    )
+    assert "no cassette" not in result.stdout.str()
+    assert_clean(result)
 
 
 def test_run__a_workflow_that_cannot_be_planned_is_a_clean_failure(

@@ -18,13 +18,13 @@ from requests.structures import CaseInsensitiveDict
 from pytest_arazzo.contract import (
     ContractChecker,
     coerce,
-    contract_severity,
     convert_oas30,
     decode_form,
 )
 from pytest_arazzo.http import OutgoingRequest, ReceivedResponse
 from pytest_arazzo.loader import load_document
 from pytest_arazzo.plan import ArazzoFile
+from pytest_arazzo.settings import contract_severity
 from pytest_arazzo.sources import Operation, SourceCache
 from tests.conftest import ROOT, SEED, record_args
 from tests.stripe_server import StripeServer

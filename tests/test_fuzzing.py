@@ -19,14 +19,13 @@ from hypothesis import settings
 from hypothesis.database import InMemoryExampleDatabase
 
 from pytest_arazzo.fuzzing import (
-    FuzzConfig,
     ItemDatabase,
     curl_command,
     explicit_examples,
     input_flags,
 )
 from pytest_arazzo.http import OutgoingRequest
-from pytest_arazzo.inputs import parse_cli_inputs
+from pytest_arazzo.settings import FuzzConfig, parse_cli_inputs
 from tests.conftest import ROOT, SEED_NODE, TEST_KEY
 from tests.stripe_server import StripeServer
 

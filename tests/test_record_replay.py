@@ -16,7 +16,7 @@ import yaml
 
 from pytest_arazzo.matching import RequestMatcher
 from pytest_arazzo.netguard import NetworkBlocked, NetworkGuard
-from pytest_arazzo.session import RunSettings, resolve_mode
+from pytest_arazzo.settings import RunSettings, resolve_mode
 from tests.conftest import ROOT, SEED_NODE, record_args
 from tests.echo_api import EchoServer
 from tests.stripe_server import DECLINE_CUSTOMER_ID, StripeServer

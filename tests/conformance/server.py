@@ -17,9 +17,11 @@ import re
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
+
+from tests.loopback import QuietHandler, ServerThread
 
 
 @dataclass
@@ -99,24 +101,19 @@ class LoopbackServer:
         self.routes: list[tuple[str, re.Pattern[str], Handler]] = []
         self.requests: list[Request] = []
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-        )
+        httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self._serving = ServerThread(httpd, "conformance")
 
     @property
     def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return self._serving.url
 
     def __enter__(self) -> LoopbackServer:
-        self._thread.start()
+        self._serving.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
+        self._serving.stop()
 
     # -- routes ---------------------------------------------------------------------------
 
@@ -154,20 +151,12 @@ class LoopbackServer:
                     return as_reply(handler(request, match))
         return Reply(404, {"error": f"no route for {request.method} {request.path}"})
 
-    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+    def _handler_class(self) -> type[QuietHandler]:
         server = self
 
-        class _Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-            disable_nagle_algorithm = True
-            wbufsize = 1 << 16  # headers and body leave in one write (no delayed-ACK stalls)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                return None
-
+        class _Handler(QuietHandler):
             def _handle(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length) if length else b""
+                body = self.read_body()
                 parts = urlsplit(self.path)
                 request = Request(
                     method=self.command,
@@ -184,14 +173,7 @@ class LoopbackServer:
                 except Exception as error:  # a bug in a test handler: answer, don't hang
                     reply = Reply(599, {"error": f"handler raised {error!r}"})
                 data, headers = reply.encode()
-                self.send_response(reply.status)
-                for name, value in headers.items():
-                    self.send_header(name, value)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                if self.command != "HEAD":
-                    self.wfile.write(data)
-                self.wfile.flush()
+                self.send_reply(reply.status, headers, data)
 
             do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _handle
 

@@ -1,0 +1,174 @@
+"""Robustness of the planner: wrongly typed input is skipped (the schema check reports it), never a
+crash, so the checks need no ``AZ999`` for it.
+
+Arazzo 1.0.1 § Schema says what each field holds; users bring anything. ``ArazzoFile(...)``,
+``.plan(...)`` and ``.reachable(...)`` must return for every document, and a source url that is
+no usable file path (a NUL, a name too long for the OS) is one clean ``AZ201``.
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from pytest_arazzo.checks import check_file
+from pytest_arazzo.diagnostics import CODES, Problem
+from pytest_arazzo.loader import Document
+from pytest_arazzo.plan import ArazzoFile
+from pytest_arazzo.sources import SourceCache
+from tests.test_check_robustness import OPENAPI, VALID, apply, paths_of
+
+WRONG: list[Any] = [None, 5, -1, 1.5, True, "", "x", "$inputs.", [], [5], ["x"], {}, {"k": 5}]
+
+
+@pytest.fixture(scope="module")
+def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    directory = tmp_path_factory.mktemp("plan")
+    (directory / "shop.yaml").write_text(OPENAPI)
+    return directory
+
+
+def plan_everything(data: Any, root: Path) -> list[Problem]:
+    """Build the file and plan each workflow (and all it reaches); return every problem."""
+    document = Document(root / "wf.arazzo.yaml", data, display="wf.arazzo.yaml")
+    file = ArazzoFile(document, SourceCache(root))
+    found = list(file.source_problems)
+    for workflow_id in file.workflows:
+        plan = file.plan(workflow_id)
+        for reached in file.reachable(plan):
+            found += reached.problems
+    for item in found:
+        assert isinstance(item, Problem) and item.code in CODES, item
+    assert not [p for p in check_file(file) if p.code == "AZ999"], check_file(file)
+    return found
+
+
+def replaced(path: tuple[Any, ...], value: Any) -> Any:
+    return apply(copy.deepcopy(VALID), path, "replace", value, "")
+
+
+W0, S0 = ("workflows", 0), ("workflows", 0, "steps", 0)
+CASES = {
+    "dependsOn: 5": (("workflows", 1, "dependsOn"), 5),
+    "dependsOn: [[x]]": (("workflows", 1, "dependsOn"), [["x"]]),
+    "workflow parameters: str": ((*W0, "parameters"), "x"),
+    "step parameters: mapping": ((*S0, "parameters"), {"name": "id"}),
+    "parameter: str": ((*S0, "parameters", 0), "x"),
+    "parameter name: list": ((*W0, "parameters", 0, "name"), ["id"]),
+    "parameter in: list": ((*W0, "parameters", 0, "in"), ["path"]),
+    "parameter in: mapping": ((*W0, "parameters", 0, "in"), {"a": 1}),
+    "reference: int": ((*S0, "parameters", 0, "reference"), 5),
+    "reference: list": ((*S0, "parameters", 0, "reference"), ["$components.parameters.id"]),
+    "components.parameters: list": (("components", "parameters"), [1]),
+    "components.failureActions: int": (("components", "failureActions"), 5),
+    "successCriteria: int": ((*S0, "successCriteria"), 5),
+    "successCriteria: mapping": ((*S0, "successCriteria"), {"condition": "$statusCode == 200"}),
+    "criterion: str": ((*S0, "successCriteria", 0), "$statusCode == 200"),
+    "onSuccess: mapping": ((*S0, "onSuccess"), {"name": "x", "type": "end"}),
+    "onFailure: int": ((*S0, "onFailure"), 5),
+    "onFailure item: int": ((*S0, "onFailure", 0), 5),
+    "action criteria: int": ((*S0, "onFailure", 0, "criteria"), 5),
+    "action stepId: list": ((*S0, "onSuccess", 0, "stepId"), ["post"]),
+    "action name/type: list": ((*S0, "onSuccess", 0, "type"), ["goto"]),
+    "successActions: int": ((*W0, "successActions"), 5),
+    "failureActions: str": ((*W0, "failureActions"), "x"),
+    "steps: int": ((*W0, "steps"), 5),
+    "steps: mapping": ((*W0, "steps"), {"stepId": "post"}),
+    "step: str": (S0, "post"),
+    "stepId: list": ((*S0, "stepId"), ["post"]),
+    "stepId: int": ((*S0, "stepId"), 5),
+    "step workflowId: int": (("workflows", 0, "steps", 1, "workflowId"), 5),
+    "operationId: int": ((*S0, "operationId"), 5),
+    "operationId: list": ((*S0, "operationId"), ["PostNotes"]),
+    "requestBody: list": ((*S0, "requestBody"), [{"payload": {}}]),
+    "contentType: int": ((*S0, "requestBody", "contentType"), 5),
+    "replacements: int": ((*S0, "requestBody", "replacements"), 5),
+    "replacement: str": ((*S0, "requestBody", "replacements", 0), "x"),
+    "outputs: list": ((*S0, "outputs"), ["id"]),
+    "inputs: list": ((*W0, "inputs"), [1]),
+    "workflowId: int": ((*W0, "workflowId"), 5),
+    "workflow: str": (W0, "note"),
+    "workflows: int": (("workflows",), 5),
+    "workflows: mapping": (("workflows",), {"workflowId": "note"}),
+    "sourceDescriptions: int": (("sourceDescriptions",), 5),
+    "sourceDescriptions: mapping": (("sourceDescriptions",), {"name": "shop"}),
+    "source: str": (("sourceDescriptions", 0), "shop.yaml"),
+    "source url: list": (("sourceDescriptions", 0, "url"), ["shop.yaml"]),
+    "source name: mapping": (("sourceDescriptions", 0, "name"), {"a": 1}),
+    "components: list": (("components",), []),
+}
+
+
+@pytest.mark.parametrize("path,value", list(CASES.values()), ids=list(CASES))
+def test_wrongly_typed_field__planned_without_a_crash(
+    root: Path, path: tuple[Any, ...], value: Any
+) -> None:
+    plan_everything(replaced(path, value), root)
+
+
+def test_non_mapping_documents__planned_without_a_crash(root: Path) -> None:
+    for data in (None, 5, "x", [VALID], {"workflows": [5, None, {"workflowId": 5}]}):
+        plan_everything(data, root)
+
+
+@st.composite
+def retyped(draw: st.DrawFn) -> Any:
+    """The valid document with one to four nodes replaced by values of another type."""
+    document: Any = copy.deepcopy(VALID)
+    for _ in range(draw(st.integers(min_value=1, max_value=4))):
+        path = draw(st.sampled_from([path for path in paths_of(document) if path]))
+        current = _at(document, path)
+        value = draw(st.sampled_from([v for v in WRONG if type(v) is not type(current)]))
+        document = apply(document, path, "replace", copy.deepcopy(value), "")
+    return document
+
+
+def _at(document: Any, path: tuple[Any, ...]) -> Any:
+    for token in path:
+        document = document[token]
+    return document
+
+
+@settings(
+    max_examples=300,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(data=retyped())
+def test_retyped_documents__planned_without_a_crash(root: Path, data: Any) -> None:
+    """Arazzo 1.0.1 § Schema: replacing any nodes of a valid workflow with wrongly typed values
+    never makes ``ArazzoFile(...).plan(...)`` raise."""
+    plan_everything(data, root)
+
+
+# -- source urls that are no file path (sources.SourceCache.source) ------------------------------
+
+
+@pytest.mark.parametrize(
+    "url,reason",
+    [
+        ("shop\x00.yaml", "it contains a NUL character"),
+        ("file:///tmp/shop%00.yaml", "it contains a NUL character"),
+        ("x" * 300 + ".yaml", "the name is too long for the file system"),
+        ("/".join(["y" * 200] * 30) + ".yaml", "the name is too long for the file system"),
+    ],
+    ids=["nul", "nul-in-file-url", "long-name", "long-path"],
+)
+def test_unusable_source_url__clean_az201(root: Path, url: str, reason: str) -> None:
+    """Arazzo 1.0.1 § Source Description Object: a url the OS cannot open as a path is one
+    AZ201 at the url, saying why, and the planner goes on."""
+    data = replaced(("sourceDescriptions", 0, "url"), url)
+    found = [p for p in plan_everything(data, root) if p.code == "AZ201"]
+    assert found, "no AZ201"
+    problem = found[0]
+    assert problem.is_error
+    assert problem.where == "wf.arazzo.yaml"  # a raw Document has no positions
+    assert problem.message.startswith("source 'shop' has url '")
+    assert problem.message.endswith(f"which is not a usable file path: {reason}")
+    assert len(problem.message) < 200  # a long url is clipped
+    assert "relative to the Arazzo file" in problem.hint

@@ -49,10 +49,14 @@ def _hypothesis_globals(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 def fuzz_project(seed_project: pytest.Pytester) -> pytest.Pytester:
     """The seed project with its shipped cassettes, and no example database on disk."""
     shutil.copytree(CASSETTES, seed_project.path / "fixtures/cassettes" / CASSETTES.name)
+    # derandomize=False: with CI set, Hypothesis's default is its derandomized "ci" profile,
+    # which the profiles below would inherit, and --hypothesis-seed would then change nothing.
     seed_project.makeconftest(
         "from hypothesis import settings\n"
-        "settings.register_profile('arazzo-test', database=None, deadline=None)\n"
-        "settings.register_profile('tiny', database=None, deadline=None, max_examples=7)\n"
+        "settings.register_profile('arazzo-test', database=None, deadline=None,"
+        " derandomize=False)\n"
+        "settings.register_profile('tiny', database=None, deadline=None, max_examples=7,"
+        " derandomize=False)\n"
     )
     return seed_project
 

@@ -29,7 +29,7 @@ from .encoding import (
     scalar_text,
 )
 from .expressions import UnresolvedError
-from .http import OutgoingRequest, is_json_type
+from .http import OutgoingRequest, form_fields, is_json_type
 from .plan import BodyPlan, ParamPlan, StepPlan
 from .pointer import PointerError, set_pointer
 
@@ -63,7 +63,10 @@ def build_request(step: StepPlan, ctx: EvalContext, base_url: str) -> OutgoingRe
             raise BuildError(f"parameter '{param.name}'", str(error)) from None
     request.path = _fill_path(operation.path, path_values)
     if cookies:
-        request.headers["Cookie"] = cookie_header(cookies)
+        try:
+            request.headers["Cookie"] = header_value("Cookie", cookie_header(cookies))
+        except EncodingError as error:
+            raise BuildError("cookie parameters", str(error)) from None
     if step.body is not None:
         _add_body(request, step.body, ctx)
     return request
@@ -122,7 +125,17 @@ def _fill_path(template: str, values: dict[str, str]) -> str:
             f"{template} needs path parameter {names}, which the step does "
             f"not give{also}; add it to the step's parameters with in: path",
         )
-    return _PATH_PARAM.sub(lambda match: values[match.group(1)], template)
+    filled = _PATH_PARAM.sub(lambda match: values[match.group(1)], template)
+    for segment, written in zip(filled.split("/"), template.split("/"), strict=False):
+        if segment in (".", "..") and segment != written:
+            # HTTP clients remove dot-segments (RFC 3986 § 5.2.4), and `requests` decodes %2E
+            # back to '.', so `/pets/{id}` with id '..' would be sent as `/`.
+            raise BuildError(
+                "path",
+                f"{template} with the value {segment!r} would be sent as a dot-segment, which "
+                "HTTP clients remove from the path (so another resource would be called)",
+            )
+    return filled
 
 
 def _add_body(request: OutgoingRequest, body: BodyPlan, ctx: EvalContext) -> None:
@@ -140,6 +153,8 @@ def _add_body(request: OutgoingRequest, body: BodyPlan, ctx: EvalContext) -> Non
     else:
         if is_json_type(bare) and isinstance(payload, str):
             request.payload = _parsed_or_text(payload)
+        elif bare == "application/x-www-form-urlencoded" and isinstance(payload, str):
+            request.payload = form_fields(payload)  # so `$request.body#/field` reads a field
         try:
             request.body, content_type = _encode(payload, content_type, bare, body)
         except EncodingError as error:

@@ -14,6 +14,7 @@ OpenAPI Media Type Object's ``encoding`` gives a field another style.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -177,16 +178,29 @@ def simple_text(value: Any, explode: bool = False) -> str:
     return scalar_text(value)
 
 
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+
+
 def header_value(name: str, value: Any, explode: bool = False) -> str:
-    """A header value; refuses CR, LF and NUL so no value can inject another header."""
+    """A header value; refuses CR, LF and NUL so no value can inject another header.
+
+    The name must be an RFC 9110 token, and the value ISO-8859-1 text (what HTTP/1.1 can carry;
+    anything else would make the HTTP client crash while sending)."""
     text = value if isinstance(value, str) else simple_text(value, explode)
     if any(char in text for char in "\r\n\x00"):
         raise EncodingError(
             f"header '{name}' value contains a line break or NUL, which could inject headers: "
             f"{text[:80]!r}"
         )
-    if not name or any(char in name for char in " :\r\n\x00"):
+    if not _TOKEN.fullmatch(name):
         raise EncodingError(f"'{name}' is not a valid header name")
+    try:
+        text.encode("latin-1")
+    except UnicodeEncodeError as error:
+        raise EncodingError(
+            f"header '{name}' value {text[:80]!r} contains {text[error.start]!r}, which an HTTP "
+            "header cannot carry (only ISO-8859-1 text): percent-encode it or send it in the body"
+        ) from None
     return text
 
 

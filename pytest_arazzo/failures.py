@@ -101,11 +101,13 @@ class StepFailure(WorkflowFailure):
         exchange: Exchange | None = None,
         outcomes: list[Outcome] | None = None,
         hint: str = "",
+        show_body: bool = False,
     ) -> None:
         super().__init__(message, hint=hint)
         self.step_id, self.step_where = step_id, step_where
         self.exchange = exchange
         self.outcomes = outcomes or []
+        self.show_body = show_body  # the response body explains the failure (e.g. an output)
 
     def headline(self) -> str:
         return f"{super().headline()} at step '{self.step_id}' ({self.step_where})"
@@ -123,7 +125,9 @@ class StepFailure(WorkflowFailure):
             api_error = self.exchange.response.api_error()
             if api_error:
                 lines.append(f"API error: {api_error}")
-            elif self.outcomes and self.exchange.response.content:
+            elif self.exchange.response.content and (
+                self.outcomes or self.show_body or self.exchange.response.status >= 400
+            ):
                 lines.append(f"response body: {_clip(self.exchange.response.content)}")
         return lines
 

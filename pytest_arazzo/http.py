@@ -104,7 +104,7 @@ def parse_body(content: bytes, content_type: str | None) -> Any:
     """Parse a body for expressions: JSON → values, form → dict, other text → str."""
     if not content:
         return None
-    text = content.decode("utf-8", errors="replace")
+    text = content.decode("utf-8-sig", errors="replace")  # a BOM is no part of the JSON text
     bare = (content_type or "").split(";")[0].strip().lower()
     if is_json_type(bare) or not bare:
         try:

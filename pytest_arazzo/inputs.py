@@ -67,16 +67,29 @@ def load_input_file(path: Path | None) -> tuple[Document | None, LoadError | Non
         return None, error
 
 
+def schema_properties(schema: Any) -> dict[str, Any]:
+    """The ``properties`` an object schema declares, also through ``allOf`` (which is what a
+    ``$ref`` with sibling keywords becomes once inlined)."""
+    if not isinstance(schema, dict):
+        return {}
+    found: dict[str, Any] = {}
+    for part in schema.get("allOf") or []:
+        found.update(schema_properties(part))
+    properties = schema.get("properties")
+    if isinstance(properties, dict):
+        found.update(properties)
+    return found
+
+
 def apply_defaults(schema: dict[str, Any], inputs: dict[str, Any]) -> dict[str, Any]:
     """Fill ``default`` values of the input schema for inputs not given (nested objects too)."""
     merged = dict(inputs)
-    properties = schema.get("properties") if isinstance(schema, dict) else None
-    for name, prop in (properties or {}).items():
+    for name, prop in schema_properties(schema).items():
         if not isinstance(prop, dict):
             continue
         if name not in merged and "default" in prop:
             merged[name] = prop["default"]
-        if isinstance(merged.get(name), dict) and isinstance(prop.get("properties"), dict):
+        if isinstance(merged.get(name), dict) and schema_properties(prop):
             merged[name] = apply_defaults(prop, merged[name])
     return merged
 

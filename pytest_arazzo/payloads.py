@@ -10,6 +10,8 @@ A *string* payload with embedded ``{$...}`` expressions depends on the content t
   payload. Text that is not JSON is a plain template, whose result must parse as JSON.
 - ``application/x-www-form-urlencoded``: ``a=1&b={$inputs.b}`` is split into fields here, so the
   values substituted at run time are percent-encoded (a ``&`` in a value cannot add a field).
+  When it cannot be split into distinct fields (a key repeats, as in ``expand[]=a&expand[]=b``,
+  or holds an expression), it stays text and each substituted value is percent-encoded.
 - anything else (XML, text): a plain template.
 """
 
@@ -17,16 +19,18 @@ from __future__ import annotations
 
 import json
 from typing import Any
-from urllib.parse import unquote_plus
+from urllib.parse import quote_plus, unquote_plus
 
 from .context import EvalContext
 from .expressions import (
     Compiled,
     Expression,
     UnresolvedError,
+    _template_parts,
     compile_value,
     is_expression,
     parse_expression,
+    render,
 )
 from .http import is_json_type
 
@@ -75,7 +79,29 @@ def compile_payload(payload: Any, content_type: str) -> tuple[Compiled, bool]:
         fields = _form_fields(payload)
         if fields is not None:
             return StructuredTemplate(fields), False
+        return _FormText(_template_parts(payload)), False
     return compile_value(payload), False
+
+
+class _FormText(Compiled):
+    """Form text whose substituted values are percent-encoded (so they cannot add fields)."""
+
+    __slots__ = ("parts",)
+
+    def __init__(self, parts: tuple[str | Expression, ...]) -> None:
+        self.parts = parts
+
+    def _eval(self, ctx: EvalContext, omit: bool) -> str:
+        return "".join(
+            part if isinstance(part, str) else quote_plus(render(part.evaluate(ctx)), safe="")
+            for part in self.parts
+        )
+
+    def _collect(self, out: list[Expression]) -> None:
+        out.extend(part for part in self.parts if isinstance(part, Expression))
+
+    def __repr__(self) -> str:
+        return f"FormText({self.parts!r})"
 
 
 def _whole(text: str) -> _Whole | None:

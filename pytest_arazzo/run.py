@@ -27,7 +27,7 @@ from .failures import (
     WorkflowFailure,
 )
 from .http import OutgoingRequest
-from .inputs import apply_defaults, validate_inputs
+from .inputs import apply_defaults, schema_properties, validate_inputs
 from .plan import ActionPlan, StepPlan, WorkflowPlan
 from .runstate import Attempt, RunResult, Shared, indent, step_failure, trace_record
 from .transport import ReplayMismatch, TransportError
@@ -134,7 +134,6 @@ class WorkflowRun:
             attempt = self.attempt(step, sum(retries.values()) + 1)
             if attempt.passed:
                 self.steps[step.step_id] = self.step_outputs(step, attempt)
-                self.note(step, attempt, True)
                 return self.after_success(step, index, attempt.ctx) if follow else index
             candidates = actions.merged(step.on_failure, self.plan.failure_actions)
             notes: list[str] = []
@@ -279,15 +278,31 @@ class WorkflowRun:
 
     def inputs_for(self, plan: WorkflowPlan) -> dict[str, Any]:
         """The inputs passed to a dependency or goto target: those its schema declares."""
-        known = plan.inputs_schema.get("properties") or {}
+        known = schema_properties(plan.inputs_schema)
         return {name: value for name, value in self.inputs.items() if name in known}
 
     # -- outputs -----------------------------------------------------------------------------
 
     def step_outputs(self, step: StepPlan, attempt: Attempt) -> dict[str, Any]:
+        """The outputs of a step that passed (and its trace line); a failing output fails the
+        step, reported with its exchange and the response body the output could not read."""
         if step.workflow_id and not step.outputs:
-            return dict(attempt.callee_outputs or {})
-        return self.resolve_outputs(step.outputs, f"step '{step.step_id}'", attempt.ctx)
+            outputs = dict(attempt.callee_outputs or {})
+        else:
+            try:
+                outputs = self.resolve_outputs(step.outputs, f"step '{step.step_id}'", attempt.ctx)
+            except OutputsFailure as failure:
+                self.note(step, attempt, False, "outputs did not resolve")
+                raise StepFailure(
+                    step.step_id,
+                    step.where,
+                    failure.message,
+                    exchange=attempt.exchange,
+                    hint=failure.hint,
+                    show_body=True,
+                ) from None
+        self.note(step, attempt, True)
+        return outputs
 
     def resolve_outputs(
         self,
@@ -347,8 +362,7 @@ class WorkflowRun:
             assert target is not None  # checked at plan time
             return target
         if action.workflow_id:
-            target_plan = self.plan.file.plan_reference(action.workflow_id)
-            self.run_workflow(target_plan, self.inputs_for(target_plan))
+            self.run_action_workflow(step, action)
             return None
         raise StepFailure(
             step.step_id,
@@ -384,8 +398,25 @@ class WorkflowRun:
             finally:
                 self.detours -= 1
         elif action.workflow_id:
-            target_plan = self.plan.file.plan_reference(action.workflow_id)
+            self.run_action_workflow(step, action)
+
+    def run_action_workflow(self, step: StepPlan, action: ActionPlan) -> None:
+        """Run the workflow a ``goto``/``retry`` action names; its failure is reported inside
+        this workflow's, naming the step and the action that led there."""
+        assert action.workflow_id is not None
+        target_plan = self.plan.file.plan_reference(action.workflow_id)
+        try:
             self.run_workflow(target_plan, self.inputs_for(target_plan))
+        except (LimitFailure, PlanFailure):
+            raise
+        except WorkflowFailure as failure:
+            raise StepFailure(
+                step.step_id,
+                step.where,
+                f"action '{action.name}' ({action.type}) ran workflow '{action.workflow_id}', "
+                "which failed:\n" + indent(failure.render()),
+                hint=failure.hint,
+            ) from None
 
     # -- reporting ---------------------------------------------------------------------------
 

@@ -165,3 +165,61 @@ def test_step_object__outputs_must_resolve(harness: Harness) -> None:
     report = harness.fail(arazzo(workflow("w", [step])))
     assert "step 'ping' output 'third' ($response.body#/2) did not resolve" in report
     assert "index 2 out of range (length 2)" in report
+
+
+def test_step_object__unresolved_output_report_shows_the_step_exchange_and_trace(
+    harness: Harness,
+) -> None:
+    """Arazzo 1.0.1 § Step Object outputs: the failure of an output names the step (with its
+    position), the request and response, the body the output could not read, and the steps run
+    including this one."""
+    harness.server.route("GET", "/health", {"ok": True})
+    harness.server.route("GET", "/pets", {"data": []})
+    steps = [
+        {"stepId": "ping", "operationId": "health"},
+        {
+            "stepId": "list",
+            "operationId": "listPets",
+            "outputs": {"id": "$response.body#/data/0/id"},
+        },
+    ]
+    report = harness.fail(arazzo(workflow("w", steps)))
+    assert "at step 'list' (main.arazzo.yaml:" in report
+    assert f"request:  GET {harness.server.url}/pets" in report
+    assert "response: 200 OK" in report
+    assert "step 'list' output 'id' ($response.body#/data/0/id) did not resolve" in report
+    assert 'response body: {"data": []}' in report
+    assert "steps run: ping 200 ok, list 200 FAILED (outputs did not resolve)" in report
+
+
+def test_workflow_object__inputs_ref_with_siblings_reach_dependencies_and_defaults(
+    harness: Harness,
+) -> None:
+    """Arazzo 1.0.1 § Workflow Object `inputs`/`dependsOn`: a `$ref` with sibling keywords
+    (here `description`) still declares the referenced properties, so a dependency receives the
+    inputs it declares and their `default`s apply."""
+    harness.server.route("GET", "/pets", lambda request, match: {"query": request.args})
+    harness.server.route("GET", "/health", {})
+    auth = {
+        "type": "object",
+        "required": ["token"],
+        "properties": {"token": {"type": "string"}, "limit": {"type": "integer", "default": 5}},
+    }
+    setup_step = {
+        "stepId": "list",
+        "operationId": "listPets",
+        "parameters": [
+            {"name": "status", "in": "query", "value": "$inputs.token"},
+            {"name": "limit", "in": "query", "value": "$inputs.limit"},
+        ],
+    }
+    ref = {"$ref": "#/components/inputs/auth", "description": "credentials"}
+    document = arazzo(
+        [
+            workflow("main", PING, dependsOn=["setup"], inputs=ref),
+            workflow("setup", [setup_step], inputs=ref),
+        ],
+        components={"inputs": {"auth": auth}},
+    )
+    harness.run(document, "main", inputs={"token": "t-1"})
+    assert harness.server.received("GET", "/pets")[0].args == {"status": "t-1", "limit": "5"}

@@ -222,3 +222,59 @@ def test_parameter_object__header_values_cannot_inject_headers(
     report = harness.fail(arazzo(workflow("w", [step])), inputs={"note": value})
     assert "header 'X-Note' value contains a line break or NUL" in report
     assert harness.server.requests == []
+
+
+def test_parameter_object__header_value_outside_latin1_is_refused_before_sending(
+    harness: Harness,
+) -> None:
+    """Arazzo 1.0.1 § Parameter Object `in: header`: HTTP/1.1 header values are ISO-8859-1 text
+    (RFC 9110 § 5.5), so a value such as '東京' cannot be sent: the step fails naming the header,
+    instead of the HTTP client crashing while sending. Latin-1 text ('Zürich') is sent."""
+    harness.server.route("GET", "/health", {})
+    step = {
+        "stepId": "s",
+        "operationId": "health",
+        "parameters": [{"name": "X-City", "in": "header", "value": "$inputs.city"}],
+    }
+    document = arazzo(workflow("w", [step]))
+    report = harness.fail(document, inputs={"city": "東京"})
+    assert "cannot build the request: parameter 'X-City': header 'X-City' value '東京'" in report
+    assert "only ISO-8859-1 text" in report
+    assert harness.server.requests == []
+    harness.run(document, inputs={"city": "Zürich"})
+    assert harness.server.requests[0].header("x-city") == "Zürich"
+
+
+def test_parameter_object__cookie_object_keys_cannot_inject_headers(harness: Harness) -> None:
+    """Arazzo 1.0.1 § Parameter Object `in: cookie`: an exploded object value makes its keys
+    cookie names; a key with a line break is refused like any header value with one."""
+    step = {
+        "stepId": "s",
+        "operationId": "health",
+        "parameters": [{"name": "prefs", "in": "cookie", "value": "$inputs.prefs"}],
+    }
+    report = harness.fail(
+        arazzo(workflow("w", [step])), inputs={"prefs": {"a\r\nX-Injected: 1": "v"}}
+    )
+    assert "cannot build the request: cookie parameters: header 'Cookie' value contains a line" in (
+        report
+    )
+    assert harness.server.requests == []
+
+
+@pytest.mark.parametrize("value", ["..", "."])
+def test_parameter_object__path_value_that_is_a_dot_segment_is_refused(
+    harness: Harness, value: str
+) -> None:
+    """Arazzo 1.0.1 § Parameter Object `in: path`: a path value must not change which resource
+    is called. '..' or '.' as a whole segment would be removed by the HTTP client (RFC 3986
+    § 5.2.4: `DELETE /pets/..` goes out as `DELETE /`), so the step fails before sending."""
+    harness.server.route("*", ".*", {})
+    step = {
+        "stepId": "s",
+        "operationId": "deletePet",
+        "parameters": [{"name": "petId", "in": "path", "value": "$inputs.id"}],
+    }
+    report = harness.fail(arazzo(workflow("w", [step])), inputs={"id": value})
+    assert f"/pets/{{petId}} with the value '{value}' would be sent as a dot-segment" in report
+    assert harness.server.requests == []

@@ -192,6 +192,46 @@ def test_request_body_object__form_string_values_are_percent_encoded(harness: Ha
     }
 
 
+def test_request_body_object__form_string_with_repeated_keys_still_encodes_values(
+    harness: Harness,
+) -> None:
+    """Arazzo 1.0.1 § Request Body Object "Form Data String Example": with a repeated key
+    (Stripe's `expand[]=a&expand[]=b`) the string cannot be split into distinct fields, and the
+    embedded values are still percent-encoded, so they cannot add fields (decision)."""
+    body = {
+        "contentType": "application/x-www-form-urlencoded",
+        "payload": "expand[]=customer&expand[]={$inputs.note}",
+    }
+    request = _send(harness, "login", body, note="lines&admin=true")
+    assert request.text == "expand[]=customer&expand[]=lines%26admin%3Dtrue"
+    assert parse_qsl(request.text) == [("expand[]", "customer"), ("expand[]", "lines&admin=true")]
+
+
+def test_request_body_object__form_string_without_expressions_is_readable_by_pointer(
+    harness: Harness,
+) -> None:
+    """Arazzo 1.0.1 § Runtime Expressions `$request.body#/user/uuid` ("references may be made to
+    portions of the requestBody"): a form string payload with no embedded expression is read
+    field by field too, like a templated one."""
+    harness.server.route("POST", "/login", {"ok": True})
+    step = {
+        "stepId": "s",
+        "operationId": "login",
+        "requestBody": {"payload": "grant_type=client_credentials&scope=a%20b"},
+        "outputs": {"grant": "$request.body#/grant_type", "scope": "$request.body#/scope"},
+    }
+    document = arazzo(
+        workflow(
+            "w",
+            [step],
+            outputs={"grant": "$steps.s.outputs.grant", "scope": "$steps.s.outputs.scope"},
+        )
+    )
+    result = harness.run(document)
+    assert result.outputs == {"grant": "client_credentials", "scope": "a b"}
+    assert harness.server.requests[0].text == "grant_type=client_credentials&scope=a%20b"
+
+
 def test_request_body_object__multipart_form_data(harness: Harness) -> None:
     """Arazzo 1.0.1 § Request Body Object: multipart/form-data fields and a file part."""
     payload = {

@@ -76,6 +76,26 @@ def test_runtime_expressions__request_and_response_sources(harness: Harness) -> 
     assert out["body"] == PET
 
 
+def test_runtime_expressions__response_body_pointer_reads_json_sent_with_a_bom(
+    harness: Harness,
+) -> None:
+    """Arazzo 1.0.1 § Runtime Expressions `$response.body#/status`: a JSON body that starts with
+    a UTF-8 byte order mark (some servers send one) is still JSON, so pointers read into it."""
+    harness.server.route(
+        "GET",
+        "/health",
+        Reply(200, b'\xef\xbb\xbf{"status": "open"}', {"Content-Type": "application/json"}),
+    )
+    step = {
+        "stepId": "ping",
+        "operationId": "health",
+        "successCriteria": [{"condition": "$response.body#/status == 'open'"}],
+        "outputs": {"status": "$response.body#/status"},
+    }
+    document = arazzo(workflow("w", [step], outputs={"status": "$steps.ping.outputs.status"}))
+    assert harness.run(document).outputs == {"status": "open"}
+
+
 def test_runtime_expressions__request_path_and_step_outputs_keep_types(harness: Harness) -> None:
     """Arazzo 1.0.1 § Runtime Expressions: $request.path.*, $steps.<id>.outputs.* (typed)."""
     _serve_pets(harness)

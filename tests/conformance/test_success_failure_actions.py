@@ -41,6 +41,17 @@ def test_step_object__no_actions_failure_fails_the_workflow(harness: Harness) ->
     assert _paths(harness) == ["GET /health"]
 
 
+def test_step_object__failure_without_criteria_shows_a_body_that_is_no_api_error(
+    harness: Harness,
+) -> None:
+    """Arazzo 1.0.1 § Step Object successCriteria omitted: a status >= 400 fails the step; when
+    the body has no recognizable API error, the report shows the body (the only explanation)."""
+    harness.server.route("GET", "/health", Reply(503, "upstream timed out"))
+    report = harness.fail(arazzo(workflow("w", [{"stepId": "a", "operationId": "health"}])))
+    assert "the step did not succeed (status >= 400 and no successCriteria)" in report
+    assert "response body: upstream timed out" in report
+
+
 def test_success_action_object__end_skips_the_rest_and_keeps_applicable_outputs(
     harness: Harness,
 ) -> None:
@@ -363,6 +374,27 @@ def test_success_action_object__goto_workflow_runs_it_and_ends_this_one(harness:
     result = harness.run(arazzo([main, other]), "main", {"limit": 4, "x": 1})
     assert _paths(harness) == ["GET /health", "GET /pets"]
     assert result.outputs == {"fromOther": "4"}
+
+
+def test_failure_action_object__goto_workflow_that_fails_is_reported_inside_this_one(
+    harness: Harness,
+) -> None:
+    """Arazzo 1.0.1 § Failure Action Object `goto` + `workflowId`: when the target workflow
+    fails, the report is this workflow's: it names the step and the action that went there, then
+    shows the target's own failure."""
+    harness.server.route("GET", "/health", Reply(500, {"message": "down"}))
+    harness.server.route("GET", "/pets", Reply(404, {"message": "no pets"}))
+    main = workflow(
+        "main",
+        [_step("a", onFailure=[{"name": "fallback", "type": "goto", "workflowId": "other"}])],
+    )
+    other = workflow("other", [_step("list", "listPets")])
+    report = harness.fail(arazzo([main, other]), "main")
+    assert report.startswith("workflow 'main' (main.arazzo.yaml:")
+    assert "at step 'a'" in report.splitlines()[0]
+    assert "action 'fallback' (goto) ran workflow 'other', which failed:" in report
+    assert "    workflow 'other' (main.arazzo.yaml:" in report and "API error: no pets" in report
+    assert "steps run: a 500 FAILED (onFailure 'fallback': goto), workflow:other FAILED" in report
 
 
 def test_workflow_object__workflow_actions_apply_unless_a_step_overrides_by_name(

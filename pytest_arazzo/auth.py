@@ -71,8 +71,11 @@ class Credentials:
         credential = self.for_source(operation.source.name)
         if credential is None:
             return
+        security = operation.security
+        if security == []:  # OpenAPI `security: []`: this operation takes no authentication
+            return
         schemes = operation.source.security_schemes
-        for requirement in operation.security or [{name: [] for name in schemes}]:
+        for requirement in security or [{name: [] for name in schemes}]:
             for name in requirement:
                 scheme = schemes.get(name)
                 if scheme and _apply_scheme(request, scheme, credential.value):

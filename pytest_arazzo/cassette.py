@@ -38,6 +38,7 @@ from datetime import datetime, timezone
 from functools import cached_property
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import yaml
 
@@ -188,13 +189,19 @@ def load_cassette(path: Path) -> Cassette:
             f"{_document(path).where('/cassette_version')}: cassette_version {version!r} is not "
             f"supported (this pytest-arazzo reads version {CASSETTE_VERSION}); re-record it"
         )
+    recorded = data.get("interactions") or []
+    if not isinstance(recorded, list):
+        raise CassetteError(
+            f"{_document(path).where('/interactions')}: corrupt cassette: interactions must be "
+            "a list"
+        )
     interactions = []
-    for index, item in enumerate(data.get("interactions") or []):
+    for index, item in enumerate(recorded):
         if not _valid_interaction(item):
             raise CassetteError(
                 f"{_document(path).where(f'/interactions/{index}')}: corrupt cassette: "
-                f"interaction {index + 1} needs step, request.method, request.url and "
-                "response.status"
+                f"interaction {index + 1} needs step, request.method, request.url (a URL), "
+                "response.status (an HTTP status code) and headers that are mappings"
             )
         interactions.append(
             Interaction(str(item.get("step", "")), item["request"], item["response"])
@@ -234,14 +241,31 @@ def _document(path: Path) -> Document:
 
 
 def _valid_interaction(item: Any) -> bool:
-    return (
+    if not (
         isinstance(item, dict)
         and isinstance(item.get("request"), dict)
         and isinstance(item.get("response"), dict)
-        and isinstance(item["request"].get("method"), str)
-        and isinstance(item["request"].get("url"), str)
-        and isinstance(item["response"].get("status"), int)
+    ):
+        return False
+    request, response = item["request"], item["response"]
+    status = response.get("status")
+    return (
+        isinstance(request.get("method"), str)
+        and isinstance(request.get("url"), str)
+        and _parses_as_url(request["url"])
+        and isinstance(status, int)
+        and not isinstance(status, bool)
+        and 100 <= status <= 599
+        and all(isinstance(part.get("headers") or {}, dict) for part in (request, response))
     )
+
+
+def _parses_as_url(url: str) -> bool:
+    try:
+        urlsplit(url)
+    except ValueError:
+        return False
+    return True
 
 
 # -- writing -----------------------------------------------------------------------------------

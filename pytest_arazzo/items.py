@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from .checks import check_document, unrunnable
+from .checks import check_document
 from .diagnostics import (
     WARNING,
     Problem,
@@ -23,8 +23,10 @@ from .diagnostics import (
     warn,
 )
 from .failures import WorkflowFailure
-from .inputs import DEFAULT_SET, find_input_file, input_sets, load_input_file
-from .loader import Document, LoadError, load_document
+from .inputs import DEFAULT_SET, find_input_file, input_sets
+from .loader import Document, LoadError, escape_token, load_document
+from .plugin import matches_patterns
+from .scrub import scrub_literals, secret_variants
 from .session import ItemSpec, SessionState, run_item
 from .settings import FUZZ, SETTINGS, ArazzoWarning, FuzzRequest
 from .sources import display_path
@@ -63,10 +65,13 @@ class ArazzoFileCollector(pytest.File):
             message = load_problem(error).render()
             yield FileProblemItem.from_parent(self, name=self.path.name, message=message)
             return
+        if not _is_arazzo(document.data) and not matches_patterns(self.config, self.path):
+            return  # picked by the quick look for 'arazzo:', but that key is not at the top
         state = session_state(self.config)
         if self.config.option.arazzo_check:
             yield CheckItem.from_parent(self, name="arazzo-check", document=document)
             return
+        state.note_sources(document)
         data = document.data
         workflows = data.get("workflows") if isinstance(data, dict) else None
         if not isinstance(workflows, list) or not any(
@@ -76,18 +81,16 @@ class ArazzoFileCollector(pytest.File):
             yield FileProblemItem.from_parent(self, name=self.path.name, message=message)
             return
         inputs_path = find_input_file(state.settings.inputs_dir, self.path)
-        input_document, input_error = load_input_file(inputs_path)
+        input_document, input_error = self._input_file(inputs_path)
         seen: set[str] = set()
         for index, workflow in enumerate(workflows):
             workflow_id = workflow.get("workflowId") if isinstance(workflow, dict) else None
             if not isinstance(workflow_id, str) or workflow_id in seen:
                 continue
             seen.add(workflow_id)
-            broken = unrunnable(document, state.arazzo_file, workflow_id)
-            if broken:  # planning it crashes: say why at collection, never a traceback later
-                message = render_problems(broken) + "\n" + _summary(broken)
-                yield FileProblemItem.from_parent(self, name=workflow_id, message=message)
-                continue
+            for name, message in _malformed_input_sets(input_document, workflow_id):
+                yield FileProblemItem.from_parent(self, name=name, message=message)
+            # sources are loaded and workflows planned when an item runs, not at collection
             for set_name, values in input_sets(input_document, workflow_id).items():
                 name = workflow_id if set_name == DEFAULT_SET else f"{workflow_id}[{set_name}]"
                 spec = ItemSpec(
@@ -100,7 +103,20 @@ class ArazzoFileCollector(pytest.File):
                     inputs_path,
                     input_error,
                 )
-                yield ArazzoItem.from_parent(self, name=name, spec=spec)
+                item = ArazzoItem.from_parent(self, name=name, spec=spec)
+                # cassette owners are fixed at collection, which every xdist worker repeats in
+                # the same order: two items mapping to one file fail wherever they run
+                state.claimed.setdefault(state.cassette_path(spec), item.nodeid)
+                yield item
+
+    def _input_file(self, path: Path | None) -> tuple[Document | None, LoadError | None]:
+        """The input file, parsed (positions shown relative to the rootdir), or its error."""
+        if path is None:
+            return None, None
+        try:
+            return load_document(path, display_path(path, self.config.rootpath)), None
+        except LoadError as error:
+            return None, error
 
 
 class ArazzoItem(pytest.Item):
@@ -130,7 +146,9 @@ class ArazzoItem(pytest.Item):
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
         if isinstance(excinfo.value, WorkflowFailure):
-            return excinfo.value.render()
+            # a response may echo the credential (API errors, bodies): never print it
+            secrets = secret_variants(session_state(self.config).credentials().secrets())
+            return scrub_literals(excinfo.value.render(), secrets)
         return super().repr_failure(excinfo, style=style)
 
     def reportinfo(self) -> tuple[Path, int, str]:
@@ -169,6 +187,36 @@ class CheckItem(_ReportItem):
 
     def reportinfo(self) -> tuple[Path, int, str]:
         return self.path, 0, f"arazzo check {self.path.name}"
+
+
+def _malformed_input_sets(document: Document | None, workflow_id: str) -> list[tuple[str, str]]:
+    """(item name, message) for each input set that is not a mapping: it fails as an item of
+    its own instead of silently running nothing."""
+    if document is None or not isinstance(document.data, dict):
+        return []
+    sets = document.data.get(workflow_id)
+    if not isinstance(sets, dict):
+        return []
+    found = []
+    for set_name, values in sets.items():
+        if isinstance(values, dict):
+            continue
+        name = workflow_id if str(set_name) == DEFAULT_SET else f"{workflow_id}[{set_name}]"
+        where = document.where(f"/{escape_token(workflow_id)}/{escape_token(set_name)}")
+        shown = "nothing" if values is None else f"{type(values).__name__} {values!r}"[:80]
+        found.append(
+            (
+                name,
+                f"{where}: input set '{set_name}' of workflow '{workflow_id}' must be a mapping "
+                f"of input names to values, got {shown}\n"
+                "    hint: write it as NAME: VALUE lines under the set name (or {} for none)",
+            )
+        )
+    return found
+
+
+def _is_arazzo(data: Any) -> bool:
+    return isinstance(data, dict) and "arazzo" in data
 
 
 def _summary(problems: list[Problem], strict: bool = False) -> str:

@@ -36,9 +36,14 @@ def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.register(RecordedReport(), "arazzo-recorded")
 
 
+def matches_patterns(config: pytest.Config, path: Path) -> bool:
+    """Whether the file name matches ini ``arazzo_patterns``."""
+    patterns = config.getini("arazzo_patterns") or DEFAULT_PATTERNS
+    return any(fnmatch.fnmatch(path.name, pattern) for pattern in patterns)
+
+
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
-    patterns = parent.config.getini("arazzo_patterns") or DEFAULT_PATTERNS
-    matched = any(fnmatch.fnmatch(file_path.name, pattern) for pattern in patterns)
+    matched = matches_patterns(parent.config, file_path)
     if not matched:
         named = parent.config.option.arazzo_check or parent.session.isinitpath(file_path)
         matched = named and file_path.suffix in (".yml", ".yaml", ".json")

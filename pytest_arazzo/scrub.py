@@ -137,8 +137,10 @@ class Scrubber:
             if lower in self.headers or matches_any(self.rules, "header", (lower,)):
                 text = self._remove(value)
             elif lower in AUTH_HEADERS:
+                self._remember_auth(text)
                 text = _auth_value(text)
             elif lower == "cookie" and not response:
+                self.found.update(m.group(3) for m in _COOKIE_PAIR.finditer(text) if m.group(3))
                 text = _cookie_value(text)
             elif lower == "set-cookie" and response:
                 text = _set_cookie_value(text)
@@ -146,6 +148,23 @@ class Scrubber:
                 text = value
             scrubbed[name] = text
         return scrubbed
+
+    def _remember_auth(self, value: str) -> None:
+        """An Authorization value set by the workflow (e.g. from an input) is scrubbed everywhere:
+        its token; for Basic also the decoded ``user:password``, the password, and the user name
+        when there is no password (a key sent as the user name, Stripe style)."""
+        scheme, space, token = value.strip().partition(" ")
+        token = token.strip() if space else scheme  # no space: a bare token
+        if not token:
+            return
+        self.found.add(token)
+        if space and scheme.lower() == "basic":
+            try:
+                decoded = base64.b64decode(token + "=" * (-len(token) % 4)).decode()
+            except (ValueError, UnicodeDecodeError):
+                return
+            user, _, password = decoded.partition(":")
+            self.found.update(part for part in (decoded, password or user) if part)
 
     def _url(self, url: str) -> str:
         parts = urlsplit(url)

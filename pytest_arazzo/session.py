@@ -19,19 +19,18 @@ from typing import Any
 
 from .auth import Credentials
 from .cassette import Cassette, CassetteError, load_cassette, save_cassette
-from .checks import check_workflow
+from .checks import check_workflow, unrunnable
 from .contract import ContractChecker
 from .diagnostics import WARNING, warn
 from .execute import Limits, Runner, RunResult, Servers
 from .failures import PlanFailure, WorkflowFailure
-from .fuzzing import FuzzRequest, run_fuzz
 from .inputs import DEFAULT_SET, spec_stem
 from .loader import Document, LoadError
 from .matching import RequestMatcher
 from .netguard import NetworkGuard
 from .plan import ArazzoFile
 from .scrub import Scrubber
-from .settings import ArazzoWarning, RunSettings
+from .settings import ArazzoWarning, FuzzRequest, RunSettings
 from .sources import SourceCache
 from .throttle import Throttle
 from .transport import LiveOptions, LiveTransport, RecordingTransport, ReplayTransport
@@ -64,6 +63,34 @@ class SessionState:
         self.run_id = uuid.uuid4().hex
         self.claimed: dict[Path, str] = {}
         self.contract = ContractChecker(settings.contract)  # validators compiled once
+        self.source_names: set[str] | None = set()  # of collected files; None: not all known
+
+    def note_sources(self, document: Document) -> None:
+        """Remember a collected file's source names (cheap: no source is loaded)."""
+        data = document.data if isinstance(document.data, dict) else {}
+        sources = data.get("sourceDescriptions")
+        for source in sources if isinstance(sources, list) else []:
+            if self.source_names is None or not isinstance(source, dict):
+                continue
+            if source.get("type") == "arazzo":  # its own sources are known only once loaded
+                self.source_names = None
+            elif isinstance(source.get("name"), str):
+                self.source_names.add(source["name"])
+
+    def check_server_names(self) -> None:
+        """An ``--arazzo-server NAME=URL`` whose NAME is no source would be ignored, and live
+        requests would go to the OpenAPI server instead: fail rather than send them there."""
+        known = self.source_names
+        if known is None:
+            return
+        unknown = [name for name in self.settings.cli_server_names if name not in known]
+        if unknown:
+            raise WorkflowFailure(
+                f"--arazzo-server names no source description of the collected workflows: "
+                f"{', '.join(unknown)} (sources: {', '.join(sorted(known))})",
+                hint="fix the NAME in --arazzo-server NAME=URL (or give a bare URL for every "
+                "source); no request was sent",
+            )
 
     def arazzo_file(self, document: Document) -> ArazzoFile:
         if document.path not in self.files:
@@ -98,6 +125,7 @@ class SessionState:
             throttle=self.throttle,
             run_id=self.run_id,
             item=nodeid,
+            refused=settings.refused_keys,
         )
 
     def scrubber(self, credentials: Credentials) -> Scrubber:
@@ -126,11 +154,22 @@ def run_item(
     state: SessionState, spec: ItemSpec, nodeid: str, fuzz: FuzzRequest | None = None
 ) -> str | None:
     """Run one item in the configured mode; returns the cassette path if one was written."""
-    if spec.inputs_error is not None:
-        raise WorkflowFailure(f"cannot read the input file: {spec.inputs_error}")
     settings = state.settings
+    where = spec.document.where(f"/workflows/{spec.index}")
+    if spec.inputs_error is not None:
+        raise WorkflowFailure(
+            f"cannot read the input file: {spec.inputs_error}",
+            hint="fix the input file (YAML or JSON: workflowId → input set name → inputs)",
+        ).at(spec.workflow_id, where)
+    if settings.live or settings.record_mode != "none":
+        try:
+            state.check_server_names()
+        except WorkflowFailure as failure:
+            raise failure.at(spec.workflow_id, where) from None
     plan = _checked_plan(state, spec)
     if fuzz is not None:  # a Hypothesis property over the inputs (see fuzzing.py)
+        from .fuzzing import run_fuzz  # Hypothesis is imported only when fuzzing
+
         run_fuzz(state, spec, plan, nodeid, fuzz)
         return None
     given = {**spec.inputs, **settings.cli_inputs}
@@ -138,8 +177,17 @@ def run_item(
         _run_live(state, plan, given, nodeid)
         return None
     path = state.cassette_path(spec)
-    state.claim(path, nodeid)
-    where = spec.document.where(f"/workflows/{spec.index}")
+    if path.parent != settings.cassette_dir / spec_stem(spec.path) or "\\" in path.name:
+        raise WorkflowFailure(  # a '/' or '..' would put the cassette in another folder
+            f"the cassette of workflow '{spec.workflow_id}' with input set '{spec.input_set}' "
+            f"would be written outside its folder ({_relative(path, settings.rootdir)})",
+            hint="use letters, digits, '-' and '_' in workflowIds and input set names "
+            "(no '/' or '\\')",
+        ).at(spec.workflow_id, where)
+    try:
+        state.claim(path, nodeid)
+    except WorkflowFailure as failure:
+        raise failure.at(spec.workflow_id, where) from None
     mode = settings.record_mode
     if mode == "rewrite":
         return _record(state, plan, given, path, nodeid)
@@ -170,6 +218,11 @@ def run_item(
 
 def _checked_plan(state: SessionState, spec: ItemSpec) -> Any:
     """The workflow's plan; static errors fail the item, warnings go to pytest's summary."""
+    broken = unrunnable(spec.document, state.arazzo_file, spec.workflow_id)
+    if broken:  # it cannot be planned: say why, never a traceback
+        raise PlanFailure(broken).at(
+            spec.workflow_id, spec.document.where(f"/workflows/{spec.index}")
+        )
     file = state.arazzo_file(spec.document)
     plan = file.plan(spec.workflow_id)
     problems = check_workflow(file, spec.workflow_id)

@@ -7,6 +7,7 @@ HTTP, JSON Schema or Hypothesis machinery in sessions that never collect an Araz
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -37,6 +38,7 @@ class RunSettings:
     live: bool = False
     cli_inputs: dict[str, Any] = field(default_factory=dict)
     servers: dict[str, str] = field(default_factory=dict)
+    cli_server_names: tuple[str, ...] = ()  # the NAMEs of --arazzo-server NAME=URL
     credentials: dict[str, str] = field(default_factory=dict)
     refused_keys: tuple[str, ...] = DEFAULT_REFUSED
     max_steps: int = 1000
@@ -63,10 +65,12 @@ class RunSettings:
             bool(_ini(ini, "arazzo_live", False)),
         )
         servers = parse_mapping(ini("arazzo_servers"))
+        cli_names = []
         for item in getattr(option, "arazzo_server", None) or []:
             name, sep, url = item.partition("=")
             if sep and not name.startswith(("http:", "https:")):
                 servers[name] = url
+                cli_names.append(name)
             else:
                 servers["*"] = item
         match_ignore = tuple(_ini(ini, "arazzo_match_ignore", []))
@@ -81,16 +85,17 @@ class RunSettings:
             live=live,
             cli_inputs=parse_cli_inputs(getattr(option, "arazzo_input", None) or []),
             servers=servers,
+            cli_server_names=tuple(cli_names),
             credentials=parse_mapping(ini("arazzo_credentials")),
-            refused_keys=DEFAULT_REFUSED + tuple(ini("arazzo_refuse_keys")),
-            max_steps=int(ini("arazzo_max_steps")),
+            refused_keys=DEFAULT_REFUSED + _patterns(ini("arazzo_refuse_keys")),
+            max_steps=_integer(ini("arazzo_max_steps"), "arazzo_max_steps"),
             timeout=_timeout(str(ini("arazzo_timeout"))),
             match_ignore=match_ignore,
             scrub_headers=tuple(_ini(ini, "arazzo_scrub_headers", [])),
             scrub_fields=scrub_fields,
             stripe_version=str(_ini(ini, "arazzo_stripe_version", "") or "").strip(),
             rate_limit=_number(_ini(ini, "arazzo_rate_limit", "25"), "arazzo_rate_limit"),
-            max_attempts=int(_number(_ini(ini, "arazzo_max_attempts", "4"), "arazzo_max_attempts")),
+            max_attempts=_integer(_ini(ini, "arazzo_max_attempts", "4"), "arazzo_max_attempts"),
             max_backoff=_number(_ini(ini, "arazzo_max_backoff", "30"), "arazzo_max_backoff"),
             contract=contract_severity(_ini(ini, "arazzo_contract", "error")),
             warnings_as_errors=bool(_ini(ini, "arazzo_warnings_as_errors", False)),
@@ -123,22 +128,58 @@ def resolve_mode(
 
 
 def _ini(ini: Any, name: str, default: Any) -> Any:
-    """An ini value, or ``default`` when the name is not registered (e.g. in unit tests)."""
+    """An ini value, or ``default`` when the name is not registered (e.g. in unit tests).
+
+    A value pytest cannot convert (``arazzo_live = maybe``) is a ValueError naming the option.
+    """
     try:
         return ini(name)
-    except (ValueError, KeyError):
+    except KeyError:
         return default
+    except (ValueError, pytest.UsageError) as error:
+        if str(error).startswith("unknown configuration value"):
+            return default
+        raise ValueError(f"{name}: {error}") from None
+
+
+def _integer(value: Any, name: str, minimum: int = 1) -> int:
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        raise ValueError(f"{name} must be a whole number, not {value!r}") from None
+    if number < minimum:
+        raise ValueError(f"{name} must be at least {minimum}, not {value!r}")
+    return number
+
+
+def _patterns(lines: list[str]) -> tuple[str, ...]:
+    """``arazzo_refuse_keys`` lines, each compiled once here so a bad regex fails at start-up."""
+    patterns = tuple(line.strip() for line in lines if line.strip())
+    for pattern in patterns:
+        try:
+            re.compile(pattern)
+        except re.error as error:
+            raise ValueError(f"arazzo_refuse_keys: invalid regex {pattern!r}: {error}") from None
+    return patterns
 
 
 def _number(value: Any, name: str) -> float:
     try:
-        return float(str(value).strip())
+        number = float(str(value).strip())
     except ValueError:
-        raise ValueError(f"{name} must be a number, not {value!r}") from None
+        number = float("nan")
+    if not math.isfinite(number):
+        raise ValueError(f"{name} must be a number, not {value!r}")
+    return number
 
 
 def _timeout(value: str) -> tuple[float, float]:
     parts = [_number(part, "arazzo_timeout") for part in value.split(",")]
+    if len(parts) > 2 or not all(0 < part < float("inf") for part in parts):
+        raise ValueError(
+            f"arazzo_timeout must be CONNECT,READ seconds (or one number for both), each more "
+            f"than 0, not {value!r}"
+        )
     return parts[0], parts[-1]
 
 
@@ -194,7 +235,7 @@ class FuzzConfig:
         ini = config.getini
         cli = getattr(config.option, "arazzo_fuzz", None)
         return cls(
-            enabled=bool(ini("arazzo_fuzz")) if cli is None else bool(cli),
+            enabled=bool(_ini(ini, "arazzo_fuzz", False)) if cli is None else bool(cli),
             max_examples=_max_examples(ini("arazzo_fuzz_max_examples")),
             deadline=_deadline(ini("arazzo_fuzz_deadline")),
             pins=tuple(_pins(ini("arazzo_fuzz_pin"))),
@@ -219,10 +260,7 @@ class FuzzConfig:
 def _max_examples(value: Any) -> int | None:
     if value is None or str(value).strip() == "":
         return None
-    number = int(str(value).strip())
-    if number < 1:
-        raise ValueError(f"arazzo_fuzz_max_examples must be at least 1, not {value!r}")
-    return number
+    return _integer(value, "arazzo_fuzz_max_examples")
 
 
 def _deadline(value: Any) -> float | str | None:

@@ -129,10 +129,16 @@ class Operation:
         return {}
 
     @cached_property
-    def security(self) -> list[dict[str, list[str]]]:
-        """Security requirements in force (operation-level overrides document-level)."""
+    def security(self) -> list[dict[str, list[str]]] | None:
+        """Security requirements in force (operation-level overrides document-level).
+
+        ``None`` when neither level declares any; ``[]`` when the operation says ``security: []``
+        (OpenAPI: no authentication for this operation).
+        """
         value = self.raw.get("security", self.source.data.get("security"))
-        return [item for item in value or [] if isinstance(item, dict)]
+        if not isinstance(value, list):
+            return None
+        return [item for item in value if isinstance(item, dict)]
 
     def servers(self) -> list[dict[str, Any]]:
         """The Server Objects in force: operation, then path item, then document."""

@@ -14,6 +14,7 @@ the workflow built it, so it never held the credential, the idempotency key or t
 
 from __future__ import annotations
 
+import base64
 import copy
 import hashlib
 import re
@@ -23,7 +24,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
-from urllib.parse import urlsplit
+from urllib.parse import unquote_plus, urlsplit
 
 import requests
 import responses
@@ -31,6 +32,8 @@ import responses
 from .cassette import Cassette, Interaction, request_record, response_record
 from .http import OutgoingRequest, ReceivedResponse, retry_after_seconds
 from .matching import RequestMatcher
+from .scrub import scrub_literals, secret_variants
+from .settings import DEFAULT_REFUSED
 from .throttle import Throttle
 
 Authorize = Callable[[OutgoingRequest], None]
@@ -57,9 +60,18 @@ class Transport(Protocol):
 
 
 def _prepared(request: OutgoingRequest) -> requests.PreparedRequest:
-    return requests.Request(
-        request.method, request.url, headers=request.headers, data=request.body or None
-    ).prepare()
+    """The request for ``requests``; one that cannot be sent (``notaurl/v1/x``: no scheme, bad
+    host, bad header) is a :class:`TransportError`, not a traceback."""
+    try:
+        return requests.Request(
+            request.method, request.url, headers=request.headers, data=request.body or None
+        ).prepare()
+    except (requests.exceptions.RequestException, ValueError) as error:
+        raise TransportError(
+            f"cannot send the request: {error}",
+            "check the server URL (the OpenAPI servers, or --arazzo-server NAME=URL: "
+            "http(s)://host[:port][/base]) and the header names",
+        ) from None
 
 
 # -- live ----------------------------------------------------------------------------------------
@@ -77,6 +89,7 @@ class LiveOptions:
     run_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     item: str = ""
     sleep: Callable[[float], None] = time.sleep
+    refused: tuple[str, ...] = DEFAULT_REFUSED  # live-mode key patterns never sent
 
 
 class IdempotencyKeys:
@@ -119,16 +132,31 @@ class LiveTransport:
         self.session.trust_env = False
         self.keys = IdempotencyKeys(self.options.run_id, self.options.item)
         self.retries: list[tuple[int, float]] = []  # (status, seconds waited), for reports/tests
+        self.refused = [re.compile(pattern) for pattern in self.options.refused]
 
     def send(
         self, request: OutgoingRequest, step_id: str, authorize: Authorize | None = None
     ) -> ReceivedResponse:
         outgoing = copy.deepcopy(request)
         fingerprint = self._decorate(outgoing, step_id)
+        secrets: list[str] = []
         if authorize is not None:
+            headers, query = dict(outgoing.headers), list(outgoing.query)
             authorize(outgoing)
-        prepared = _prepared(outgoing)
-        response = self._send_with_backoff(prepared, outgoing.url)
+            secrets = _added_values(headers, query, outgoing)
+        where = refused_key_in(outgoing, self.refused)
+        if where:
+            raise TransportError(
+                f"refusing to send: {where}; pytest-arazzo never sends live-mode keys",
+                "use test-mode keys and values (sk_test_... for Stripe) in inputs, input files "
+                "and credentials",
+            )
+        try:
+            prepared = _prepared(outgoing)
+            response = self._send_with_backoff(prepared, outgoing.url)
+        except TransportError as error:  # its text may quote the URL with an apiKey in the query
+            error.message = scrub_literals(error.message, secret_variants(secrets))
+            raise
         if fingerprint:
             self.keys.answered(fingerprint, response.status_code)
         return ReceivedResponse.from_requests(response)
@@ -169,6 +197,50 @@ class LiveTransport:
 
     def close(self) -> None:
         self.session.close()
+
+
+def _added_values(
+    headers: dict[str, str], query: list[tuple[str, str]], request: OutgoingRequest
+) -> list[str]:
+    """The values ``authorize`` added to ``request`` (credentials): masked in error messages."""
+    added = [value for _, value in request.query[len(query) :]]
+    for name, value in request.headers.items():
+        if headers.get(name) != value:
+            added += [str(value), *str(value).split(" ", 1)[1:]]
+            added += [pair.partition("=")[2] for pair in str(value).split(";")]
+    return [value.strip() for value in added if value.strip()]
+
+
+_TOKEN_SEPARATORS = re.compile(r"""[\s&=?/:;,'"{}\[\]()<>|\\]+""")
+
+
+def refused_key_in(request: OutgoingRequest, patterns: list[re.Pattern[str]]) -> str:
+    """Where a live-mode key (a refused pattern) appears in ``request``, or ``''``.
+
+    Looks at the URL, every header value (Basic credentials decoded) and the body, each
+    percent-decoded and split into words, so ``^sk_live_`` finds a key wherever it is placed.
+    """
+    places = [("the URL", request.url)]
+    for name, value in request.headers.items():
+        places.append((f"header '{name}'", str(value)))
+        scheme, _, token = str(value).strip().partition(" ")
+        if scheme.lower() == "basic" and token:
+            try:
+                decoded = base64.b64decode(token + "=" * (-len(token) % 4)).decode()
+                places.append((f"header '{name}'", decoded))
+            except (ValueError, UnicodeDecodeError):
+                pass
+    if request.body:
+        places.append(("the body", request.body.decode("utf-8", "replace")))
+    for where, text in places:
+        for candidate in {text, unquote_plus(text)}:
+            words = [candidate, *_TOKEN_SEPARATORS.split(candidate)]
+            for pattern in patterns:
+                for word in words:
+                    match = pattern.search(word)
+                    if match:
+                        return f"{where} holds a live-mode key ({word[match.start() :][:8]}...)"
+    return ""
 
 
 def backoff_delay(attempt: int, retry_after: str | None, max_backoff: float) -> float:

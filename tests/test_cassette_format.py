@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -21,7 +22,7 @@ from pytest_arazzo.inputs import DEFAULT_SET
 from pytest_arazzo.scrub import Scrubber
 from pytest_arazzo.session import ItemSpec, SessionState
 from pytest_arazzo.settings import RunSettings
-from tests.conftest import ROOT
+from tests.conftest import ROOT, record_args
 
 INTERACTION = Interaction(
     "createDraftInvoice",
@@ -82,10 +83,43 @@ def test_unsupported_version__refused_with_what_to_do(tmp_path: Path) -> None:
         load_cassette(path)
 
 
+_INTERACTION = "interactions:\n- step: a\n  request: {method: GET, url: /p}\n"
+
+
 def test_corrupt_interaction__names_file_and_line(tmp_path: Path) -> None:
     path = tmp_path / "bad.yaml"
     path.write_text("cassette_version: 1\ninteractions:\n- step: a\n  request: {method: GET}\n")
     with pytest.raises(CassetteError, match=r"bad.yaml:3:\d+: corrupt cassette: interaction 1"):
+        load_cassette(path)
+
+
+@pytest.mark.parametrize(
+    ("body", "line", "what"),
+    [
+        ("interactions: 5\n", 2, "interactions must be a list"),
+        (_INTERACTION + "  response: {status: 200, headers: [a, b]}\n", 3, "interaction 1"),
+        (
+            _INTERACTION.replace("GET, url: /p", "GET, url: /p, headers: [x]")
+            + "  response: {status: 200}\n",
+            3,
+            "interaction 1",
+        ),
+        (
+            _INTERACTION.replace("url: /p", "url: 'http://[::1'") + "  response: {status: 200}\n",
+            3,
+            "interaction 1",
+        ),
+        (_INTERACTION + "  response: {status: true}\n", 3, "interaction 1"),
+    ],
+    ids=["interactions-not-a-list", "response-headers", "request-headers", "bad-url", "bool"],
+)
+def test_corrupt_structure__clean_error_not_a_crash(
+    tmp_path: Path, body: str, line: int, what: str
+) -> None:
+    """Shapes that would crash replay later are refused when the cassette is read."""
+    path = tmp_path / "bad.yaml"
+    path.write_text("cassette_version: 1\n" + body)
+    with pytest.raises(CassetteError, match=rf"bad.yaml:{line}:\d+: corrupt cassette: {what}"):
         load_cassette(path)
 
 
@@ -143,6 +177,23 @@ def test_one_file_per_item__input_sets_and_collisions(tmp_path: Path) -> None:
     state.claim(default, "a/billing.arazzo.yml::wf")  # the same item again is fine
     with pytest.raises(WorkflowFailure, match=r"would share the cassette cassettes/billing/wf\."):
         state.claim(default, "b/billing.arazzo.yml::wf")
+
+
+@pytest.mark.parametrize("input_set", ["../../../escape", "eu/west", "a\\b"])
+def test_input_set_name_with_a_path__never_written_outside_the_folder(
+    seed_project: pytest.Pytester, stripe_server: Any, test_key: str, input_set: str
+) -> None:
+    inputs = seed_project.path / "fixtures/inputs/stripe-create-and-finalize-invoice.yaml"
+    inputs.write_text(
+        f"create-and-finalize-invoice:\n  '{input_set}':\n"
+        "    {customer: cus_PYTESTARAZZO01, amount: 2000, currency: usd}\n"
+    )
+    result = seed_project.runpytest("specs/", *record_args(stripe_server))
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*would be written outside its folder*", "*what to do: use*"])
+    assert stripe_server.requests == []
+    assert not list((seed_project.path / "fixtures").rglob("*escape*"))
+    assert not (seed_project.path / "fixtures/cassettes").exists()
 
 
 def test_format_is_documented() -> None:

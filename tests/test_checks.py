@@ -1194,3 +1194,20 @@ def test_looks_like_arazzo(tmp_path: Path, head: bytes, expected: bool) -> None:
     path = tmp_path / "x.yaml"
     path.write_bytes(head)
     assert _looks_like_arazzo(path) is expected
+
+
+def test_check__other_yaml_and_json_files_in_the_tree_are_not_reported(
+    pytester: pytest.Pytester,
+) -> None:
+    """``--arazzo-check DIR`` looks at every YAML/JSON file, but only Arazzo documents (a
+    top-level ``arazzo`` field) are checked: an ``"arazzo"`` key nested in a JSON config is not
+    one."""
+    project(pytester)
+    other = pytester.path / "specs" / "other"
+    other.mkdir()
+    (other / "package.json").write_text('{"name": "x", "config": {\n  "arazzo": "1.0.1"}}\n')
+    (other / "compose.yml").write_text('version: "3"\nservices:\n  web: {image: x}\n')
+    (other / "notes.yaml").write_text("text: |\n  arazzo: 1.0.1 is the spec\n")
+    result = pytester.runpytest("--arazzo-check", "specs", "-p", "no:cacheprovider")
+    assert "other/" not in result.stdout.str()
+    assert_clean(result)

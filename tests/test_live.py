@@ -91,6 +91,16 @@ def test_credential_applied_per_security_scheme(scheme: dict, secret: str, check
     assert check(outgoing)
 
 
+def test_operation_with_empty_security_gets_no_credential() -> None:
+    """OpenAPI ``security: []`` on an operation means it takes no authentication."""
+    outgoing = request()
+    bearer = {"type": "http", "scheme": "bearer"}
+    Credentials({"api": "KEY"}, {"KEY": "sk_test_1"}).apply(outgoing, operation(bearer, []))
+    assert "Authorization" not in outgoing.headers
+    Credentials({"api": "KEY"}, {"KEY": "sk_test_1"}).apply(outgoing, operation(bearer, None))
+    assert outgoing.headers["Authorization"] == "Bearer sk_test_1"
+
+
 @pytest.mark.parametrize("key", ["sk_live_abc123", "rk_live_abc123"])
 def test_live_keys_refused_always(key: str) -> None:
     credentials = Credentials({"api": "STRIPE_API_KEY"}, {"STRIPE_API_KEY": key})
@@ -113,6 +123,41 @@ def test_live_key__run_refused_before_any_request(
     result.stdout.fnmatch_lines(["*STRIPE_API_KEY holds a live-mode key (sk_live_...)*test-mode*"])
     assert stripe_server.requests == []
     assert not (seed_project.path / "fixtures/cassettes").exists()
+
+
+@pytest.mark.parametrize("flag", ["--live", "--record"])
+def test_live_key_in_an_input__refused_before_any_request(
+    seed_project: pytest.Pytester,
+    stripe_server: StripeServer,
+    test_key: str,
+    flag: str,
+) -> None:
+    """A live key given as an input value (or in an input file) is never sent either."""
+    result = seed_project.runpytest(
+        "specs/", flag, "--arazzo-server", f"invoiceApi={stripe_server.url}",
+        "--arazzo-input", "customer=sk_live_0123456789abcdef", "-p", "no:cacheprovider",
+    )  # fmt: skip
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        ["*refusing to send: the body holds a live-mode key (sk_live_...)*"]
+    )
+    assert stripe_server.requests == []
+    assert not (seed_project.path / "fixtures/cassettes").exists()
+
+
+@pytest.mark.parametrize(
+    ("where", "secret"),
+    [("header", " sk_live_0123456789"), ("basic", "user:rk_live_0123456789")],
+)
+def test_live_key_in_credential_with_unusual_form__refused(where: str, secret: str) -> None:
+    """Refused whatever the scheme puts around it (padding, Basic user:password)."""
+    scheme = {"type": "http", "scheme": "basic"} if where == "basic" else {
+        "type": "apiKey", "in": "header", "name": "X-Api-Key"
+    }  # fmt: skip
+    credentials = Credentials({"api": "KEY"}, {"KEY": secret})
+    transport = LiveTransport(options=LiveOptions(max_attempts=1))
+    with pytest.raises(TransportError, match=r"holds a live-mode key \((sk|rk)_live_\.\.\.\)"):
+        transport.send(request(), "s", lambda r: credentials.apply(r, operation(scheme)))
 
 
 @pytest.mark.parametrize("scheme", ["query", "cookie", "basic"])
@@ -329,3 +374,45 @@ def test_transport_failure__reported_at_the_step(
         f"*POST http://127.0.0.1:{port}/v1/invoices: connection refused by 127.0.0.1:{port}",
         "*what to do: check the server URL (--arazzo-server NAME=URL) and that it is running",
     ])  # fmt: skip
+
+
+@pytest.mark.parametrize("url", ["notaurl", "ftp://x", "http://127.0.0.1:99999", "http://[::1"])
+def test_unsendable_url__one_clean_line_without_the_query_credential(url: str) -> None:
+    """A server URL that cannot be used is a TransportError (no traceback); its text quotes the
+    URL ``requests`` saw, so the apiKey credential added to the query is masked."""
+    scheme = {"type": "apiKey", "in": "query", "name": "api_key"}
+    credentials = Credentials({"api": "KEY"}, {"KEY": CANARY})
+    with pytest.raises(TransportError) as caught:
+        LiveTransport(options=LiveOptions(max_attempts=1)).send(
+            request(url), "s", lambda r: credentials.apply(r, operation(scheme))
+        )
+    assert "\n" not in caught.value.message and "api_key=<scrubbed>" in caught.value.message
+    assert "CANARY" not in caught.value.message
+
+
+ECHO_FAILS = """\
+    - condition: $statusCode == 200
+    - condition: $response.body#/method == 'GET'
+"""
+
+
+def test_failure_report__never_shows_a_credential_the_api_echoes(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The failure text (terminal and JUnit XML) prints the response body; a server that echoes
+    the credential back must not put it on the screen or in CI logs."""
+    echo_project(pytester, scheme="query")
+    arazzo = pytester.path / "specs/arazzo/echo.arazzo.yml"
+    arazzo.write_text(arazzo.read_text().replace("    - condition: $statusCode == 200\n",
+                                                 ECHO_FAILS, 1))  # fmt: skip
+    monkeypatch.setenv("ECHO_KEY", CANARY)
+    with EchoServer() as server:
+        result = pytester.runpytest(
+            "specs/", "--live", "--arazzo-server", f"echoApi={server.url}",
+            "--arazzo-input", "key=k", "--junitxml=report.xml", "-p", "no:cacheprovider",
+        )  # fmt: skip
+        assert server.requests[0]["query"]["api_key"] == CANARY  # it did travel, and came back
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*response body: *\"api_key\": \"<scrubbed>\"*"])
+    assert "CANARY" not in result.stdout.str()
+    assert "CANARY" not in (pytester.path / "report.xml").read_text()

@@ -469,3 +469,85 @@ def test_recording_under_xdist(
 
 def test_seed_node_id_is_the_cassette_item(recorded: pytest.Pytester) -> None:
     assert yaml.safe_load((recorded.path / DEFAULT).read_text())["item"] == SEED_NODE
+
+
+def test_two_items_sharing_a_cassette__fail_under_xdist_too(
+    seed_project: pytest.Pytester, stripe_server: StripeServer, test_key: str
+) -> None:
+    """Two files with one stem map to one cassette: the second item fails on whichever worker
+    runs it (owners are fixed at collection), and nothing is written for it."""
+    pytest.importorskip("xdist")
+    shutil.copytree(seed_project.path / "specs/arazzo", seed_project.path / "specs/other")
+    result = seed_project.runpytest_subprocess(
+        "specs/", "-n", "2", *record_args(stripe_server), *LEAN, timeout=120
+    )
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "workflow 'create-and-finalize-invoice' (specs/other/*) failed",
+            "  items 'specs/arazzo/*' and 'specs/other/*' would share the cassette *",
+        ]
+    )
+    assert len(stripe_server.requests) == 3  # only the first item recorded
+
+
+@pytest.mark.parametrize(
+    ("ini", "message"),
+    [
+        ('arazzo_live = "maybe"', "arazzo_live: invalid truth value 'maybe'"),
+        ('arazzo_warnings_as_errors = "maybe"', "arazzo_warnings_as_errors: invalid truth*"),
+        ('arazzo_max_steps = "lots"', "arazzo_max_steps must be a whole number, not 'lots'"),
+        ('arazzo_max_steps = "0"', "arazzo_max_steps must be at least 1, not '0'"),
+        ('arazzo_fuzz_max_examples = "ten"', "arazzo_fuzz_max_examples must be a whole number*"),
+        ('arazzo_refuse_keys = ["[unclosed"]', "arazzo_refuse_keys: invalid regex '[unclosed'*"),
+        ('arazzo_timeout = "0"', "arazzo_timeout must be CONNECT,READ seconds*not '0'"),
+        ('arazzo_timeout = "5,-1"', "arazzo_timeout must be CONNECT,READ seconds*"),
+        ('arazzo_rate_limit = "inf"', "arazzo_rate_limit must be a number, not 'inf'"),
+    ],
+)
+def test_malformed_ini_value__usage_error_naming_the_option(
+    seed_project: pytest.Pytester, ini: str, message: str
+) -> None:
+    """Checked at start-up and named, never ignored nor a traceback in the first item."""
+    seed_project.makepyprojecttoml(f"[tool.pytest.ini_options]\n{ini}\n")
+    result = seed_project.runpytest("specs/", "-p", "no:cacheprovider")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([f"ERROR: pytest-arazzo: {message}"])
+
+
+def test_blank_refuse_keys_line__does_not_refuse_every_key() -> None:
+    """An empty regex would match any credential; blank ini lines are skipped."""
+    ini = {
+        "arazzo_servers": [],
+        "arazzo_cassette_dir": "c",
+        "arazzo_inputs_dir": "i",
+        "arazzo_credentials": [],
+        "arazzo_refuse_keys": ["", "^whsec_"],
+        "arazzo_max_steps": "10",
+        "arazzo_timeout": "3,7",
+    }
+    config = SimpleNamespace(rootpath=ROOT, option=SimpleNamespace(), getini=ini.__getitem__)
+    settings = RunSettings.from_config(config)
+    assert settings.refused_keys[-1:] == ("^whsec_",) and "" not in settings.refused_keys
+
+
+@pytest.mark.parametrize("flag", ["--record", "--live"])
+def test_server_override_for_an_unknown_source__nothing_sent_anywhere(
+    seed_project: pytest.Pytester, stripe_server: StripeServer, test_key: str, flag: str
+) -> None:
+    """A typo in ``--arazzo-server NAME=URL`` would be ignored and the requests would go to the
+    OpenAPI server (api.stripe.com) instead of the one asked for: the items fail first."""
+    result = seed_project.runpytest(
+        "specs/", flag, "--arazzo-server", f"invoiceAPI={stripe_server.url}",
+        "-p", "no:cacheprovider",
+    )  # fmt: skip
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "  --arazzo-server names no source description of the collected workflows: "
+            "invoiceAPI (sources: invoiceApi)",
+            "  what to do: fix the NAME in --arazzo-server NAME=URL*no request was sent",
+        ]
+    )
+    assert stripe_server.requests == []
+    assert not (seed_project.path / "fixtures/cassettes").exists()

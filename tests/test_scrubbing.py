@@ -132,6 +132,56 @@ def test_literal_secret__encoded_forms_and_mapping_keys() -> None:
     assert text.count(SCRUBBED) == 4
 
 
+@pytest.mark.parametrize(
+    ("header", "token"),
+    [
+        ("Bearer sk_test_FROMINPUT0123", "sk_test_FROMINPUT0123"),
+        ("Basic " + base64.b64encode(b"sk_test_FROMINPUT0123:").decode(), "sk_test_FROMINPUT0123"),
+        ("Basic " + base64.b64encode(b"alice:s3cr3tpass").decode(), "s3cr3tpass"),
+        ("tok_FROMINPUT0123", "tok_FROMINPUT0123"),
+    ],
+    ids=["bearer", "basic-key-as-user", "basic-password", "bare-token"],
+)
+def test_authorization_set_by_workflow__scrubbed_in_inputs_too(header: str, token: str) -> None:
+    """A workflow that sends ``Authorization`` from an input (no arazzo_credentials): the
+    value is scrubbed from the header and from the recorded inputs and bodies as well."""
+    data = Cassette(
+        __import__("pathlib").Path("x.yaml"),
+        "i",
+        "wf",
+        {"token": token, "customer": "cus_1"},
+        [
+            Interaction(
+                "s",
+                {"method": "GET", "url": "http://h/p", "headers": {"Authorization": header}},
+                {"status": 200, "json": {"echo": token}},
+            )
+        ],
+    )
+    text = dump_cassette(data, Scrubber())
+    assert token not in text and header not in text
+    assert "token: <scrubbed>" in text and "customer: cus_1" in text
+
+
+def test_cookie_set_by_workflow__scrubbed_in_inputs_too() -> None:
+    data = Cassette(
+        __import__("pathlib").Path("x.yaml"),
+        "i",
+        "wf",
+        {"session": "sess_FROMINPUT0123"},
+        [
+            Interaction(
+                "s",
+                {"method": "GET", "url": "http://h/p",
+                 "headers": {"Cookie": "theme=x; sid=sess_FROMINPUT0123"}},
+                {"status": 200},
+            )
+        ],
+    )  # fmt: skip
+    text = dump_cassette(data, Scrubber())
+    assert "FROMINPUT" not in text and "session: <scrubbed>" in text
+
+
 def test_secret_left_in_text__refused() -> None:
     """Belt and braces: text that still holds a configured secret is never written."""
 

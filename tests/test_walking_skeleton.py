@@ -60,6 +60,54 @@ def test_collection__keyword_selection_and_junit(seed_project: pytest.Pytester) 
     assert "no cassette for this item" in (case.find("failure").get("message") or "")
 
 
+def test_input_set_that_is_not_a_mapping__fails_instead_of_vanishing(
+    seed_project: pytest.Pytester,
+) -> None:
+    inputs = seed_project.path / "fixtures/inputs/stripe-create-and-finalize-invoice.yaml"
+    inputs.write_text("create-and-finalize-invoice:\n  default: 5\n  eur:\n")
+    result = seed_project.runpytest("specs/", "-p", "no:cacheprovider")
+    result.assert_outcomes(failed=2)
+    result.stdout.fnmatch_lines(
+        [
+            "fixtures/inputs/stripe-create-and-finalize-invoice.yaml:2:3: input set 'default' of "
+            "workflow 'create-and-finalize-invoice' must be a mapping of input names to values, "
+            "got int 5",
+            "    hint: write it as NAME: VALUE lines under the set name (or {} for none)",
+            "*.yaml:3:3: input set 'eur' of workflow 'create-and-finalize-invoice' must be a "
+            "mapping of input names to values, got nothing",
+        ]
+    )
+    result.stdout.fnmatch_lines(["FAILED *::create-and-finalize-invoice[[]eur[]]*"])
+
+
+COUNTING_CONFTEST = """
+from pytest_arazzo import sources
+
+LOADS = []
+_original = sources.SourceCache.source
+
+
+def _counting(self, *args, **kwargs):
+    LOADS.append(1)
+    return _original(self, *args, **kwargs)
+
+
+sources.SourceCache.source = _counting
+
+
+def pytest_collection_finish(session):
+    print(f"source loads at collection: {len(LOADS)}")
+"""
+
+
+def test_collection__loads_no_openapi_source(seed_project: pytest.Pytester) -> None:
+    """Collecting (``--collect-only``, ``-k``, xdist workers) only parses the Arazzo files:
+    sources are loaded and workflows planned when an item runs."""
+    seed_project.makeconftest(COUNTING_CONFTEST)
+    result = seed_project.runpytest_subprocess("--collect-only", "specs/", "-p", "no:cacheprovider")
+    result.stdout.fnmatch_lines(["source loads at collection: 0", "*1 test collected*"])
+
+
 def test_missing_cassette__says_how_to_record(seed_project: pytest.Pytester) -> None:
     result = seed_project.runpytest("specs/")
     result.assert_outcomes(failed=1)
@@ -70,6 +118,25 @@ def test_missing_cassette__says_how_to_record(seed_project: pytest.Pytester) -> 
             "*what to do: record it against the API's test mode: pytest '*' --record*",
         ]
     )
+
+
+def test_broken_input_file__names_workflow_and_file_position(
+    seed_project: pytest.Pytester,
+) -> None:
+    inputs = seed_project.path / "fixtures/inputs/stripe-create-and-finalize-invoice.yaml"
+    inputs.write_text("create-and-finalize-invoice: {default: [unclosed\n")
+    result = seed_project.runpytest("specs/")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "workflow 'create-and-finalize-invoice' "
+            "(specs/arazzo/stripe-create-and-finalize-invoice.arazzo.yml:17:3) failed",
+            "  cannot read the input file: fixtures/inputs/stripe-create-and-finalize-invoice"
+            ".yaml:2:1: invalid YAML: *",
+            "  what to do: fix the input file*",
+        ]
+    )
+    assert "Traceback" not in result.stdout.str()
 
 
 def test_record_then_replay__round_trip_without_the_key(

@@ -68,7 +68,7 @@ def _prepared(request: OutgoingRequest) -> requests.PreparedRequest:
         ).prepare()
     except (requests.exceptions.RequestException, ValueError) as error:
         raise TransportError(
-            f"cannot send the request: {error}",
+            f"cannot send the request to {request.url}: {error}",
             "check the server URL (the OpenAPI servers, or --arazzo-server NAME=URL: "
             "http(s)://host[:port][/base]) and the header names",
         ) from None

@@ -44,15 +44,28 @@ def matches_patterns(config: pytest.Config, path: Path) -> bool:
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
     matched = matches_patterns(parent.config, file_path)
+    checking = parent.config.option.arazzo_check
+    data_file = file_path.suffix in (".yml", ".yaml", ".json")
     if not matched:
-        named = parent.config.option.arazzo_check or parent.session.isinitpath(file_path)
-        matched = named and file_path.suffix in (".yml", ".yaml", ".json")
-        matched = matched and _looks_like_arazzo(file_path)
+        named = checking or parent.session.isinitpath(file_path)
+        matched = named and data_file and _looks_like_arazzo(file_path)
     if not matched:
+        if checking and data_file and parent.session.isinitpath(file_path):
+            # pre-commit passes every changed YAML file: one that is no Arazzo document is
+            # simply not checked (instead of pytest's "not found" usage error)
+            return NotArazzo.from_parent(parent, path=file_path)
         return None
     from .items import ArazzoFileCollector
 
     return ArazzoFileCollector.from_parent(parent, path=file_path)
+
+
+class NotArazzo(pytest.File):
+    """A YAML/JSON file named on the command line under ``--arazzo-check`` that is no Arazzo
+    document: collected, so pytest does not call it "not found", with nothing to check."""
+
+    def collect(self) -> list[pytest.Item]:
+        return []
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -60,6 +73,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         from .items import keep_check_items
 
         keep_check_items(config, items)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """``--arazzo-check`` over files none of which is an Arazzo document found nothing wrong."""
+    if session.config.option.arazzo_check and exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED:
+        session.exitstatus = pytest.ExitCode.OK
 
 
 _ARAZZO_KEY = re.compile(

@@ -1211,3 +1211,20 @@ def test_check__other_yaml_and_json_files_in_the_tree_are_not_reported(
     result = pytester.runpytest("--arazzo-check", "specs", "-p", "no:cacheprovider")
     assert "other/" not in result.stdout.str()
     assert_clean(result)
+
+
+def test_check__named_files_that_are_no_arazzo_documents_pass(pytester: pytest.Pytester) -> None:
+    """pre-commit style: ``--arazzo-check`` given every changed YAML file. Files that are no
+    Arazzo document are not checked (no "not found" usage error), and a run that met no Arazzo
+    document at all exits 0; an Arazzo file among them is still checked."""
+    project(pytester, typo=TYPO)
+    (pytester.path / "compose.yml").write_text('version: "3"\nservices:\n  web: {image: x}\n')
+    (pytester.path / "broken.yaml").write_text("a: [1,\n")
+    only_other = pytester.runpytest("--arazzo-check", "compose.yml", "broken.yaml")
+    assert only_other.ret == pytest.ExitCode.OK
+    assert_clean(only_other)
+    mixed = pytester.runpytest(
+        "--arazzo-check", "compose.yml", "specs/arazzo/typo.arazzo.yaml", "-p", "no:cacheprovider"
+    )
+    assert mixed.ret == pytest.ExitCode.TESTS_FAILED
+    mixed.stdout.fnmatch_lines(["specs/arazzo/typo.arazzo.yaml:10:5: error AZ210: *"])

@@ -21,9 +21,6 @@ from .failures import Exchange
 from .http import retry_after_seconds
 from .plan import ActionPlan
 
-SUCCESS_TYPES = ("end", "goto")
-FAILURE_TYPES = ("end", "retry", "goto")
-
 
 class ActionWarning(UserWarning):
     """An action did not apply because of a criterion that probably does not mean what it says."""

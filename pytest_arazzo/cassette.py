@@ -45,8 +45,7 @@ import yaml
 from . import __version__
 from .http import OutgoingRequest, ReceivedResponse, form_fields, is_json_type
 from .loader import Document, LoadError, load_document
-from .matching import RequestMatcher
-from .scrub import SCRUBBED, Scrubber, scrub_literals, secret_variants
+from .scrub import SCRUBBED, Scrubber
 
 __all__ = ["SCRUBBED", "Cassette", "CassetteError", "Interaction", "load_cassette", "save_cassette"]
 
@@ -76,7 +75,6 @@ _OWN_KEYS = frozenset(
     }
 )
 LIVE_KEY = re.compile(r"\b(?:sk|rk|pk)_live_[A-Za-z0-9]{4,}")
-_DEFAULT_MATCHER = RequestMatcher()
 
 
 class CassetteError(Exception):
@@ -157,16 +155,6 @@ def response_body_bytes(record: dict[str, Any]) -> bytes:
     if "text" in record:
         return str(record["text"]).encode()
     return b""
-
-
-def scrub(value: Any, secrets: list[str]) -> Any:
-    """Replace every literal secret (and its encoded forms) anywhere with ``<scrubbed>``."""
-    return scrub_literals(value, secret_variants(secrets))
-
-
-def request_diff(recorded: dict[str, Any], sent: dict[str, Any]) -> list[str]:
-    """Field-by-field differences between a recorded and a sent request (no ignore list)."""
-    return _DEFAULT_MATCHER.diff(recorded, sent)
 
 
 # -- reading -----------------------------------------------------------------------------------

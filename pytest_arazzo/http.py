@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from urllib.parse import parse_qsl, urlencode
 
 from requests.structures import CaseInsensitiveDict
 
@@ -139,9 +139,3 @@ def retry_after_seconds(value: str) -> float | None:
         return parsedate_to_datetime(value).timestamp() - time.time()
     except (TypeError, ValueError, IndexError):
         return None
-
-
-def split_url(url: str) -> tuple[str, list[tuple[str, str]]]:
-    """Path and decoded query pairs of a URL."""
-    parts = urlsplit(url)
-    return parts.path or "/", parse_qsl(parts.query, keep_blank_values=True)

@@ -24,7 +24,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError, best_match
 
 from .failures import InputsFailure, InputViolation
-from .loader import Document, LoadError, load_document
+from .loader import Document
 
 DEFAULT_SET = "default"
 ARAZZO_SUFFIXES = (".arazzo.yaml", ".arazzo.yml", ".arazzo.json")
@@ -56,15 +56,6 @@ def input_sets(document: Document | None, workflow_id: str) -> dict[str, dict[st
     if not isinstance(sets, dict) or not sets:
         return {DEFAULT_SET: {}}
     return {str(name): dict(values) for name, values in sets.items() if isinstance(values, dict)}
-
-
-def load_input_file(path: Path | None) -> tuple[Document | None, LoadError | None]:
-    if path is None:
-        return None, None
-    try:
-        return load_document(path), None
-    except LoadError as error:
-        return None, error
 
 
 def schema_properties(schema: Any) -> dict[str, Any]:

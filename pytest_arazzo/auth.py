@@ -9,7 +9,6 @@ from __future__ import annotations
 import base64
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 from .encoding import cookie_header
 from .http import OutgoingRequest
@@ -19,15 +18,6 @@ from .sources import Operation
 
 class CredentialError(Exception):
     """A missing or refused credential; the message says what to set."""
-
-
-@dataclass(frozen=True)
-class Credential:
-    source: str
-    variable: str
-    value: str
-
-
 
 
 class Credentials:
@@ -43,7 +33,9 @@ class Credentials:
         self.environ = environ
         self.refused = [re.compile(pattern) for pattern in refused]
 
-    def for_source(self, source: str) -> Credential | None:
+    def for_source(self, source: str) -> str | None:
+        """The credential value for ``source`` (``None``: none configured); raises
+        :class:`CredentialError` when its variable is unset or holds a live-mode key."""
         variable = self.variables.get(source) or self.variables.get("*")
         if not variable:
             return None
@@ -59,7 +51,7 @@ class Credentials:
                     f"{variable} holds a live-mode key ({value[:8]}...); pytest-arazzo refuses "
                     "live keys, always: use a test-mode key (sk_test_... for Stripe)"
                 )
-        return Credential(source, variable, value)
+        return value
 
     def secrets(self) -> list[str]:
         """Every configured credential value that is set (for scrubbing)."""
@@ -78,9 +70,9 @@ class Credentials:
         for requirement in security or [{name: [] for name in schemes}]:
             for name in requirement:
                 scheme = schemes.get(name)
-                if scheme and _apply_scheme(request, scheme, credential.value):
+                if scheme and _apply_scheme(request, scheme, credential):
                     return
-        request.headers["Authorization"] = f"Bearer {credential.value}"
+        request.headers["Authorization"] = f"Bearer {credential}"
 
 
 def _apply_scheme(request: OutgoingRequest, scheme: Mapping[str, object], secret: str) -> bool:

@@ -29,7 +29,8 @@ from .encoding import (
     scalar_text,
 )
 from .expressions import UnresolvedError
-from .http import OutgoingRequest, form_fields, is_json_type
+from .http import OutgoingRequest, is_json_type, parse_body
+from .payloads import FORM
 from .plan import BodyPlan, ParamPlan, StepPlan
 from .pointer import PointerError, set_pointer
 
@@ -151,10 +152,8 @@ def _add_body(request: OutgoingRequest, body: BodyPlan, ctx: EvalContext) -> Non
     if payload is None:
         request.body = b""
     else:
-        if is_json_type(bare) and isinstance(payload, str):
-            request.payload = _parsed_or_text(payload)
-        elif bare == "application/x-www-form-urlencoded" and isinstance(payload, str):
-            request.payload = form_fields(payload)  # so `$request.body#/field` reads a field
+        if payload and isinstance(payload, str) and (is_json_type(bare) or bare == FORM):
+            request.payload = parse_body(payload, bare)  # so `$request.body#/field` reads a field
         try:
             request.body, content_type = _encode(payload, content_type, bare, body)
         except EncodingError as error:
@@ -173,13 +172,6 @@ def _check_json(text: str) -> None:
             f"({error}): {text[:300]!r}; put an expression whose value is an object, array or "
             'string inside a JSON string ("{$inputs.x}"), or give the payload as YAML',
         ) from None
-
-
-def _parsed_or_text(text: str) -> Any:
-    try:
-        return json.loads(text)
-    except ValueError:
-        return text
 
 
 def _replace(payload: Any, body: BodyPlan, ctx: EvalContext, bare: str) -> Any:
@@ -243,14 +235,13 @@ def _encode(payload: Any, content_type: str, bare: str, body: BodyPlan) -> tuple
         if isinstance(payload, str):
             return payload.encode(), content_type
         return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode(), content_type
-    if bare == "application/x-www-form-urlencoded":
+    if bare == FORM:
         return encode_form(payload, body.media.get("encoding")).encode(), content_type
     if bare == "multipart/form-data":
         if not isinstance(payload, dict):
             raise EncodingError("a multipart/form-data body needs an object payload")
         fields = {name: _multipart_part(value) for name, value in payload.items()}
-        data, multipart_type = encode_multipart_formdata(fields)
-        return data, multipart_type
+        return encode_multipart_formdata(fields)
     if isinstance(payload, (bytes, bytearray)):
         return bytes(payload), content_type
     if _is_xml(bare) and not isinstance(payload, str):

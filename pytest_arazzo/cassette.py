@@ -62,18 +62,6 @@ DROPPED_RESPONSE_HEADERS = frozenset(
         "idempotency-key",
     }
 )
-_OWN_KEYS = frozenset(
-    {
-        "cassette_version",
-        "recorded_with",
-        "recorded_at",
-        "stripe_version",
-        "item",
-        "workflow",
-        "inputs",
-        "interactions",
-    }
-)
 LIVE_KEY = re.compile(r"\b(?:sk|rk|pk)_live_[A-Za-z0-9]{4,}")
 
 
@@ -104,10 +92,7 @@ class Cassette:
     workflow: str = ""
     inputs: dict[str, Any] = field(default_factory=dict)
     interactions: list[Interaction] = field(default_factory=list)
-    meta: dict[str, Any] = field(default_factory=dict)
     stripe_version: str | None = None
-    recorded_at: str = ""
-    recorded_with: str = ""
 
 
 def body_record(content: bytes | None, content_type: str | None) -> dict[str, Any]:
@@ -202,10 +187,7 @@ def load_cassette(path: Path) -> Cassette:
         workflow=str(data.get("workflow", "")),
         inputs=inputs if isinstance(inputs, dict) else {},
         interactions=interactions,
-        meta={k: v for k, v in data.items() if k not in _OWN_KEYS},
         stripe_version=None if stripe_version is None else str(stripe_version),
-        recorded_at=str(data.get("recorded_at", "")),
-        recorded_with=str(data.get("recorded_with", "")),
     )
 
 
@@ -268,7 +250,6 @@ def cassette_data(cassette: Cassette) -> dict[str, Any]:
     }
     if cassette.stripe_version:
         data["stripe_version"] = cassette.stripe_version
-    data.update(cassette.meta)
     data.update(
         item=cassette.item,
         workflow=cassette.workflow,

@@ -33,7 +33,7 @@ from jsonschema.exceptions import SchemaError, ValidationError, best_match
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from .encoding import encode_path_value
+from .encoding import bracket_parts, encode_path_value
 from .failures import Exchange
 from .http import OutgoingRequest, ReceivedResponse, is_json_type
 from .loader import Document, escape_token
@@ -55,7 +55,6 @@ _OAS_ONLY = ("nullable", "discriminator", "xml", "externalDocs", "example")
 _IGNORED_HEADERS = {"accept", "content-type", "authorization"}
 _INTEGER = re.compile(r"-?\d+")
 _NUMBER = re.compile(r"-?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
-_BRACKETS = re.compile(r"^([^\[\]]+)((?:\[[^\[\]]*\])*)$")
 
 Location = tuple[Document, str, Any]  # a document, a JSON Pointer in it, the value there
 
@@ -385,9 +384,7 @@ def decode_form(text: str) -> dict[str, Any]:
     leaves stay strings; a repeated plain key keeps all its values as a list."""
     root: dict[str, Any] = {}
     for key, value in parse_qsl(text, keep_blank_values=True):
-        match = _BRACKETS.match(key)
-        parts = [match.group(1), *re.findall(r"\[([^\[\]]*)\]", match.group(2))] if match else [key]
-        _insert(root, parts, value)
+        _insert(root, bracket_parts(key), value)
     return root
 
 

@@ -54,7 +54,6 @@ Other types
 
 from __future__ import annotations
 
-import difflib
 import importlib
 import json
 import math
@@ -70,6 +69,8 @@ from .expressions import (
     Expression,
     ExpressionError,
     UnresolvedError,
+    _did_you_mean,
+    _names,
     parse_expression,
     render,
     scan_expression,
@@ -118,6 +119,8 @@ def _elementpath() -> Any:
 def _xpath_parser(version: str | None) -> type:
     module_name, _, name = _XPATH_PARSERS[version].partition(":")
     return getattr(importlib.import_module(module_name), name)
+
+
 _MAX_SHOWN = 200
 
 
@@ -281,7 +284,9 @@ def _parse_type(raw: Any) -> tuple[str, str | None]:
         if raw in TYPES:
             return raw, None
         raise CriterionError(
-            "type", f"unknown type {raw!r} (expected one of {', '.join(TYPES)}){_hint(raw, TYPES)}"
+            "type",
+            f"unknown type {raw!r} (expected one of {', '.join(TYPES)})"
+            f"{_did_you_mean(raw, TYPES)}",
         )
     if isinstance(raw, Mapping):
         kind, version = raw.get("type"), raw.get("version")
@@ -289,7 +294,7 @@ def _parse_type(raw: Any) -> tuple[str, str | None]:
             raise CriterionError(
                 "type",
                 f"a Criterion Expression Type Object needs type 'jsonpath' or 'xpath', got"
-                f" {kind!r}{_hint(str(kind), tuple(VERSIONS))}",
+                f" {kind!r}{_did_you_mean(str(kind), tuple(VERSIONS))}",
             )
         allowed = VERSIONS[kind]
         if version is None:
@@ -300,15 +305,10 @@ def _parse_type(raw: Any) -> tuple[str, str | None]:
             raise CriterionError(
                 "type",
                 f"unknown {kind} version {version!r} (expected one of {', '.join(allowed)})"
-                f"{_hint(str(version), allowed)}",
+                f"{_did_you_mean(str(version), allowed)}",
             )
         return kind, version
     raise CriterionError("type", f"must be a string or an object, got {raw!r}")
-
-
-def _hint(word: str, options: tuple[str, ...]) -> str:
-    close = difflib.get_close_matches(word.lower(), options, n=1, cutoff=0.6)
-    return f"; did you mean '{close[0]}'?" if close else ""
 
 
 def _parse_context(raw: Any, type_: str) -> Expression | None:
@@ -468,10 +468,10 @@ def _tok_word(text: str, i: int, toks: list[_Tok]) -> int:
     if word in _KEYWORDS:
         toks.append(_Tok("LIT", _KEYWORDS[word], i, m.end()))
         return m.end()
+    root = next((r for r in ROOTS if r.lower() == word.lower()), None)
     if word.lower() in _KEYWORDS:
         hint = f"; did you mean '{word.lower()}'?"
-    elif word in ROOTS or word.lower() in {r.lower() for r in ROOTS}:
-        root = next(r for r in ROOTS if r.lower() == word.lower())
+    elif root:
         hint = f"; did you mean '${root}'?"
     else:
         hint = f" (a string needs single quotes: '{word}'; runtime expressions start with '$')"
@@ -636,8 +636,7 @@ def _access(value: Any, accessors: tuple[str | int, ...], label: str) -> Any:
     for key in accessors:
         if isinstance(value, Mapping) and isinstance(key, str):
             if key not in value:
-                keys = ", ".join(map(str, list(value)[:20])) or "none"
-                return Missing(f"{label} has no property '{key}' (keys: {keys})")
+                return Missing(f"{label} has no property '{key}' (keys: {_names(value)})")
             value = value[key]
         elif isinstance(value, list) and isinstance(key, int):
             if key >= len(value):

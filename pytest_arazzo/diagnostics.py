@@ -29,6 +29,7 @@ __all__ = [
     "Problem",
     "criterion_hint",
     "did_you_mean",
+    "failing_problems",
     "kind_of",
     "load_problem",
     "problem",
@@ -102,6 +103,20 @@ def warn(found: Problem, category: type[Warning]) -> None:
     located = len(parts) == 3 and parts[1].isdigit()
     filename, line = (parts[0], int(parts[1])) if located else (found.where, 0)
     warnings.warn_explicit(category(found.render()), category, filename, line)
+
+
+def failing_problems(
+    problems: Iterable[Problem], strict: bool, category: type[Warning]
+) -> list[Problem]:
+    """The problems that fail an item: errors, and warnings too when ``strict``. Every other
+    warning is issued as ``category`` (see :func:`warn`); infos are neither."""
+    failing = []
+    for found in problems:
+        if found.is_error or (strict and found.severity == WARNING):
+            failing.append(found)
+        elif found.severity == WARNING:
+            warn(found, category)
+    return failing
 
 
 # -- helpers shared by the checks ---------------------------------------------------------

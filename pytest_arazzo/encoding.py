@@ -19,6 +19,8 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import quote, urlencode
 
+from .http import is_json_type
+
 DEFAULT_STYLES = {"path": "simple", "query": "form", "header": "simple", "cookie": "form"}
 STYLES = {
     "path": ("simple", "label", "matrix"),
@@ -65,10 +67,22 @@ def parameter_style(location: str, spec: Mapping[str, Any]) -> tuple[str, bool, 
 
 def media_text(value: Any, media_type: str) -> str:
     """A parameter value described with ``content``: JSON text for JSON types, else plain."""
-    bare = media_type.split(";")[0].strip().lower()
-    if (bare == "application/json" or bare.endswith("+json")) and not isinstance(value, str):
+    if is_json_type(media_type) and not isinstance(value, str):
         return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
     return scalar_text(value)
+
+
+_BRACKET_KEY = re.compile(r"^([^\[\]]+)((?:\[[^\[\]]*\])+)$")
+_BRACKET = re.compile(r"\[([^\[\]]*)\]")
+
+
+def bracket_parts(key: str) -> list[str]:
+    """A form key in bracket notation as its parts (``a[b][0]`` → ``['a', 'b', '0']``, the
+    reverse of :func:`flatten_form`'s naming); any other key is one part."""
+    match = _BRACKET_KEY.match(key)
+    if not match:
+        return [key]
+    return [match.group(1), *_BRACKET.findall(match.group(2))]
 
 
 def flatten_form(value: Any, prefix: str = "") -> list[tuple[str, str]]:

@@ -30,7 +30,8 @@ from typing import Any
 from .auth import Credentials
 from .failures import Exchange, PlanFailure
 from .plan import StepPlan, WorkflowPlan
-from .run import RunResult, Shared, WorkflowRun
+from .run import WorkflowRun
+from .runstate import RunResult, Shared
 from .servers import Servers
 from .transport import Transport
 

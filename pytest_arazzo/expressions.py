@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import operator
 import string
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -577,14 +578,13 @@ _PART_WORDS = {"header": "header", "query": "query parameter", "path": "path par
 
 def _message_part_getter(root: str, kind: str, name: str, source: str) -> Getter:
     word = _PART_WORDS[kind]
+    attr = "headers" if kind == "header" else kind
+    lookup = _lookup_header if kind == "header" else operator.getitem
 
     def get(ctx: EvalContext) -> Any:
-        msg = _message_of(ctx, root, source)
-        part = msg.headers if kind == "header" else msg.query if kind == "query" else msg.path
+        part = getattr(_message_of(ctx, root, source), attr)
         try:
-            if kind == "header":
-                return _lookup_header(part or {}, name)
-            return (part or {})[name]
+            return lookup(part or {}, name)
         except KeyError:
             raise UnresolvedError(
                 source, f"the {root} has no {word} '{name}' (it has: {_names(part)})"

@@ -84,8 +84,7 @@ class PlanFailure(WorkflowFailure):
         count = len(problems)
         super().__init__(
             f"{count} problem{'s' if count != 1 else ''} in the workflow file; "
-            "no request was sent:\n"
-            + render_problems(problems)
+            "no request was sent:\n" + render_problems(problems)
         )
 
 

@@ -27,7 +27,6 @@ import re
 import shlex
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote, quote_plus
 
 import requests
 import responses
@@ -48,6 +47,7 @@ from .failures import StepFailure, WorkflowFailure
 from .http import OutgoingRequest, ReceivedResponse
 from .netguard import NetworkGuard
 from .plan import WorkflowPlan
+from .scrub import secret_variants
 from .settings import FuzzRequest, FuzzStats
 from .strategies import SchemaStrategyError, examples_of, from_schema
 from .transport import LiveTransport, TransportError
@@ -241,10 +241,9 @@ def curl_command(
 
 
 def _masked(text: str, secrets: Iterable[str]) -> str:
-    for secret in secrets:
-        if len(secret) >= 4:
-            for form in {secret, quote(secret, safe=""), quote_plus(secret)}:
-                text = text.replace(form, "<masked>")
+    """``text`` with every form of each secret (URL-encoded, Basic auth...) masked."""
+    for form in secret_variants(secrets):
+        text = text.replace(form, "<masked>")
     return text
 
 

@@ -100,11 +100,12 @@ def is_json_type(content_type: str | None) -> bool:
     return bare == "application/json" or bare.endswith("+json")
 
 
-def parse_body(content: bytes, content_type: str | None) -> Any:
-    """Parse a body for expressions: JSON → values, form → dict, other text → str."""
+def parse_body(content: bytes | str | None, content_type: str | None) -> Any:
+    """Parse a body for expressions: JSON → values, form → :func:`form_fields`, other → text."""
     if not content:
         return None
-    text = content.decode("utf-8-sig", errors="replace")  # a BOM is no part of the JSON text
+    # a BOM is no part of the JSON text
+    text = content if isinstance(content, str) else content.decode("utf-8-sig", errors="replace")
     bare = (content_type or "").split(";")[0].strip().lower()
     if is_json_type(bare) or not bare:
         try:
@@ -112,7 +113,7 @@ def parse_body(content: bytes, content_type: str | None) -> Any:
         except ValueError:
             return text
     if bare == "application/x-www-form-urlencoded":
-        return dict(parse_qsl(text, keep_blank_values=True))
+        return form_fields(text)
     return text
 
 

@@ -13,14 +13,15 @@ from typing import Any
 import pytest
 
 from .checks import check_document
+from .checks.data import workflow_ids
 from .diagnostics import (
     WARNING,
     Problem,
+    failing_problems,
     load_problem,
     problem,
     render_problems,
     summarize,
-    warn,
 )
 from .failures import WorkflowFailure
 from .inputs import DEFAULT_SET, find_input_file, input_sets
@@ -72,22 +73,14 @@ class ArazzoFileCollector(pytest.File):
             yield CheckItem.from_parent(self, name="arazzo-check", document=document)
             return
         state.note_sources(document)
-        data = document.data
-        workflows = data.get("workflows") if isinstance(data, dict) else None
-        if not isinstance(workflows, list) or not any(
-            isinstance(w, dict) and isinstance(w.get("workflowId"), str) for w in workflows
-        ):
+        workflows = workflow_ids(document.data)  # workflowId → index of its first definition
+        if not workflows:
             message = _nothing_to_run(document, state)
             yield FileProblemItem.from_parent(self, name=self.path.name, message=message)
             return
         inputs_path = find_input_file(state.settings.inputs_dir, self.path)
         input_document, input_error = self._input_file(inputs_path)
-        seen: set[str] = set()
-        for index, workflow in enumerate(workflows):
-            workflow_id = workflow.get("workflowId") if isinstance(workflow, dict) else None
-            if not isinstance(workflow_id, str) or workflow_id in seen:
-                continue
-            seen.add(workflow_id)
+        for workflow_id, index in workflows.items():
             for name, message in _malformed_input_sets(input_document, workflow_id):
                 yield FileProblemItem.from_parent(self, name=name, message=message)
             # sources are loaded and workflows planned when an item runs, not at collection
@@ -100,7 +93,6 @@ class ArazzoFileCollector(pytest.File):
                     index,
                     set_name,
                     values,
-                    inputs_path,
                     input_error,
                 )
                 item = ArazzoItem.from_parent(self, name=name, spec=spec)
@@ -175,12 +167,8 @@ class CheckItem(_ReportItem):
     def runtest(self) -> None:
         state = session_state(self.config)
         problems = check_document(self.document, state.arazzo_file)
-        strict = bool(self.config.getini("arazzo_warnings_as_errors"))
-        failing = [p for p in problems if p.is_error or (strict and p.severity == WARNING)]
-        for found in problems:
-            if found not in failing and found.severity == WARNING:
-                warn(found, ArazzoWarning)
-        if failing:
+        strict = state.settings.warnings_as_errors
+        if failing_problems(problems, strict, ArazzoWarning):
             raise WorkflowFailure(render_problems(problems) + "\n" + _summary(problems, strict))
         if problems:  # infos (and warnings): shown with -rP
             self.add_report_section("call", "arazzo check", render_problems(problems))

@@ -17,6 +17,8 @@ from typing import Any
 
 import yaml
 
+from .pointer import escape_token
+
 MAX_DEPTH = 200
 MAX_BYTES = 20 * 1024 * 1024
 MAX_NODES = 2_000_000  # values in the built document
@@ -71,11 +73,6 @@ class Document:
         line, col = self.locate(pointer)
         name = self.display or str(self.path)
         return f"{name}:{line}:{col}" if line else name
-
-
-def escape_token(token: Any) -> str:
-    """Escape one JSON Pointer reference token (RFC 6901)."""
-    return str(token).replace("~", "~0").replace("/", "~1")
 
 
 _BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: ~8x faster

@@ -1,4 +1,4 @@
-"""RFC 6901 JSON Pointer: parse, resolve and set.
+"""RFC 6901 JSON Pointer: parse, escape, resolve and set.
 
 Used by runtime expressions (``$response.body#/data/0/id``) and by Payload Replacement Objects
 (``target: /petId``). Errors are :class:`PointerError` with a message that names the token that
@@ -20,6 +20,7 @@ from typing import Any
 
 __all__ = [
     "PointerError",
+    "escape_token",
     "format_pointer",
     "parse_pointer",
     "resolve_pointer",
@@ -96,9 +97,14 @@ def _unescape(raw: str, text: str, offset: int) -> str:
     return raw.replace("~1", "/").replace("~0", "~")
 
 
+def escape_token(token: Any) -> str:
+    """Escape one reference token (``~`` → ``~0``, ``/`` → ``~1``); non-strings via ``str``."""
+    return str(token).replace("~", "~0").replace("/", "~1")
+
+
 def format_pointer(tokens: Sequence[str]) -> str:
     """Build pointer text from tokens, escaping ``~`` and ``/``."""
-    return "".join("/" + t.replace("~", "~0").replace("/", "~1") for t in tokens)
+    return "".join("/" + escape_token(t) for t in tokens)
 
 
 def _where(tokens: Sequence[str], depth: int) -> str:
@@ -138,27 +144,19 @@ def _keys_hint(mapping: Mapping[Any, Any]) -> str:
 
 def _index(token: str, length: int, tokens: Sequence[str], depth: int) -> int:
     """Parse an array index token per RFC 6901 and check it is in range."""
+    if _is_index(token) and int(token) < length:
+        return int(token)
     where = _where(tokens, depth)
-    text = format_pointer(tokens)
     if token == "-":
-        raise PointerError(
-            f"'-' (past the end) cannot be read at {where}; it is only valid when setting",
-            pointer=text,
-            token=token,
-        )
-    if not _is_index(token):
-        raise PointerError(
+        message = f"'-' (past the end) cannot be read at {where}; it is only valid when setting"
+    elif not _is_index(token):
+        message = (
             f"invalid array index {token!r} at {where} (use 0, 1, 2, ... without leading zeros;"
-            f" the array has length {length})",
-            pointer=text,
-            token=token,
+            f" the array has length {length})"
         )
-    idx = int(token)
-    if idx >= length:
-        raise PointerError(
-            f"index {idx} out of range (length {length}) at {where}", pointer=text, token=token
-        )
-    return idx
+    else:
+        message = f"index {token} out of range (length {length}) at {where}"
+    raise PointerError(message, pointer=format_pointer(tokens), token=token)
 
 
 def _is_index(token: str) -> bool:
@@ -168,14 +166,13 @@ def _is_index(token: str) -> bool:
 
 def _step(node: Any, token: str, tokens: Sequence[str], depth: int) -> Any:
     """Descend one token from ``node`` (the general path; errors name the failing token)."""
-    text = format_pointer(tokens)
     if isinstance(node, Mapping):
         try:
             return node[token]
         except KeyError:
             raise PointerError(
                 f"no key {token!r} at {_where(tokens, depth)}; {_keys_hint(node)}",
-                pointer=text,
+                pointer=format_pointer(tokens),
                 token=token,
             ) from None
     if isinstance(node, Sequence) and not isinstance(node, (str, bytes, bytearray)):
@@ -183,7 +180,7 @@ def _step(node: Any, token: str, tokens: Sequence[str], depth: int) -> Any:
     raise PointerError(
         f"cannot look up {token!r} at {_where(tokens, depth)}: there is {_describe(node)},"
         " not an object or array",
-        pointer=text,
+        pointer=format_pointer(tokens),
         token=token,
     )
 

@@ -21,7 +21,7 @@ from .auth import Credentials
 from .cassette import Cassette, CassetteError, load_cassette, save_cassette
 from .checks import check_workflow, unrunnable
 from .contract import ContractChecker
-from .diagnostics import WARNING, warn
+from .diagnostics import failing_problems
 from .execute import Limits, Runner, RunResult, Servers
 from .failures import PlanFailure, WorkflowFailure
 from .inputs import DEFAULT_SET, spec_stem
@@ -46,7 +46,6 @@ class ItemSpec:
     index: int
     input_set: str
     inputs: dict[str, Any]
-    inputs_path: Path | None = None
     inputs_error: LoadError | None = None
 
 
@@ -226,11 +225,7 @@ def _checked_plan(state: SessionState, spec: ItemSpec) -> Any:
     file = state.arazzo_file(spec.document)
     plan = file.plan(spec.workflow_id)
     problems = check_workflow(file, spec.workflow_id)
-    strict = state.settings.warnings_as_errors
-    failing = [p for p in problems if p.is_error or (strict and p.severity == WARNING)]
-    for problem in problems:
-        if problem.severity == WARNING and problem not in failing:
-            warn(problem, ArazzoWarning)
+    failing = failing_problems(problems, state.settings.warnings_as_errors, ArazzoWarning)
     if failing:
         raise PlanFailure(failing).at(plan.workflow_id, plan.where)
     return plan

@@ -183,7 +183,6 @@ def _timeout(value: str) -> tuple[float, float]:
     return parts[0], parts[-1]
 
 
-
 def parse_mapping(lines: list[str]) -> dict[str, str]:
     """``name=VALUE`` lines (ini linelist) → dict; blank lines and ``#`` comments skipped."""
     mapping = {}

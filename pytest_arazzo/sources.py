@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
 
-from .loader import Document, LoadError, escape_token, load_document
-from .pointer import PointerError, parse_pointer, resolve_pointer
+from .loader import Document, LoadError, load_document
+from .pointer import PointerError, escape_token, parse_pointer, resolve_pointer
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 MAX_REF_DEPTH = 50
@@ -60,10 +60,6 @@ class RefResolver:
                     f"$ref '{ref}' does not resolve: {error}", str(document.path)
                 ) from None
         return value, document
-
-    def resolved(self, value: Any) -> Any:
-        """``value`` with its own top-level ``$ref`` followed (children stay as written)."""
-        return self.deref(value)[0]
 
 
 @dataclass
@@ -228,7 +224,7 @@ class Source:
         out = {}
         for name, scheme in schemes.items():
             try:
-                resolved = self.refs.resolved(scheme)
+                resolved, _ = self.refs.deref(scheme)
             except SourceError:
                 continue
             if isinstance(resolved, dict):

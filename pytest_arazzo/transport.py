@@ -15,14 +15,13 @@ the workflow built it, so it never held the credential, the idempotency key or t
 from __future__ import annotations
 
 import base64
-import copy
 import hashlib
 import re
 import socket
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 from urllib.parse import unquote_plus, urlsplit
 
@@ -131,13 +130,13 @@ class LiveTransport:
         self.session = requests.Session()
         self.session.trust_env = False
         self.keys = IdempotencyKeys(self.options.run_id, self.options.item)
-        self.retries: list[tuple[int, float]] = []  # (status, seconds waited), for reports/tests
         self.refused = [re.compile(pattern) for pattern in self.options.refused]
 
     def send(
         self, request: OutgoingRequest, step_id: str, authorize: Authorize | None = None
     ) -> ReceivedResponse:
-        outgoing = copy.deepcopy(request)
+        # a copy of the parts decorating and authorizing change: the workflow's request stays
+        outgoing = replace(request, headers=dict(request.headers), query=list(request.query))
         fingerprint = self._decorate(outgoing, step_id)
         secrets: list[str] = []
         if authorize is not None:
@@ -183,7 +182,6 @@ class LiveTransport:
             delay = backoff_delay(
                 attempt, response.headers.get("Retry-After"), self.options.max_backoff
             )
-            self.retries.append((response.status_code, delay))
             response.close()
             if delay > 0:
                 self.options.sleep(delay)
@@ -356,7 +354,6 @@ class ReplayTransport:
         self.matcher = matcher or _DEFAULT_MATCHER
         self.position = 0
         self.mismatch: ReplayMismatch | None = None
-        self.current = ""
         self.session = requests.Session()
         self.session.trust_env = False
         self.mock = responses.RequestsMock(assert_all_requests_are_fired=False)
@@ -374,9 +371,15 @@ class ReplayTransport:
             self.mock.start()
             self._started = True
         self._pending = (request, step_id)
-        self.current = f"while step '{step_id}' sent {request.method} {request.url}"
         response = self.session.send(_prepared(request), allow_redirects=False)
         return ReceivedResponse.from_requests(response)
+
+    @property
+    def current(self) -> str:
+        if self._pending is None:
+            return ""
+        request, step_id = self._pending
+        return f"while step '{step_id}' sent {request.method} {request.url}"
 
     def _serve(self, prepared: requests.PreparedRequest) -> tuple[int, dict[str, str], bytes]:
         assert self._pending is not None

@@ -3,11 +3,12 @@ body schema (JSON, and form keys in bracket notation)."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
 from ..diagnostics import did_you_mean
+from ..encoding import bracket_parts
+from ..http import is_json_type
 from ..loader import Document, escape_token
 from ..pointer import PointerError, parse_pointer
 from ..sources import Operation, SourceError
@@ -62,8 +63,7 @@ def check_body(report: Report, step: StepContext) -> None:
     replaced = _replaced(body.get("replacements"))
     notation = "form" if _is_form(content_type) else "json"
     comparer = _BodyComparer(report, operation, name, notation, replaced)
-    document = getattr(operation, "document", None) or operation.source.document
-    comparer.compare(tree, schema, document, ())
+    comparer.compare(tree, schema, operation.document or operation.source.document, ())
 
 
 def _media(
@@ -88,22 +88,14 @@ def _is_form(content_type: str) -> bool:
     return content_type.split(";")[0].strip().lower() in FORM_TYPES
 
 
-def _is_json(content_type: str) -> bool:
-    bare = content_type.split(";")[0].strip().lower()
-    return bare == "application/json" or bare.endswith("+json")
-
-
-_BRACKETS = re.compile(r"^([^\[\]]+)((?:\[[^\[\]]*\])+)$")
-
-
 def _payload_tree(payload: Any, content_type: str, pointer: str) -> _Field | None:
     """The payload's fields; form keys in bracket notation (``a[b][0]``) are nested fields."""
-    if not isinstance(payload, dict) or not (_is_form(content_type) or _is_json(content_type)):
+    if not isinstance(payload, dict) or not (_is_form(content_type) or is_json_type(content_type)):
         return None
     root = _Field(pointer, "", {})
     for key, value in payload.items():
         key_pointer = f"{pointer}/{escape_token(key)}"
-        parts = _split_key(str(key)) if _is_form(content_type) else [str(key)]
+        parts = bracket_parts(str(key)) if _is_form(content_type) else [str(key)]
         node = root
         for part in parts[:-1]:
             assert node.children is not None
@@ -113,13 +105,6 @@ def _payload_tree(payload: Any, content_type: str, pointer: str) -> _Field | Non
         assert node.children is not None
         node.children[parts[-1]] = _value_tree(value, key_pointer, parts[-1])
     return root
-
-
-def _split_key(key: str) -> list[str]:
-    match = _BRACKETS.match(key)
-    if not match:
-        return [key]
-    return [match.group(1), *re.findall(r"\[([^\[\]]*)\]", match.group(2))]
 
 
 def _value_tree(value: Any, pointer: str, name: str) -> _Field:

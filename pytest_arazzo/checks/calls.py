@@ -10,10 +10,8 @@ from ..pointer import PointerError, resolve_pointer
 from .data import (
     calls_of,
     input_names,
-    items_of,
     list_of,
     mapping_of,
-    resolve_reusable,
     text_of,
     workflow_at,
     workflow_ids,
@@ -77,13 +75,10 @@ def check_workflow_call(report: Report, step: StepContext) -> None:
     callee = workflow_at(report.data, ids[target])
     declared = input_names(callee.get("inputs"), report.data)
     given: dict[str, str] = {}
-    owners = ((f"/workflows/{step.index}", step.workflow), (step.pointer, step.raw))
-    for owner_pointer, owner in owners:
-        for position, item in items_of(owner.get("parameters")):
-            param = resolve_reusable(report.data, item, "parameters")
-            name = text_of(param.get("name")) if isinstance(param, dict) else None
-            if name is not None:
-                given[name] = f"{owner_pointer}/parameters/{position}"
+    for param, pointer in step.sent_parameters():
+        name = text_of(param.get("name"))
+        if name is not None:
+            given[name] = pointer
     for name, pointer in given.items():
         if declared is not None and name not in declared:
             report.add(

@@ -7,7 +7,7 @@ from typing import Any
 
 from ..diagnostics import did_you_mean, show
 from ..sources import Operation
-from .data import items_of, resolve_reusable, text_of, workflows_of
+from .data import items_of, text_of, workflows_of
 from .report import Report, StepContext, operation_name
 
 
@@ -48,18 +48,13 @@ def _describe_key(key: tuple[str, str]) -> str:
     return f"'{key[0]}'" + (f" (in: {key[1]})" if key[1] else "")
 
 
-def _given_parameters(step: StepContext, data: dict[str, Any]) -> dict[tuple[str, str], str]:
+def _given_parameters(step: StepContext) -> dict[tuple[str, str], str]:
     """``(name, in)`` → pointer of every parameter the step sends (workflow's, then its own)."""
     given: dict[tuple[str, str], str] = {}
-    owners = ((f"/workflows/{step.index}", step.workflow), (step.pointer, step.raw))
-    for owner_pointer, owner in owners:
-        for position, item in items_of(owner.get("parameters")):
-            param = resolve_reusable(data, item, "parameters")
-            if not isinstance(param, dict):
-                continue
-            name, location = text_of(param.get("name")), text_of(param.get("in"))
-            if name is not None and location is not None:
-                given[(name, location)] = f"{owner_pointer}/parameters/{position}"
+    for param, pointer in step.sent_parameters():
+        name, location = text_of(param.get("name")), text_of(param.get("in"))
+        if name is not None and location is not None:
+            given[(name, location)] = pointer
     return given
 
 
@@ -74,7 +69,7 @@ def check_parameters(report: Report, step: StepContext) -> None:
     operation = step.operation
     if operation is None:
         return
-    given = _given_parameters(step, report.data)
+    given = _given_parameters(step)
     known = operation.parameters
     headers = {name.lower() for name, location in known if location == "header"}
     templates = set(_TEMPLATE.findall(operation.path))

@@ -12,7 +12,7 @@ from ..diagnostics import ERROR, WARNING, Problem, problem
 from ..loader import Document
 from ..plan import ArazzoFile, StepPlan
 from ..sources import Operation
-from .data import step_label
+from .data import items_of, resolve_reusable, step_label
 
 BUG = "this is a bug in pytest-arazzo; please report it with the file"
 
@@ -106,6 +106,18 @@ class StepContext:
     @property
     def target_field(self) -> str:
         return "operationId" if "operationId" in self.raw else "operationPath"
+
+    def sent_parameters(self) -> list[tuple[dict[str, Any], str]]:
+        """Each parameter the step sends (the workflow's, then its own): the Parameter Object,
+        reusable ones resolved, and its pointer."""
+        found = []
+        owners = ((f"/workflows/{self.index}", self.workflow), (self.pointer, self.raw))
+        for owner_pointer, owner in owners:
+            for position, item in items_of(owner.get("parameters")):
+                param = resolve_reusable(self.file.data, item, "parameters")
+                if isinstance(param, dict):
+                    found.append((param, f"{owner_pointer}/parameters/{position}"))
+        return found
 
 
 def operation_name(operation: Operation) -> str:

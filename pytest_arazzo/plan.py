@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from .criteria import Criterion, CriterionError, compile_criterion
@@ -53,6 +54,7 @@ class ActionPlan:
     criteria: list[Criterion]
     retry_after: float | None = None
     retry_limit: int = 1
+    pointer: str = ""  # where the action (or its reference) stands in the document
 
 
 @dataclass
@@ -118,12 +120,12 @@ class ArazzoFile:
         self._files: dict[str, ArazzoFile] = {}
         self._load_sources()
 
-    @property
+    @cached_property
     def components(self) -> dict[str, Any]:
         value = self.data.get("components")
         return value if isinstance(value, dict) else {}
 
-    @property
+    @cached_property
     def workflows(self) -> dict[str, tuple[int, dict[str, Any]]]:
         found = {}
         for index, workflow in enumerate(_list(self.data.get("workflows"))):
@@ -131,7 +133,7 @@ class ArazzoFile:
                 found.setdefault(workflow["workflowId"], (index, workflow))
         return found
 
-    @property
+    @cached_property
     def source_descriptions(self) -> dict[str, dict[str, Any]]:
         return {
             str(item.get("name")): item
@@ -593,6 +595,7 @@ class _Planner:
                     criteria=self.criteria(item.get("criteria"), f"{item_pointer}/criteria"),
                     retry_after=_non_negative(item.get("retryAfter")),
                     retry_limit=_retry_limit(item.get("retryLimit")),
+                    pointer=item_pointer,
                 )
             )
         return planned
@@ -602,30 +605,23 @@ class _Planner:
 
     def check_gotos(self, plan: WorkflowPlan) -> None:
         known = [step.step_id for step in plan.steps]
-        owners = [(step.pointer, step.on_success, step.on_failure) for step in plan.steps]
-        owners.append((self.base, plan.success_actions, plan.failure_actions))
-        for owner, on_success, on_failure in owners:
-            step_kinds = owner != self.base
-            for kind, actions in (
-                ("onSuccess" if step_kinds else "successActions", on_success),
-                ("onFailure" if step_kinds else "failureActions", on_failure),
-            ):
-                for index, action in enumerate(actions):
-                    if action.step_id and action.step_id not in known:
-                        self.problem(
-                            "AZ240",
-                            f"{owner}/{kind}/{index}/stepId",
-                            f"goto target step '{action.step_id}' does not exist in "
-                            f"workflow '{plan.workflow_id}'",
-                            _did_you_mean(action.step_id, known),
-                        )
-                    if action.workflow_id and not self.workflow_exists(action.workflow_id):
-                        self.problem(
-                            "AZ241",
-                            f"{owner}/{kind}/{index}/workflowId",
-                            f"goto target workflow '{action.workflow_id}' does not exist",
-                            _did_you_mean(action.workflow_id, list(self.file.workflows)),
-                        )
+        actions = [a for step in plan.steps for a in (*step.on_success, *step.on_failure)]
+        for action in [*actions, *plan.success_actions, *plan.failure_actions]:
+            if action.step_id and action.step_id not in known:
+                self.problem(
+                    "AZ240",
+                    f"{action.pointer}/stepId",
+                    f"goto target step '{action.step_id}' does not exist in "
+                    f"workflow '{plan.workflow_id}'",
+                    _did_you_mean(action.step_id, known),
+                )
+            if action.workflow_id and not self.workflow_exists(action.workflow_id):
+                self.problem(
+                    "AZ241",
+                    f"{action.pointer}/workflowId",
+                    f"goto target workflow '{action.workflow_id}' does not exist",
+                    _did_you_mean(action.workflow_id, list(self.file.workflows)),
+                )
 
 
 def _qualify_hint(file: ArazzoFile, operation_id: str) -> str:
@@ -690,7 +686,8 @@ def _text(value: Any) -> str | None:
 
 
 def _did_you_mean(name: str, known: list[str]) -> str:
-    """A did-you-mean hint: a letter-case twin first, then close spellings."""
+    """A did-you-mean hint: a letter-case twin first, then close spellings (case-sensitive,
+    unlike :func:`~pytest_arazzo.diagnostics.did_you_mean`)."""
     for candidate in known:
         if candidate.lower() == name.lower():
             return f"did you mean '{candidate}'? (differs only in letter case)"

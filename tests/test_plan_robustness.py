@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from pytest_arazzo.checks import check_file
 from pytest_arazzo.diagnostics import CODES, Problem
-from pytest_arazzo.loader import Document
+from pytest_arazzo.loader import Document, parse_text
 from pytest_arazzo.plan import ArazzoFile
 from pytest_arazzo.sources import SourceCache
 from tests.test_check_robustness import OPENAPI, VALID, apply, paths_of
@@ -172,3 +172,24 @@ def test_unusable_source_url__clean_az201(root: Path, url: str, reason: str) -> 
     assert problem.message.endswith(f"which is not a usable file path: {reason}")
     assert len(problem.message) < 200  # a long url is clipped
     assert "relative to the Arazzo file" in problem.hint
+
+
+def test_goto_problem_points_at_its_own_action_after_a_skipped_one(tmp_path: Path) -> None:
+    """Arazzo 1.0.1 § Failure Action Object: a goto to a missing step is reported at that action,
+    even when an earlier list entry was not an action (and so was not planned)."""
+    text = (
+        "arazzo: 1.0.1\n"
+        "info: {title: t, version: '1'}\n"
+        "sourceDescriptions: []\n"
+        "workflows:\n"
+        "- workflowId: w\n"
+        "  steps:\n"
+        "  - stepId: s\n"
+        "    workflowId: w\n"
+        "    onFailure:\n"
+        "    - 5\n"
+        "    - {name: back, type: goto, stepId: nope}\n"  # line 11
+    )
+    plan = ArazzoFile(parse_text(text, tmp_path / "w.arazzo.yaml"), SourceCache()).plan("w")
+    (found,) = [p for p in plan.problems if p.code == "AZ240"]
+    assert found.where == f"{tmp_path / 'w.arazzo.yaml'}:11:32"

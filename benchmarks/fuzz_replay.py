@@ -24,10 +24,10 @@ from hypothesis import settings
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pytest_arazzo.fuzzing import FuzzRequest, run_fuzz  # noqa: E402
-from pytest_arazzo.loader import load_document  # noqa: E402
-from pytest_arazzo.session import ItemSpec, SessionState  # noqa: E402
-from pytest_arazzo.settings import RunSettings  # noqa: E402
+from pytest_arazzo.document.loader import load_document  # noqa: E402
+from pytest_arazzo.engine.session import ItemSpec, SessionState  # noqa: E402
+from pytest_arazzo.engine.settings import RunSettings  # noqa: E402
+from pytest_arazzo.fuzz.run import FuzzRequest, run_fuzz  # noqa: E402
 
 WORKFLOW = ROOT / "docs/fuzzing/stripe-create-and-finalize-invoice.arazzo.yml"
 WORKFLOW_ID = "create-and-finalize-invoice"
@@ -70,8 +70,10 @@ def main() -> int:
         rates.append(runs / seconds)
     best, worst = max(rates), min(rates)
     print(f"seed workflow (3 steps), replay fuzzing, {args.examples} examples x {args.rounds}")
-    print(f"  examples per second: {sorted(rates)[len(rates) // 2]:.0f} "
-          f"(median; best {best:.0f}, worst {worst:.0f}; goal >= 300)")
+    print(
+        f"  examples per second: {sorted(rates)[len(rates) // 2]:.0f} "
+        f"(median; best {best:.0f}, worst {worst:.0f}; goal >= 300)"
+    )
     return 0
 
 

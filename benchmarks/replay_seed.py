@@ -26,13 +26,13 @@ import responses
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pytest_arazzo.cassette import load_cassette, response_body_bytes  # noqa: E402
-from pytest_arazzo.contract import ContractChecker  # noqa: E402
-from pytest_arazzo.execute import Runner  # noqa: E402
-from pytest_arazzo.loader import load_document  # noqa: E402
-from pytest_arazzo.plan import ArazzoFile  # noqa: E402
-from pytest_arazzo.sources import SourceCache  # noqa: E402
-from pytest_arazzo.transport import ReplayTransport  # noqa: E402
+from pytest_arazzo.cassette.format import load_cassette, response_body_bytes  # noqa: E402
+from pytest_arazzo.contract.checker import ContractChecker  # noqa: E402
+from pytest_arazzo.document.loader import load_document  # noqa: E402
+from pytest_arazzo.document.sources import SourceCache  # noqa: E402
+from pytest_arazzo.execute.runner import Runner  # noqa: E402
+from pytest_arazzo.plan.planner import ArazzoFile  # noqa: E402
+from pytest_arazzo.transport.transports import ReplayTransport  # noqa: E402
 
 SEED = ROOT / "specs/arazzo/stripe-create-and-finalize-invoice.arazzo.yml"
 CASSETTE = (

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from pytest_arazzo import __version__
-from pytest_arazzo.cassette import (
+from pytest_arazzo.cassette.format import (
     Cassette,
     CassetteError,
     Interaction,
@@ -17,11 +17,11 @@ from pytest_arazzo.cassette import (
     load_cassette,
     save_cassette,
 )
-from pytest_arazzo.failures import WorkflowFailure
-from pytest_arazzo.inputs import DEFAULT_SET
-from pytest_arazzo.scrub import Scrubber
-from pytest_arazzo.session import ItemSpec, SessionState
-from pytest_arazzo.settings import RunSettings
+from pytest_arazzo.cassette.scrub import Scrubber
+from pytest_arazzo.engine.session import ItemSpec, SessionState
+from pytest_arazzo.engine.settings import RunSettings
+from pytest_arazzo.execute.failures import WorkflowFailure
+from pytest_arazzo.execute.inputs import DEFAULT_SET
 from tests.conftest import ROOT, record_args
 
 INTERACTION = Interaction(
@@ -133,7 +133,7 @@ def test_interrupted_write__old_cassette_byte_identical(
     def interrupted(fd: int) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("pytest_arazzo.cassette.os.fsync", interrupted)
+    monkeypatch.setattr("pytest_arazzo.cassette.format.os.fsync", interrupted)
     with pytest.raises(KeyboardInterrupt):
         save_cassette(cassette(path), Scrubber())
     assert path.read_bytes() == b"cassette_version: 1\n# the old cassette\n"

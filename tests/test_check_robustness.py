@@ -21,10 +21,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pytest_arazzo.checks import check_document, check_workflow, unrunnable
-from pytest_arazzo.diagnostics import CODES, Problem
-from pytest_arazzo.loader import Document, LoadError, load_document, parse_text
-from pytest_arazzo.plan import ArazzoFile
-from pytest_arazzo.sources import SourceCache
+from pytest_arazzo.diagnostics.problems import CODES, Problem
+from pytest_arazzo.document.loader import Document, LoadError, load_document, parse_text
+from pytest_arazzo.document.sources import SourceCache
+from pytest_arazzo.plan.planner import ArazzoFile
 
 OPENAPI = """\
 openapi: 3.0.3
@@ -139,8 +139,9 @@ def trees() -> st.SearchStrategy[Any]:
     keys = st.sampled_from(FIELDS) | st.text(max_size=8)
     return st.recursive(
         scalars(),
-        lambda children: st.lists(children, max_size=4)
-        | st.dictionaries(keys, children, max_size=5),
+        lambda children: (
+            st.lists(children, max_size=4) | st.dictionaries(keys, children, max_size=5)
+        ),
         max_leaves=25,
     )
 

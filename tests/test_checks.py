@@ -12,10 +12,10 @@ import pytest
 
 from pytest_arazzo import checks
 from pytest_arazzo.checks import check_document, check_file, check_workflow, path_flaws
-from pytest_arazzo.diagnostics import CODES, Problem
-from pytest_arazzo.loader import load_document
-from pytest_arazzo.plan import ArazzoFile
-from pytest_arazzo.sources import SourceCache
+from pytest_arazzo.diagnostics.problems import CODES, Problem
+from pytest_arazzo.document.loader import load_document
+from pytest_arazzo.document.sources import SourceCache
+from pytest_arazzo.plan.planner import ArazzoFile
 
 SHOP = """\
 openapi: 3.0.3
@@ -825,7 +825,7 @@ def test_criteria__jsonpath_comparison_and_regex(tmp_path: Path) -> None:
         "    requestBody: {payload: {text: t}}\n"
         "    successCriteria:\n"
         "    - context: $response.body\n"
-        "      condition: $.status == \"requires_capture\"\n"  # 14
+        '      condition: $.status == "requires_capture"\n'  # 14
         "      type: jsonpath\n"
         "    - context: $response.body#/id\n"
         "      condition: '^note_('\n"  # 17
@@ -925,8 +925,7 @@ def test_a_crashing_check__becomes_az999(tmp_path: Path, monkeypatch: pytest.Mon
 
     monkeypatch.setattr(checks, "_STEP_CHECKS", (("parameters", broken),))
     text = HEADER + (
-        "- workflowId: w\n"
-        "  steps: [{stepId: s, operationId: PostNote}]\n"  # 8
+        "- workflowId: w\n  steps: [{stepId: s, operationId: PostNote}]\n"  # 8
     )
     assert problems(tmp_path, text) == [
         "wf.arazzo.yaml:8:23: error AZ210: operationId 'PostNote' is not in source 'shop'\n"
@@ -1189,7 +1188,7 @@ def test_run__unusable_files_are_one_clean_item(
 )
 def test_looks_like_arazzo(tmp_path: Path, head: bytes, expected: bool) -> None:
     """Files named on the command line are Arazzo when their top level has ``arazzo``."""
-    from pytest_arazzo.plugin import _looks_like_arazzo
+    from pytest_arazzo.plugin.hooks import _looks_like_arazzo
 
     path = tmp_path / "x.yaml"
     path.write_bytes(head)

@@ -15,17 +15,17 @@ import pytest
 import yaml
 from requests.structures import CaseInsensitiveDict
 
-from pytest_arazzo.contract import (
+from pytest_arazzo.contract.checker import (
     ContractChecker,
     coerce,
     convert_oas30,
     decode_form,
 )
-from pytest_arazzo.http import OutgoingRequest, ReceivedResponse
-from pytest_arazzo.loader import load_document
-from pytest_arazzo.plan import ArazzoFile
-from pytest_arazzo.settings import contract_severity
-from pytest_arazzo.sources import Operation, SourceCache
+from pytest_arazzo.document.loader import load_document
+from pytest_arazzo.document.sources import Operation, SourceCache
+from pytest_arazzo.engine.settings import contract_severity
+from pytest_arazzo.http.messages import OutgoingRequest, ReceivedResponse
+from pytest_arazzo.plan.planner import ArazzoFile
 from tests.conftest import ROOT, SEED, record_args
 from tests.stripe_server import StripeServer
 
@@ -101,8 +101,13 @@ def test_request__parameters_required_typed_and_enums(tmp_path: Path) -> None:
         """,
         path="/things/{id}",
     )
-    request = OutgoingRequest("GET", "http://x", "/things/abcd", query=[("limit", "many"),
-                              ("tags", "a"), ("tags", "c")], path_params={"id": "abcd"})
+    request = OutgoingRequest(
+        "GET",
+        "http://x",
+        "/things/abcd",
+        query=[("limit", "many"), ("tags", "a"), ("tags", "c")],
+        path_params={"id": "abcd"},
+    )
     assert ContractChecker().contract(operation).request_violations(request) == [
         "request query parameter 'limit': 'many' is not of type 'integer'",
         "request query parameter 'tags' at $[1]: 'c' is not one of ['a', 'b']",
@@ -174,13 +179,15 @@ def test_operation_without_schemas_is_fine(tmp_path: Path) -> None:
 
 def test_convert_oas30__nullable_and_boolean_exclusive_bounds() -> None:
     assert convert_oas30({"type": "string", "nullable": True, "enum": ["a"]}) == {
-        "type": ["string", "null"], "enum": ["a", None]
+        "type": ["string", "null"],
+        "enum": ["a", None],
     }
     assert convert_oas30({"nullable": True, "minLength": 1}) == {
         "anyOf": [{"minLength": 1}, {"type": "null"}]
     }
     assert convert_oas30({"type": "integer", "minimum": 0, "exclusiveMinimum": True}) == {
-        "type": "integer", "exclusiveMinimum": 0
+        "type": "integer",
+        "exclusiveMinimum": 0,
     }
 
 
@@ -214,7 +221,10 @@ def test_decode_form_and_coerce__bracket_notation() -> None:
 
 def test_contract_severity__values() -> None:
     assert [contract_severity(v) for v in ("", "Error", "warning", "off")] == [
-        "error", "error", "warning", "off"
+        "error",
+        "error",
+        "warning",
+        "off",
     ]
     with pytest.raises(ValueError, match="error, warning or off"):
         contract_severity("strict")
@@ -228,17 +238,21 @@ def test_request_violation_fails_the_item(
 ) -> None:
     """A workflow that sends a field the operation does not have (additionalProperties: false)."""
     seed = seed_project.path / "specs/arazzo" / SEED.name
-    seed.write_text(seed.read_text().replace(
-        "        auto_advance: false\n", "        auto_advance: false\n        colour: red\n"
-    ))
+    seed.write_text(
+        seed.read_text().replace(
+            "        auto_advance: false\n", "        auto_advance: false\n        colour: red\n"
+        )
+    )
     result = seed_project.runpytest("specs/", *record_args(stripe_server))
     result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines([
-        "*at step 'createDraftInvoice'*failed",
-        "*contract violations:",
-        "*- request body at $: Additional properties are not allowed ('colour' was unexpected)",
-        "*what to do: the workflow, the OpenAPI description and the API disagree*",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "*at step 'createDraftInvoice'*failed",
+            "*contract violations:",
+            "*- request body at $: Additional properties are not allowed ('colour' was unexpected)",
+            "*what to do: the workflow, the OpenAPI description and the API disagree*",
+        ]
+    )
 
 
 def _replay_project(project: pytest.Pytester, status: str) -> None:
@@ -252,12 +266,14 @@ def test_response_violation_fails_the_replayed_item(seed_project: pytest.Pyteste
     _replay_project(seed_project, "finalised")
     result = seed_project.runpytest("specs/", "-p", "no:cacheprovider")
     result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines([
-        "*at step 'finalizeInvoice'*failed",
-        "*contract violations:",
-        "*- response 200 body at $.status: 'finalised' is not one of "
-        "[[]'draft', 'open', 'paid', 'uncollectible', 'void', None[]]",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "*at step 'finalizeInvoice'*failed",
+            "*contract violations:",
+            "*- response 200 body at $.status: 'finalised' is not one of "
+            "[[]'draft', 'open', 'paid', 'uncollectible', 'void', None[]]",
+        ]
+    )
 
 
 @pytest.mark.parametrize("severity", ["warning", "off"])

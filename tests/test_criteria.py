@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from requests.structures import CaseInsensitiveDict
 
-from pytest_arazzo.context import EvalContext, Message
-from pytest_arazzo.criteria import (
+from pytest_arazzo.language.context import EvalContext, Message
+from pytest_arazzo.language.criteria import (
     CriterionError,
     Missing,
     Outcome,
@@ -256,7 +256,7 @@ def test_criterion_object__describe_renders_and_truncates() -> None:
         ("$statusCode == 200 == true", 19, "cannot be chained"),
         ("($statusCode == 200", 19, "expected ')' to close the '(' at position 0"),
         ("$statusCode == 200)", 18, "unexpected ')'"),
-        ("$statusCode == \"200\"", 15, "single quotes"),
+        ('$statusCode == "200"', 15, "single quotes"),
         ("$statusCode == 'abc", 15, "unterminated string"),
         ("$statuscode == 200", 0, "did you mean '$statusCode'?"),
         ("statusCode == 200", 0, "did you mean '$statusCode'?"),

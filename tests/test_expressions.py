@@ -8,8 +8,9 @@ from typing import Any
 import pytest
 from requests.structures import CaseInsensitiveDict
 
-from pytest_arazzo.context import EvalContext, Message
-from pytest_arazzo.expressions import (
+from pytest_arazzo.document.pointer import PointerError, parse_pointer, resolve_pointer, set_pointer
+from pytest_arazzo.language.context import EvalContext, Message
+from pytest_arazzo.language.expressions import (
     Expression,
     ExpressionError,
     Reference,
@@ -20,7 +21,6 @@ from pytest_arazzo.expressions import (
     parse_source_reference,
     scan_expression,
 )
-from pytest_arazzo.pointer import PointerError, parse_pointer, resolve_pointer, set_pointer
 
 
 @pytest.fixture

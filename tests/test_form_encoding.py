@@ -11,9 +11,9 @@ from urllib.parse import parse_qsl, unquote
 
 import pytest
 
-from pytest_arazzo.build import BuildError, build_request
-from pytest_arazzo.context import EvalContext
-from pytest_arazzo.encoding import (
+from pytest_arazzo.document.loader import parse_text
+from pytest_arazzo.document.sources import SourceCache
+from pytest_arazzo.http.encoding import (
     EncodingError,
     encode_form,
     encode_path_value,
@@ -21,9 +21,9 @@ from pytest_arazzo.encoding import (
     header_value,
     query_pairs,
 )
-from pytest_arazzo.loader import parse_text
-from pytest_arazzo.plan import ArazzoFile
-from pytest_arazzo.sources import SourceCache
+from pytest_arazzo.http.request import BuildError, build_request
+from pytest_arazzo.language.context import EvalContext
+from pytest_arazzo.plan.planner import ArazzoFile
 
 OPENAPI = """
 openapi: 3.0.3

@@ -18,22 +18,24 @@ import pytest
 from hypothesis import settings
 from hypothesis.database import InMemoryExampleDatabase
 
-from pytest_arazzo.fuzzing import (
+from pytest_arazzo.engine.settings import FuzzConfig, parse_cli_inputs
+from pytest_arazzo.fuzz.run import (
     ItemDatabase,
     curl_command,
     explicit_examples,
     input_flags,
 )
-from pytest_arazzo.http import OutgoingRequest
-from pytest_arazzo.settings import FuzzConfig, parse_cli_inputs
+from pytest_arazzo.http.messages import OutgoingRequest
 from tests.conftest import ROOT, SEED_NODE, TEST_KEY
 from tests.stripe_server import StripeServer
 
 TIGHTENED = ROOT / "docs" / "fuzzing" / "stripe-create-and-finalize-invoice.arazzo.yml"
 CASSETTES = ROOT / "fixtures" / "cassettes" / "stripe-create-and-finalize-invoice"
 SEED_PATH = "specs/arazzo/stripe-create-and-finalize-invoice.arazzo.yml"
-FAST_LIVE = '[tool.pytest.ini_options]\narazzo_credentials = ["invoiceApi=STRIPE_API_KEY"]\n' \
+FAST_LIVE = (
+    '[tool.pytest.ini_options]\narazzo_credentials = ["invoiceApi=STRIPE_API_KEY"]\n'
     'arazzo_rate_limit = "0"\n'
+)
 
 
 @pytest.fixture(autouse=True)
@@ -63,17 +65,18 @@ def fuzz_project(seed_project: pytest.Pytester) -> pytest.Pytester:
 
 def _tighten(project: pytest.Pytester) -> None:
     """Put the tightened copy in place of the seed (same name, so the same cassettes)."""
-    text = TIGHTENED.read_text().replace(
-        "url: ../../specs/openapi/", "url: ../openapi/"
-    )
+    text = TIGHTENED.read_text().replace("url: ../../specs/openapi/", "url: ../openapi/")
     (project.path / SEED_PATH).write_text(text)
 
 
 def _fuzz_properties(result: Any) -> list[dict[str, Any]]:
     reports = result.getreports("pytest_runtest_logreport")
     return [
-        value for report in reports if report.when == "call"
-        for key, value in report.user_properties if key == "arazzo_fuzz"
+        value
+        for report in reports
+        if report.when == "call"
+        for key, value in report.user_properties
+        if key == "arazzo_fuzz"
     ]
 
 
@@ -96,19 +99,27 @@ def test_replay_fuzz__seed_schema_breaks_the_request_contract(
 ) -> None:
     """Offline already: the seed's unbounded amount exceeds the OpenAPI's maximum."""
     result = fuzz_project.runpytest(
-        "specs/", "--arazzo-fuzz", "--arazzo-input", "currency=usd", "--hypothesis-seed=1",
-        "--hypothesis-profile=arazzo-test", "-p", "no:cacheprovider",
+        "specs/",
+        "--arazzo-fuzz",
+        "--arazzo-input",
+        "currency=usd",
+        "--hypothesis-seed=1",
+        "--hypothesis-profile=arazzo-test",
+        "-p",
+        "no:cacheprovider",
     )
     result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines([
-        "*the workflow fails for inputs its input schema allows (replay)",
-        "*falsifying example (shrunk):",
-        "*amount = 100000000",
-        "*currency = 'usd' (pinned)",
-        "*--arazzo-input amount=100000000*",
-        f"*pytest {SEED_NODE} --arazzo-fuzz --arazzo-input amount=100000000*",
-        "*request body at $.amount: 100000000 is greater than the maximum of 99999999",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "*the workflow fails for inputs its input schema allows (replay)",
+            "*falsifying example (shrunk):",
+            "*amount = 100000000",
+            "*currency = 'usd' (pinned)",
+            "*--arazzo-input amount=100000000*",
+            f"*pytest {SEED_NODE} --arazzo-fuzz --arazzo-input amount=100000000*",
+            "*request body at $.amount: 100000000 is greater than the maximum of 99999999",
+        ]
+    )
 
 
 def test_seed_and_profile_options_are_honoured(fuzz_project: pytest.Pytester) -> None:
@@ -118,8 +129,12 @@ def test_seed_and_profile_options_are_honoured(fuzz_project: pytest.Pytester) ->
     for seed in ("7", "7", "8"):
         hypothesis.core.global_force_seed = None
         result = fuzz_project.inline_run(
-            "specs/", "--arazzo-fuzz", f"--hypothesis-seed={seed}", "--hypothesis-profile=tiny",
-            "-p", "no:cacheprovider",
+            "specs/",
+            "--arazzo-fuzz",
+            f"--hypothesis-seed={seed}",
+            "--hypothesis-profile=tiny",
+            "-p",
+            "no:cacheprovider",
         )
         result.assertoutcome(passed=1)
         (stats,) = _fuzz_properties(result)
@@ -132,14 +147,17 @@ def test_marker_added_by_a_conftest_fuzzes_the_item(fuzz_project: pytest.Pyteste
     _tighten(fuzz_project)
     conftest = fuzz_project.path / "conftest.py"
     conftest.write_text(
-        conftest.read_text()
-        + "\nimport pytest\n"
+        conftest.read_text() + "\nimport pytest\n"
         "def pytest_collection_modifyitems(items):\n"
         "    for item in items:\n"
         "        item.add_marker(pytest.mark.arazzo_fuzz(max_examples=5))\n"
     )
     result = fuzz_project.inline_run(
-        "specs/", "-m", "arazzo_fuzz", "--hypothesis-profile=arazzo-test", "-p",
+        "specs/",
+        "-m",
+        "arazzo_fuzz",
+        "--hypothesis-profile=arazzo-test",
+        "-p",
         "no:cacheprovider",
     )
     result.assertoutcome(passed=1)
@@ -155,31 +173,40 @@ def test_live_fuzz__finds_the_minimal_input_the_api_rejects(
 ) -> None:
     seed_project.makepyprojecttoml(FAST_LIVE)
     result = seed_project.runpytest(
-        "specs/", "--live", "--arazzo-fuzz", "--arazzo-server", f"invoiceApi={stripe_server.url}",
-        "--arazzo-input", "customer=cus_PYTESTARAZZO01", "--hypothesis-seed=3",
-        "-p", "no:cacheprovider",
+        "specs/",
+        "--live",
+        "--arazzo-fuzz",
+        "--arazzo-server",
+        f"invoiceApi={stripe_server.url}",
+        "--arazzo-input",
+        "customer=cus_PYTESTARAZZO01",
+        "--hypothesis-seed=3",
+        "-p",
+        "no:cacheprovider",
     )
     result.assert_outcomes(failed=1)
     output = result.stdout.str()
-    result.stdout.fnmatch_lines([
-        "*the input schema admits values the API rejects: step 'addInvoiceItem' got 400 Bad "
-        "Request for inputs the workflow's input schema allows",
-        "*falsifying example (shrunk):",
-        "*amount = 0",
-        "*currency = ''",
-        "*customer = 'cus_PYTESTARAZZO01' (pinned)",
-        "*API error: invalid_request_error/parameter_invalid_empty: You passed an empty string "
-        "for 'currency'*",
-        "*--arazzo-input amount=0 --arazzo-input currency= --arazzo-input "
-        "customer=cus_PYTESTARAZZO01",
-        f"*pytest {SEED_NODE} --live --arazzo-server invoiceApi={stripe_server.url} "
-        "--arazzo-input amount=0 --arazzo-input currency= --arazzo-input customer=*",
-        f"*curl -X POST {stripe_server.url}/v1/invoiceitems "
-        '-H "Authorization: Bearer $STRIPE_API_KEY" '
-        "-H 'Content-Type: application/x-www-form-urlencoded' "
-        "--data-raw 'customer=cus_PYTESTARAZZO01&invoice=in_*&amount=0&currency='",
-        "*what to do: tighten the workflow's input schema*",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "*the input schema admits values the API rejects: step 'addInvoiceItem' got 400 Bad "
+            "Request for inputs the workflow's input schema allows",
+            "*falsifying example (shrunk):",
+            "*amount = 0",
+            "*currency = ''",
+            "*customer = 'cus_PYTESTARAZZO01' (pinned)",
+            "*API error: invalid_request_error/parameter_invalid_empty: You passed an empty string "
+            "for 'currency'*",
+            "*--arazzo-input amount=0 --arazzo-input currency= --arazzo-input "
+            "customer=cus_PYTESTARAZZO01",
+            f"*pytest {SEED_NODE} --live --arazzo-server invoiceApi={stripe_server.url} "
+            "--arazzo-input amount=0 --arazzo-input currency= --arazzo-input customer=*",
+            f"*curl -X POST {stripe_server.url}/v1/invoiceitems "
+            '-H "Authorization: Bearer $STRIPE_API_KEY" '
+            "-H 'Content-Type: application/x-www-form-urlencoded' "
+            "--data-raw 'customer=cus_PYTESTARAZZO01&invoice=in_*&amount=0&currency='",
+            "*what to do: tighten the workflow's input schema*",
+        ]
+    )
     assert test_key not in output
     assert len(stripe_server.requests) < 400  # bounded: few examples, a shrinking budget
 
@@ -189,20 +216,31 @@ def test_live_fuzz__amount_boundary_when_currency_is_pinned(
 ) -> None:
     seed_project.makepyprojecttoml(FAST_LIVE)
     result = seed_project.runpytest(
-        "specs/", "--live", "--arazzo-fuzz", "--arazzo-server", f"invoiceApi={stripe_server.url}",
-        "--arazzo-input", "customer=cus_PYTESTARAZZO01", "--arazzo-input", "currency=usd",
-        "--hypothesis-seed=3", "-p", "no:cacheprovider",
+        "specs/",
+        "--live",
+        "--arazzo-fuzz",
+        "--arazzo-server",
+        f"invoiceApi={stripe_server.url}",
+        "--arazzo-input",
+        "customer=cus_PYTESTARAZZO01",
+        "--arazzo-input",
+        "currency=usd",
+        "--hypothesis-seed=3",
+        "-p",
+        "no:cacheprovider",
     )
     result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines([
-        "*the input schema admits values the API rejects*",
-        "*amount = 100000000",
-        "*API error: invalid_request_error/amount_too_large: This value must be less than or "
-        "equal to 99999999 (it currently is '100000000').",
-        "*--arazzo-input amount=100000000 --arazzo-input currency=usd*",
-        "*curl -X POST *amount=100000000&currency=usd'",
-        "*request body at $.amount: 100000000 is greater than the maximum of 99999999",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "*the input schema admits values the API rejects*",
+            "*amount = 100000000",
+            "*API error: invalid_request_error/amount_too_large: This value must be less than or "
+            "equal to 99999999 (it currently is '100000000').",
+            "*--arazzo-input amount=100000000 --arazzo-input currency=usd*",
+            "*curl -X POST *amount=100000000&currency=usd'",
+            "*request body at $.amount: 100000000 is greater than the maximum of 99999999",
+        ]
+    )
 
 
 def test_live_fuzz__tightened_schema_passes(
@@ -211,9 +249,16 @@ def test_live_fuzz__tightened_schema_passes(
     seed_project.makepyprojecttoml(FAST_LIVE)
     _tighten(seed_project)
     result = seed_project.inline_run(
-        "specs/", "--live", "--arazzo-fuzz", "--arazzo-server", f"invoiceApi={stripe_server.url}",
-        "--arazzo-input", "customer=cus_PYTESTARAZZO01", "--hypothesis-seed=3",
-        "-p", "no:cacheprovider",
+        "specs/",
+        "--live",
+        "--arazzo-fuzz",
+        "--arazzo-server",
+        f"invoiceApi={stripe_server.url}",
+        "--arazzo-input",
+        "customer=cus_PYTESTARAZZO01",
+        "--hypothesis-seed=3",
+        "-p",
+        "no:cacheprovider",
     )
     result.assertoutcome(passed=1)
     (stats,) = _fuzz_properties(result)
@@ -235,7 +280,9 @@ def test_input_flags_read_back_as_the_same_value(value: Any) -> None:
 
 def test_curl_command__credential_as_variable_and_secrets_masked() -> None:
     request = OutgoingRequest(
-        "POST", "http://127.0.0.1:1", "/v1/invoiceitems",
+        "POST",
+        "http://127.0.0.1:1",
+        "/v1/invoiceitems",
         {"Content-Type": "application/x-www-form-urlencoded"},
         f"customer=cus_1&note={TEST_KEY}".encode(),
     )
@@ -287,11 +334,20 @@ def test_fuzz_config__ini_values_are_checked() -> None:
             return self.values.get(name, "")
 
     config = FuzzConfig.from_config(
-        Config({"arazzo_fuzz": True, "arazzo_fuzz_max_examples": "12",
-                "arazzo_fuzz_deadline": "none", "arazzo_fuzz_pin": ["customer"]})
+        Config(
+            {
+                "arazzo_fuzz": True,
+                "arazzo_fuzz_max_examples": "12",
+                "arazzo_fuzz_deadline": "none",
+                "arazzo_fuzz_pin": ["customer"],
+            }
+        )
     )
     assert (config.enabled, config.max_examples, config.deadline, config.pins) == (
-        True, 12, None, ("customer",)
+        True,
+        12,
+        None,
+        ("customer",),
     )
     request = config.request({"max_examples": 3})
     assert request is not None and request.max_examples == 3 and request.pins == ("customer",)

@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 import yaml
 
-from pytest_arazzo.auth import CredentialError, Credentials
-from pytest_arazzo.http import OutgoingRequest
-from pytest_arazzo.throttle import Throttle
-from pytest_arazzo.transport import (
+from pytest_arazzo.http.auth import CredentialError, Credentials
+from pytest_arazzo.http.messages import OutgoingRequest
+from pytest_arazzo.transport.throttle import Throttle
+from pytest_arazzo.transport.transports import (
     LiveOptions,
     LiveTransport,
     RecordingTransport,
@@ -413,6 +413,6 @@ def test_failure_report__never_shows_a_credential_the_api_echoes(
         )  # fmt: skip
         assert server.requests[0]["query"]["api_key"] == CANARY  # it did travel, and came back
     result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines(["*response body: *\"api_key\": \"<scrubbed>\"*"])
+    result.stdout.fnmatch_lines(['*response body: *"api_key": "<scrubbed>"*'])
     assert "CANARY" not in result.stdout.str()
     assert "CANARY" not in (pytester.path / "report.xml").read_text()

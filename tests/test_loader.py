@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from pytest_arazzo.diagnostics import load_problem
-from pytest_arazzo.loader import LoadError, load_document, parse_text
+from pytest_arazzo.diagnostics.problems import load_problem
+from pytest_arazzo.document.loader import LoadError, load_document, parse_text
 
 
 def test_yaml_1_2_scalars__mean_what_the_text_says() -> None:
@@ -67,13 +67,7 @@ def test_mapping_keys__are_strings() -> None:
 
 def test_positions__every_pointer_has_line_and_column() -> None:
     """Positions: mapping entries point at their key, list items at the item."""
-    text = (
-        "workflows:\n"
-        "- workflowId: a/b\n"
-        "  steps:\n"
-        "  - stepId: s1\n"
-        "    operationId: op\n"
-    )
+    text = "workflows:\n- workflowId: a/b\n  steps:\n  - stepId: s1\n    operationId: op\n"
     document = parse_text(text, "wf.yaml")
     assert document.locate("/workflows") == (1, 1)
     assert document.locate("/workflows/0") == (2, 3)

@@ -17,10 +17,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pytest_arazzo.checks import check_file
-from pytest_arazzo.diagnostics import CODES, Problem
-from pytest_arazzo.loader import Document, parse_text
-from pytest_arazzo.plan import ArazzoFile
-from pytest_arazzo.sources import SourceCache
+from pytest_arazzo.diagnostics.problems import CODES, Problem
+from pytest_arazzo.document.loader import Document, parse_text
+from pytest_arazzo.document.sources import SourceCache
+from pytest_arazzo.plan.planner import ArazzoFile
 from tests.test_check_robustness import OPENAPI, VALID, apply, paths_of
 
 WRONG: list[Any] = [None, 5, -1, 1.5, True, "", "x", "$inputs.", [], [5], ["x"], {}, {"k": 5}]

@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 import yaml
 
-from pytest_arazzo.matching import RequestMatcher
-from pytest_arazzo.netguard import NetworkBlocked, NetworkGuard
-from pytest_arazzo.settings import RunSettings, resolve_mode
+from pytest_arazzo.cassette.matching import RequestMatcher
+from pytest_arazzo.engine.settings import RunSettings, resolve_mode
+from pytest_arazzo.transport.netguard import NetworkBlocked, NetworkGuard
 from tests.conftest import ROOT, SEED_NODE, record_args
 from tests.echo_api import EchoServer
 from tests.stripe_server import DECLINE_CUSTOMER_ID, StripeServer
@@ -344,7 +344,7 @@ def test_netguard__blocks_and_restores() -> None:
 
 SNEAKY_CONFTEST = """
 import urllib.request
-from pytest_arazzo import transport
+from pytest_arazzo.transport import transports as transport
 
 original = transport.ReplayTransport.send
 
@@ -411,7 +411,7 @@ def test_failed_recording__old_cassette_byte_identical(
 
 
 INTERRUPTING_CONFTEST = """
-from pytest_arazzo import transport
+from pytest_arazzo.transport import transports as transport
 
 original = transport.LiveTransport.send
 calls = []

@@ -7,9 +7,9 @@ from urllib.parse import quote
 
 import pytest
 
-from pytest_arazzo.cassette import Cassette, CassetteError, Interaction, dump_cassette
-from pytest_arazzo.fields import parse_rule
-from pytest_arazzo.scrub import SCRUBBED, Scrubber
+from pytest_arazzo.cassette.fields import parse_rule
+from pytest_arazzo.cassette.format import Cassette, CassetteError, Interaction, dump_cassette
+from pytest_arazzo.cassette.scrub import SCRUBBED, Scrubber
 from tests.echo_api import CANARY, CASSETTE, EchoServer, echo_project
 
 

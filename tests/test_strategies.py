@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from jsonschema import Draft202012Validator
 
-from pytest_arazzo.strategies import (
+from pytest_arazzo.fuzz.strategies import (
     SchemaStrategyError,
     examples_of,
     from_schema,
@@ -51,27 +51,51 @@ SCHEMAS: dict[str, Any] = {
         "minItems": 5,
         "items": False,
     },
-    "enum and const": {"type": "array", "prefixItems": [{"enum": ["a", 1, None]}, {"const": 7}],
-                       "minItems": 2, "maxItems": 2},
+    "enum and const": {
+        "type": "array",
+        "prefixItems": [{"enum": ["a", 1, None]}, {"const": 7}],
+        "minItems": 2,
+        "maxItems": 2,
+    },
     "type list": {"type": ["string", "null"], "maxLength": 1},
     "array": {"type": "array", "items": {"type": "boolean"}, "minItems": 1, "maxItems": 3},
-    "unique items": {"type": "array", "items": {"type": "integer", "minimum": 0, "maximum": 4},
-                     "uniqueItems": True, "minItems": 3},
-    "object extras": {"type": "object", "properties": {"a": {"type": "string"}},
-                      "additionalProperties": {"type": "integer"}, "maxProperties": 3},
-    "closed object": {"type": "object", "properties": {"a": {"type": "boolean"}},
-                      "additionalProperties": False, "minProperties": 1},
+    "unique items": {
+        "type": "array",
+        "items": {"type": "integer", "minimum": 0, "maximum": 4},
+        "uniqueItems": True,
+        "minItems": 3,
+    },
+    "object extras": {
+        "type": "object",
+        "properties": {"a": {"type": "string"}},
+        "additionalProperties": {"type": "integer"},
+        "maxProperties": 3,
+    },
+    "closed object": {
+        "type": "object",
+        "properties": {"a": {"type": "boolean"}},
+        "additionalProperties": False,
+        "minProperties": 1,
+    },
     "anyOf": {"anyOf": [{"type": "string", "maxLength": 2}, {"type": "integer", "minimum": 100}]},
-    "oneOf": {"oneOf": [{"type": "integer", "multipleOf": 2}, {"type": "integer",
-                                                               "multipleOf": 3}]},
+    "oneOf": {
+        "oneOf": [{"type": "integer", "multipleOf": 2}, {"type": "integer", "multipleOf": 3}]
+    },
     "allOf": {"allOf": [{"type": "integer", "minimum": 0}, {"maximum": 10}]},
-    "anyOf with parent": {"type": "object", "properties": {"a": {"type": "integer"},
-                                                           "b": {"type": "integer"}},
-                          "anyOf": [{"required": ["a"]}, {"required": ["b"]}]},
+    "anyOf with parent": {
+        "type": "object",
+        "properties": {"a": {"type": "integer"}, "b": {"type": "integer"}},
+        "anyOf": [{"required": ["a"]}, {"required": ["b"]}],
+    },
     "not": {"type": "integer", "not": {"const": 0}},
     "recursive $defs": {
-        "$defs": {"node": {"type": "object", "required": ["v"], "properties": {
-            "v": {"type": "integer"}, "next": {"$ref": "#/$defs/node"}}}},
+        "$defs": {
+            "node": {
+                "type": "object",
+                "required": ["v"],
+                "properties": {"v": {"type": "integer"}, "next": {"$ref": "#/$defs/node"}},
+            }
+        },
         "$ref": "#/$defs/node",
     },
     "untyped": {},
@@ -83,8 +107,9 @@ def test_generated_values_are_valid(name: str) -> None:
     schema = SCHEMAS[name]
     validator = Draft202012Validator(schema)
 
-    @settings(max_examples=40, database=None, deadline=None,
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=40, database=None, deadline=None, suppress_health_check=list(HealthCheck)
+    )
     @given(from_schema(schema))
     def check(value: Any) -> None:
         assert validator.is_valid(value), value
@@ -108,8 +133,11 @@ def test_optional_properties_are_sometimes_absent_and_extras_not_invented() -> N
 
 def test_refs_into_the_document_resolve() -> None:
     document = {"components": {"inputs": {"money": {"type": "integer", "minimum": 1}}}}
-    schema = {"type": "object", "required": ["m"],
-              "properties": {"m": {"$ref": "#/components/inputs/money"}}}
+    schema = {
+        "type": "object",
+        "required": ["m"],
+        "properties": {"m": {"$ref": "#/components/inputs/money"}},
+    }
 
     @settings(max_examples=20, database=None)
     @given(from_schema(schema, document))
@@ -134,8 +162,14 @@ def test_unusable_schemas_raise(schema: Any, message: str) -> None:
 
 @pytest.mark.parametrize(
     ("pattern", "fast"),
-    [("^cus_[A-Za-z0-9]+$", True), (r"\d{2,4}-(ab|cd)?x*", True), (r"^\w+@\w+\.com$", True),
-     ("[^a]", False), ("(?i)abc", False), ("^(?=a)a$", False)],
+    [
+        ("^cus_[A-Za-z0-9]+$", True),
+        (r"\d{2,4}-(ab|cd)?x*", True),
+        (r"^\w+@\w+\.com$", True),
+        ("[^a]", False),
+        ("(?i)abc", False),
+        ("^(?=a)a$", False),
+    ],
 )
 def test_simple_regex__fast_path_or_none(pattern: str, fast: bool) -> None:
     strategy = simple_regex(pattern)
@@ -160,8 +194,7 @@ def test_examples_of__examples_then_default() -> None:
 def test_merge__tightens_bounds_and_combines_properties() -> None:
     merged = merge(
         {"type": "number", "minimum": 0, "properties": {"a": {"maxLength": 3}}, "required": ["a"]},
-        {"type": "integer", "minimum": 2, "properties": {"a": {"minLength": 1}},
-         "required": ["b"]},
+        {"type": "integer", "minimum": 2, "properties": {"a": {"minLength": 1}}, "required": ["b"]},
     )
     assert merged == {
         "type": "integer",
@@ -175,8 +208,17 @@ def test_strategies_shrink_to_simple_values() -> None:
     """The minimal failing example is what users see: shrinking must reach the boundary."""
     from hypothesis import find
 
-    found = find(from_schema({"type": "integer"}), lambda amount: abs(amount) > 99_999_999,
-                 settings=settings(database=None, max_examples=2000))
+    found = find(
+        from_schema({"type": "integer"}),
+        lambda amount: abs(amount) > 99_999_999,
+        settings=settings(database=None, max_examples=2000),
+    )
     assert found == 100_000_000
-    assert find(from_schema({"type": "string"}), lambda text: text not in ("usd", "eur"),
-                settings=settings(database=None)) == ""
+    assert (
+        find(
+            from_schema({"type": "string"}),
+            lambda text: text not in ("usd", "eur"),
+            settings=settings(database=None),
+        )
+        == ""
+    )

@@ -81,7 +81,7 @@ def test_input_set_that_is_not_a_mapping__fails_instead_of_vanishing(
 
 
 COUNTING_CONFTEST = """
-from pytest_arazzo import sources
+from pytest_arazzo.document import sources
 
 LOADS = []
 _original = sources.SourceCache.source

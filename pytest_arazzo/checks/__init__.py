@@ -8,7 +8,7 @@ Three layers, each collecting every problem instead of stopping at the first one
 1. **structure** — the document against the bundled Arazzo 1.0 JSON Schema (``AZ1xx``), each
    violation explained in words and placed at ``file:line:col`` (:mod:`.structure`,
    :mod:`.schema`, :mod:`.words`);
-2. **planning** — :mod:`pytest_arazzo.plan` resolves operations and compiles expressions and
+2. **planning** — :mod:`pytest_arazzo.plan.planner` resolves operations and compiles expressions and
    criteria (``AZ201``, ``AZ205``, ``AZ210``-``AZ241``, ``AZ301``, ``AZ302``);
 3. **semantics** — ids (:mod:`.ids`), what expressions refer to (:mod:`.references`), workflow
    calls (:mod:`.calls`), OpenAPI paths (:mod:`.operations`), parameters (:mod:`.parameters`)
@@ -16,7 +16,7 @@ Three layers, each collecting every problem instead of stopping at the first one
 
 This module runs them (:class:`~.report.Report` collects the findings). Each check is guarded:
 an unexpected exception becomes an ``AZ999`` problem naming the check, and the other checks
-still run. Codes are listed in :data:`pytest_arazzo.codes.CODES`.
+still run. Codes are listed in :data:`pytest_arazzo.diagnostics.codes.CODES`.
 """
 
 from __future__ import annotations
@@ -24,18 +24,23 @@ from __future__ import annotations
 import weakref
 from collections.abc import Callable
 
-from ..diagnostics import ERROR, Problem, sort_problems
-from ..loader import Document
-from ..plan import ArazzoFile
-from .bodies import check_body
-from .calls import check_cycles, check_workflow_call
-from .data import items_of, plannable, related_workflows, workflows_of
-from .ids import check_ids, check_source_names
-from .operations import check_path, check_prefer_operation_id, check_step_kinds, path_flaws
-from .parameters import check_parameter_lists, check_parameters
-from .references import check_expressions
-from .report import BUG, Finding, Report, StepContext, internal_problem
-from .structure import check_duplicate_keys, check_structure
+from pytest_arazzo.checks.bodies import check_body
+from pytest_arazzo.checks.calls import check_cycles, check_workflow_call
+from pytest_arazzo.checks.data import items_of, plannable, related_workflows, workflows_of
+from pytest_arazzo.checks.ids import check_ids, check_source_names
+from pytest_arazzo.checks.operations import (
+    check_path,
+    check_prefer_operation_id,
+    check_step_kinds,
+    path_flaws,
+)
+from pytest_arazzo.checks.parameters import check_parameter_lists, check_parameters
+from pytest_arazzo.checks.references import check_expressions
+from pytest_arazzo.checks.report import BUG, Finding, Report, StepContext, internal_problem
+from pytest_arazzo.checks.structure import check_duplicate_keys, check_structure
+from pytest_arazzo.diagnostics.problems import ERROR, Problem, sort_problems
+from pytest_arazzo.document.loader import Document
+from pytest_arazzo.plan.planner import ArazzoFile
 
 __all__ = ["check_document", "check_file", "check_workflow", "path_flaws", "unrunnable"]
 

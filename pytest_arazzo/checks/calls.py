@@ -5,9 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..diagnostics import did_you_mean
-from ..pointer import PointerError, resolve_pointer
-from .data import (
+from pytest_arazzo.checks.data import (
     calls_of,
     input_names,
     list_of,
@@ -16,7 +14,9 @@ from .data import (
     workflow_at,
     workflow_ids,
 )
-from .report import Report, StepContext
+from pytest_arazzo.checks.report import Report, StepContext
+from pytest_arazzo.diagnostics.problems import did_you_mean
+from pytest_arazzo.document.pointer import PointerError, resolve_pointer
 
 
 def check_cycles(report: Report) -> None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ..diagnostics import show
-from .data import items_of, text_of, workflow_label, workflows_of
-from .report import Report
+from pytest_arazzo.checks.data import items_of, text_of, workflow_label, workflows_of
+from pytest_arazzo.checks.report import Report
+from pytest_arazzo.diagnostics.problems import show
 
 ID_PATTERN = re.compile(r"[A-Za-z0-9_\-]+")
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import re
 
-from ..diagnostics import show
-from ..loader import escape_token
-from .data import items_of, step_label, workflows_of
-from .report import Report, StepContext, operation_name
+from pytest_arazzo.checks.data import items_of, step_label, workflows_of
+from pytest_arazzo.checks.report import Report, StepContext, operation_name
+from pytest_arazzo.diagnostics.problems import show
+from pytest_arazzo.document.loader import escape_token
 
 
 def check_path(report: Report, step: StepContext) -> None:

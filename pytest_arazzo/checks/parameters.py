@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ..diagnostics import did_you_mean, show
-from ..sources import Operation
-from .data import items_of, text_of, workflows_of
-from .report import Report, StepContext, operation_name
+from pytest_arazzo.checks.data import items_of, text_of, workflows_of
+from pytest_arazzo.checks.report import Report, StepContext, operation_name
+from pytest_arazzo.diagnostics.problems import did_you_mean, show
+from pytest_arazzo.document.sources import Operation
 
 
 def check_parameter_lists(report: Report) -> None:

@@ -7,11 +7,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..criteria import CriterionError, compile_criterion
-from ..diagnostics import did_you_mean
-from ..expressions import Expression, ExpressionError, compile_value
-from ..loader import escape_token
-from .data import (
+from pytest_arazzo.checks.data import (
     declares,
     input_names,
     items_of,
@@ -21,7 +17,11 @@ from .data import (
     workflow_at,
     workflow_ids,
 )
-from .report import Report
+from pytest_arazzo.checks.report import Report
+from pytest_arazzo.diagnostics.problems import did_you_mean
+from pytest_arazzo.document.loader import escape_token
+from pytest_arazzo.language.criteria import CriterionError, compile_criterion
+from pytest_arazzo.language.expressions import Expression, ExpressionError, compile_value
 
 
 @dataclass

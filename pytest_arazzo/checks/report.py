@@ -8,11 +8,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from ..diagnostics import ERROR, WARNING, Problem, problem
-from ..loader import Document
-from ..plan import ArazzoFile, StepPlan
-from ..sources import Operation
-from .data import items_of, resolve_reusable, step_label
+from pytest_arazzo.checks.data import items_of, resolve_reusable, step_label
+from pytest_arazzo.diagnostics.problems import ERROR, WARNING, Problem, problem
+from pytest_arazzo.document.loader import Document
+from pytest_arazzo.document.sources import Operation
+from pytest_arazzo.plan.planner import ArazzoFile, StepPlan
 
 BUG = "this is a bug in pytest-arazzo; please report it with the file"
 

@@ -11,7 +11,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
-from .data import mapping_of, workflows_of
+from pytest_arazzo.checks.data import mapping_of, workflows_of
 
 if TYPE_CHECKING:
     from jsonschema.exceptions import ValidationError

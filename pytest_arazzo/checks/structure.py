@@ -8,12 +8,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..diagnostics import WARNING, did_you_mean, kind_of, show
-from ..pointer import PointerError
-from .data import json_pointer, path_tokens
-from .report import Report
-from .schema import canonical, input_schemas, meta_validator, validator
-from .words import describe, subject
+from pytest_arazzo.checks.data import json_pointer, path_tokens
+from pytest_arazzo.checks.report import Report
+from pytest_arazzo.checks.schema import canonical, input_schemas, meta_validator, validator
+from pytest_arazzo.checks.words import describe, subject
+from pytest_arazzo.diagnostics.problems import WARNING, did_you_mean, kind_of, show
+from pytest_arazzo.document.pointer import PointerError
 
 if TYPE_CHECKING:
     from jsonschema.exceptions import ValidationError

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .data import json_pointer, text_of
+from pytest_arazzo.checks.data import json_pointer, text_of
 
 _LIST_KINDS = {
     "sourceDescriptions": ("source description", "name"),

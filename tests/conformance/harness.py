@@ -1,7 +1,7 @@
 """Run real Arazzo workflows end to end: write the files, plan them, run them over HTTP.
 
 Every conformance test writes an Arazzo document (and OpenAPI descriptions) into a temporary
-directory, then runs it through :class:`~pytest_arazzo.execute.Runner` with a live transport
+directory, then runs it through :class:`~pytest_arazzo.execute.runner.Runner` with a live transport
 against the :class:`~tests.conformance.server.LoopbackServer`. Waits are recorded, not slept.
 """
 
@@ -15,12 +15,12 @@ from typing import Any
 import pytest
 import yaml
 
-from pytest_arazzo.execute import Limits, Runner, RunResult, Servers
-from pytest_arazzo.failures import WorkflowFailure
-from pytest_arazzo.loader import load_document
-from pytest_arazzo.plan import ArazzoFile, WorkflowPlan
-from pytest_arazzo.sources import SourceCache
-from pytest_arazzo.transport import LiveOptions, LiveTransport
+from pytest_arazzo.document.loader import load_document
+from pytest_arazzo.document.sources import SourceCache
+from pytest_arazzo.execute.failures import WorkflowFailure
+from pytest_arazzo.execute.runner import Limits, Runner, RunResult, Servers
+from pytest_arazzo.plan.planner import ArazzoFile, WorkflowPlan
+from pytest_arazzo.transport.transports import LiveOptions, LiveTransport
 from tests.conformance.server import LoopbackServer
 
 PETS = "./pets.openapi.yaml"

@@ -17,10 +17,10 @@ from typing import Any
 import pytest
 import yaml
 
-from pytest_arazzo.failures import WorkflowFailure
-from pytest_arazzo.loader import load_document
-from pytest_arazzo.plan import ArazzoFile
-from pytest_arazzo.sources import SourceCache
+from pytest_arazzo.document.loader import load_document
+from pytest_arazzo.document.sources import SourceCache
+from pytest_arazzo.execute.failures import WorkflowFailure
+from pytest_arazzo.plan.planner import ArazzoFile
 from tests.conformance.examples_api import (
     ANIMALS_OPENAPI,
     INPUTS,

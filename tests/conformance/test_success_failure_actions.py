@@ -7,7 +7,7 @@ from __future__ import annotations
 import socket
 from typing import Any
 
-from pytest_arazzo.execute import Limits
+from pytest_arazzo.execute.runner import Limits
 from tests.conformance.harness import Harness, arazzo, workflow
 from tests.conformance.server import Reply
 

@@ -1,0 +1,310 @@
+"""Cassettes: one readable YAML file per test item holding the HTTP interactions of a run.
+
+Format (``cassette_version: 1``, documented in ``docs/cassettes.md``)::
+
+    cassette_version: 1
+    recorded_with: pytest-arazzo 0.1.0
+    recorded_at: '2026-11-21T21:30:00Z'
+    stripe_version: '2023-10-16'                            # only when arazzo_stripe_version is set
+    item: specs/arazzo/stripe.arazzo.yml::create-and-finalize-invoice
+    workflow: create-and-finalize-invoice
+    inputs: {customer: cus_..., amount: 2000, currency: usd}
+    interactions:
+    - step: createDraftInvoice
+      request:
+        method: POST
+        url: https://api.stripe.com/v1/invoices
+        headers: {Content-Type: application/x-www-form-urlencoded}
+        form: {customer: cus_..., auto_advance: 'false'}     # or json: / text:
+      response:
+        status: 200
+        headers: {Content-Type: application/json}
+        json: {id: in_..., object: invoice}                 # or text:
+
+Credentials never reach a cassette: requests are recorded before authentication is added, and
+:mod:`scrub` replaces sensitive headers, configured fields and any literal credential value with
+``<scrubbed>``; a cassette that would still contain a live-mode key pattern is refused. Writes are
+atomic (temp file + rename): a failed or interrupted write leaves the old cassette as it was.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import yaml
+
+from pytest_arazzo import __version__
+from pytest_arazzo.cassette.scrub import SCRUBBED, Scrubber
+from pytest_arazzo.document.loader import Document, LoadError, load_document
+from pytest_arazzo.http.messages import OutgoingRequest, ReceivedResponse, form_fields, is_json_type
+
+__all__ = ["SCRUBBED", "Cassette", "CassetteError", "Interaction", "load_cassette", "save_cassette"]
+
+CASSETTE_VERSION = 1
+DROPPED_REQUEST_HEADERS = frozenset({"content-length"})
+DROPPED_RESPONSE_HEADERS = frozenset(
+    {
+        "date",
+        "connection",
+        "keep-alive",
+        "transfer-encoding",
+        "content-length",
+        "content-encoding",
+        "idempotency-key",
+    }
+)
+LIVE_KEY = re.compile(r"\b(?:sk|rk|pk)_live_[A-Za-z0-9]{4,}")
+
+
+class CassetteError(Exception):
+    """A cassette that cannot be read, or must not be written."""
+
+
+@dataclass
+class Interaction:
+    """One recorded exchange, tagged with the step that made it."""
+
+    step: str
+    request: dict[str, Any]
+    response: dict[str, Any]
+
+    @cached_property
+    def reply(self) -> tuple[int, dict[str, str], bytes]:
+        """Status, headers and body bytes to answer with (computed once per loaded cassette)."""
+        record = self.response
+        headers = {str(k): str(v) for k, v in (record.get("headers") or {}).items()}
+        return record["status"], headers, response_body_bytes(record)
+
+
+@dataclass
+class Cassette:
+    path: Path
+    item: str = ""
+    workflow: str = ""
+    inputs: dict[str, Any] = field(default_factory=dict)
+    interactions: list[Interaction] = field(default_factory=list)
+    stripe_version: str | None = None
+
+
+def body_record(content: bytes | None, content_type: str | None) -> dict[str, Any]:
+    """A body as cassette data: ``form``/``json`` as structures, anything else as ``text``."""
+    if not content:
+        return {}
+    bare = (content_type or "").split(";")[0].strip().lower()
+    if bare == "application/x-www-form-urlencoded":
+        return {"form": form_fields(content)}
+    text = content.decode("utf-8", "replace")
+    if is_json_type(bare):
+        try:
+            return {"json": json.loads(text)}
+        except ValueError:
+            pass
+    return {"text": text}
+
+
+def request_record(request: OutgoingRequest) -> dict[str, Any]:
+    """The request as cassette data (before credentials; scrubbed later, when written)."""
+    headers = {k: v for k, v in request.headers.items() if k.lower() not in DROPPED_REQUEST_HEADERS}
+    record: dict[str, Any] = {"method": request.method, "url": request.url}
+    if headers:
+        record["headers"] = headers
+    record.update(body_record(request.body, request.content_type))
+    return record
+
+
+def response_record(response: ReceivedResponse) -> dict[str, Any]:
+    headers = {
+        k: v for k, v in response.headers.items() if k.lower() not in DROPPED_RESPONSE_HEADERS
+    }
+    record: dict[str, Any] = {"status": response.status}
+    if response.reason:
+        record["reason"] = response.reason
+    if headers:
+        record["headers"] = headers
+    record.update(body_record(response.content, response.headers.get("Content-Type")))
+    return record
+
+
+def response_body_bytes(record: dict[str, Any]) -> bytes:
+    if "json" in record:
+        return json.dumps(record["json"]).encode()
+    if "text" in record:
+        return str(record["text"]).encode()
+    return b""
+
+
+# -- reading -----------------------------------------------------------------------------------
+
+
+def load_cassette(path: Path) -> Cassette:
+    """Read a cassette; any defect is a :class:`CassetteError` naming file and line.
+
+    Parsed with libyaml when available (replay loads one cassette per item); the slower
+    position-tracking loader runs only to locate a defect.
+    """
+    data = _fast_parse(path)
+    if data is _UNPARSED:
+        data = _document(path).data
+    if not isinstance(data, dict):
+        raise CassetteError(f"{_document(path).where()}: corrupt cassette: expected a mapping")
+    version = data.get("cassette_version")
+    if version != CASSETTE_VERSION:
+        raise CassetteError(
+            f"{_document(path).where('/cassette_version')}: cassette_version {version!r} is not "
+            f"supported (this pytest-arazzo reads version {CASSETTE_VERSION}); re-record it"
+        )
+    recorded = data.get("interactions") or []
+    if not isinstance(recorded, list):
+        raise CassetteError(
+            f"{_document(path).where('/interactions')}: corrupt cassette: interactions must be "
+            "a list"
+        )
+    interactions = []
+    for index, item in enumerate(recorded):
+        if not _valid_interaction(item):
+            raise CassetteError(
+                f"{_document(path).where(f'/interactions/{index}')}: corrupt cassette: "
+                f"interaction {index + 1} needs step, request.method, request.url (a URL), "
+                "response.status (an HTTP status code) and headers that are mappings"
+            )
+        interactions.append(
+            Interaction(str(item.get("step", "")), item["request"], item["response"])
+        )
+    inputs = data.get("inputs")
+    stripe_version = data.get("stripe_version")
+    return Cassette(
+        path=path,
+        item=str(data.get("item", "")),
+        workflow=str(data.get("workflow", "")),
+        inputs=inputs if isinstance(inputs, dict) else {},
+        interactions=interactions,
+        stripe_version=None if stripe_version is None else str(stripe_version),
+    )
+
+
+_UNPARSED = object()
+_FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _fast_parse(path: Path) -> Any:
+    try:
+        return yaml.load(path.read_text(encoding="utf-8-sig"), Loader=_FAST_LOADER)
+    except (OSError, UnicodeDecodeError, ValueError, yaml.YAMLError):
+        return _UNPARSED
+
+
+def _document(path: Path) -> Document:
+    """The cassette with positions (for messages); a parse error is a :class:`CassetteError`."""
+    try:
+        return load_document(path)
+    except LoadError as error:
+        raise CassetteError(f"{error.where()}: corrupt cassette: {error.message}") from None
+
+
+def _valid_interaction(item: Any) -> bool:
+    if not (
+        isinstance(item, dict)
+        and isinstance(item.get("request"), dict)
+        and isinstance(item.get("response"), dict)
+    ):
+        return False
+    request, response = item["request"], item["response"]
+    status = response.get("status")
+    return (
+        isinstance(request.get("method"), str)
+        and isinstance(request.get("url"), str)
+        and _parses_as_url(request["url"])
+        and isinstance(status, int)
+        and not isinstance(status, bool)
+        and 100 <= status <= 599
+        and all(isinstance(part.get("headers") or {}, dict) for part in (request, response))
+    )
+
+
+def _parses_as_url(url: str) -> bool:
+    try:
+        urlsplit(url)
+    except ValueError:
+        return False
+    return True
+
+
+# -- writing -----------------------------------------------------------------------------------
+
+
+def cassette_data(cassette: Cassette) -> dict[str, Any]:
+    """The mapping written to disk, in the documented key order (not yet scrubbed)."""
+    data: dict[str, Any] = {
+        "cassette_version": CASSETTE_VERSION,
+        "recorded_with": f"pytest-arazzo {__version__}",
+        "recorded_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }
+    if cassette.stripe_version:
+        data["stripe_version"] = cassette.stripe_version
+    data.update(
+        item=cassette.item,
+        workflow=cassette.workflow,
+        inputs=cassette.inputs,
+        interactions=[
+            {"step": i.step, "request": i.request, "response": i.response}
+            for i in cassette.interactions
+        ],
+    )
+    return data
+
+
+def dump_cassette(cassette: Cassette, scrubber: Scrubber | list[str]) -> str:
+    """The YAML text of a cassette, scrubbed; refuses text that still holds a credential."""
+    if not isinstance(scrubber, Scrubber):
+        scrubber = Scrubber(scrubber)
+    data = scrubber.cassette_data(cassette_data(cassette))
+    text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+    leaked = scrubber.leaked(text)
+    live = LIVE_KEY.search(text)
+    if leaked or live:
+        what = f"a live-mode key ({live.group()[:8]}...)" if live else "a configured credential"
+        raise CassetteError(
+            f"refusing to write {cassette.path}: it would contain {what}; nothing was written"
+        )
+    return text
+
+
+def save_cassette(cassette: Cassette, scrubber: Scrubber | list[str]) -> None:
+    """Write atomically: a temp file in the same folder, then rename over the old cassette."""
+    text = dump_cassette(cassette, scrubber)
+    cassette.path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp = tempfile.mkstemp(prefix=f".{cassette.path.name}.", dir=cassette.path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(temp, 0o644)
+        os.replace(temp, cassette.path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+    _sync_directory(cassette.path.parent)
+
+
+def _sync_directory(directory: Path) -> None:
+    """Make the rename durable (POSIX); best effort elsewhere."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

@@ -1,0 +1,383 @@
+"""Source descriptions: load OpenAPI (and Arazzo) documents and find operations in them.
+
+Arazzo 1.0.1 § Source Description Object. A source is loaded once per session (see
+:class:`SourceCache`); ``$ref`` inside it is resolved on demand, within the file and across
+relative files.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urljoin, urlsplit
+
+from pytest_arazzo.document.loader import Document, LoadError, load_document
+from pytest_arazzo.document.pointer import (
+    PointerError,
+    escape_token,
+    parse_pointer,
+    resolve_pointer,
+)
+
+HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+MAX_REF_DEPTH = 50
+
+
+class SourceError(Exception):
+    """A source description that cannot be used, or a ``$ref`` that does not resolve."""
+
+    def __init__(self, message: str, where: str = "") -> None:
+        self.message, self.where = message, where
+        super().__init__(f"{where}: {message}" if where else message)
+
+
+class RefResolver:
+    """Resolves ``$ref`` values across the documents of one source (internal and relative)."""
+
+    def __init__(self, cache: SourceCache, root: Document) -> None:
+        self.cache, self.root = cache, root
+
+    def deref(self, value: Any, document: Document | None = None) -> tuple[Any, Document]:
+        """Follow ``$ref`` chains until a non-reference value; returns it and its document."""
+        document = document or self.root
+        seen: set[tuple[str, str]] = set()
+        while isinstance(value, dict) and isinstance(value.get("$ref"), str):
+            ref = value["$ref"]
+            target, fragment = ref.split("#", 1) if "#" in ref else (ref, "")
+            if target:
+                document = self.cache.document(document.path.parent / unquote(target))
+            key = (str(document.path), fragment)
+            if key in seen or len(seen) > MAX_REF_DEPTH:
+                raise SourceError(f"$ref cycle through '{ref}'", str(document.path))
+            seen.add(key)
+            try:
+                value = (
+                    resolve_pointer(document.data, unquote(fragment)) if fragment else document.data
+                )
+            except PointerError as error:
+                raise SourceError(
+                    f"$ref '{ref}' does not resolve: {error}", str(document.path)
+                ) from None
+        return value, document
+
+
+@dataclass
+class Operation:
+    """One OpenAPI operation: where it lives and what it takes."""
+
+    source: Source
+    method: str
+    path: str
+    pointer: str
+    raw: dict[str, Any]
+    path_item: dict[str, Any]
+    document: Document | None = field(default=None, repr=False)  # where the path item lives
+
+    def resolve(self, value: Any) -> Any:
+        """``value`` with its ``$ref`` followed, relative to the file the operation is in."""
+        return self.source.refs.deref(value, self.document)[0]
+
+    @property
+    def operation_id(self) -> str | None:
+        value = self.raw.get("operationId")
+        return value if isinstance(value, str) else None
+
+    @property
+    def label(self) -> str:
+        return f"{self.method.upper()} {self.path}"
+
+    @cached_property
+    def parameters(self) -> dict[tuple[str, str], dict[str, Any]]:
+        """(name, in) → Parameter Object; operation-level ones override path-level ones."""
+        found: dict[tuple[str, str], dict[str, Any]] = {}
+        for owner in (self.path_item, self.raw):
+            for raw in owner.get("parameters") or []:
+                try:
+                    param = self.resolve(raw)
+                except SourceError:
+                    continue
+                if isinstance(param, dict) and "name" in param and "in" in param:
+                    found[(str(param["name"]), str(param["in"]))] = param
+        return found
+
+    @cached_property
+    def request_body(self) -> dict[str, Any]:
+        body = self.raw.get("requestBody")
+        try:
+            resolved = self.resolve(body) if body else {}
+        except SourceError:
+            return {}
+        return resolved if isinstance(resolved, dict) else {}
+
+    @property
+    def request_content_types(self) -> list[str]:
+        content = self.request_body.get("content")
+        return list(content) if isinstance(content, dict) else []
+
+    def media_type(self, content_type: str) -> dict[str, Any]:
+        """The request Media Type Object for ``content_type`` (``{}`` when undocumented)."""
+        content = self.request_body.get("content") or {}
+        bare = content_type.split(";")[0].strip().lower()
+        for name, media in content.items():
+            if name.split(";")[0].strip().lower() == bare and isinstance(media, dict):
+                return media
+        return {}
+
+    @cached_property
+    def security(self) -> list[dict[str, list[str]]] | None:
+        """Security requirements in force (operation-level overrides document-level).
+
+        ``None`` when neither level declares any; ``[]`` when the operation says ``security: []``
+        (OpenAPI: no authentication for this operation).
+        """
+        value = self.raw.get("security", self.source.data.get("security"))
+        if not isinstance(value, list):
+            return None
+        return [item for item in value if isinstance(item, dict)]
+
+    def servers(self) -> list[dict[str, Any]]:
+        """The Server Objects in force: operation, then path item, then document."""
+        for owner in (self.raw, self.path_item, self.source.data):
+            servers = owner.get("servers")
+            if isinstance(servers, list) and servers:
+                return [server for server in servers if isinstance(server, dict)]
+        return []
+
+
+@dataclass
+class Source:
+    """A loaded source description (Arazzo 1.0.1 § Source Description Object)."""
+
+    name: str
+    type: str
+    url: str
+    document: Document
+    refs: RefResolver = field(repr=False)
+
+    @property
+    def data(self) -> dict[str, Any]:
+        return self.document.data if isinstance(self.document.data, dict) else {}
+
+    @cached_property
+    def operations(self) -> list[Operation]:
+        return list(self._walk_operations())
+
+    @cached_property
+    def by_operation_id(self) -> dict[str, Operation]:
+        return {op.operation_id: op for op in self.operations if op.operation_id}
+
+    def _walk_operations(self) -> Iterator[Operation]:
+        paths = self.data.get("paths")
+        if not isinstance(paths, dict):
+            return
+        for path, raw_item in paths.items():
+            try:
+                item, document = self.refs.deref(raw_item)
+            except SourceError:
+                continue
+            if not isinstance(item, dict):
+                continue
+            for method in HTTP_METHODS:
+                operation = item.get(method)
+                if isinstance(operation, dict):
+                    pointer = f"/paths/{escape_token(path)}/{method}"
+                    yield Operation(self, method, str(path), pointer, operation, item, document)
+
+    def operation_at(self, pointer: str) -> Operation | None:
+        """The operation at a JSON Pointer such as ``/paths/~1pets~1{id}/get``."""
+        try:
+            tokens = parse_pointer(pointer)
+        except PointerError:
+            return None
+        if len(tokens) != 3 or tokens[0] != "paths" or tokens[2].lower() not in HTTP_METHODS:
+            return None
+        for operation in self.operations:
+            if operation.path == tokens[1] and operation.method == tokens[2].lower():
+                return operation
+        return None
+
+    def pointer_hint(self, pointer: str) -> str:
+        """Why ``pointer`` names no operation, and what it probably meant."""
+        try:
+            tokens = parse_pointer(pointer)
+        except PointerError as error:
+            return str(error)
+        if not tokens or tokens[0] != "paths":
+            return "the fragment must start with #/paths/"
+        paths = [operation.path for operation in self.operations]
+        if len(tokens) >= 2 and tokens[1] not in paths:
+            known = ", ".join(sorted(set(paths))[:12]) or "none"
+            return f"there is no path '{tokens[1]}' (paths: {known}); escape '/' as ~1"
+        methods = [op.method for op in self.operations if op.path == tokens[1]]
+        escaped = escape_token(tokens[1])
+        if len(tokens) == 2:
+            return (
+                f"#/paths/{escaped} is a Path Item, not an operation: add the method, e.g. "
+                f"#/paths/{escaped}/{methods[0]}"
+            )
+        return f"path '{tokens[1]}' has methods: {', '.join(methods)}"
+
+    @property
+    def security_schemes(self) -> dict[str, dict[str, Any]]:
+        schemes = (self.data.get("components") or {}).get("securitySchemes") or {}
+        out = {}
+        for name, scheme in schemes.items():
+            try:
+                resolved, _ = self.refs.deref(scheme)
+            except SourceError:
+                continue
+            if isinstance(resolved, dict):
+                out[name] = resolved
+        return out
+
+
+def inline_refs(schema: Any, document: Document, cache: SourceCache) -> Any:
+    """A JSON Schema with every ``$ref`` replaced by its target (workflow ``inputs``).
+
+    ``#/...`` resolves against the document the schema is written in (so an Arazzo file's
+    ``#/components/inputs/x`` works), falling back to the schema itself (``#/$defs/x``); other
+    references are files relative to that document. A ``$ref`` with sibling keywords becomes
+    ``allOf``. Recursive schemas raise :class:`SourceError`.
+    """
+    return _inline(schema, document, cache, schema, ())
+
+
+def _inline(
+    value: Any, document: Document, cache: SourceCache, root: Any, stack: tuple[str, ...]
+) -> Any:
+    if isinstance(value, list):
+        return [_inline(item, document, cache, root, stack) for item in value]
+    if not isinstance(value, dict):
+        return value
+    ref = value.get("$ref")
+    if not isinstance(ref, str):
+        return {key: _inline(child, document, cache, root, stack) for key, child in value.items()}
+    target, fragment = ref.split("#", 1) if "#" in ref else (ref, "")
+    if target:
+        document = cache.document(document.path.parent / unquote(target))
+        root = document.data
+    key = f"{document.path}#{fragment}"
+    if key in stack:
+        raise SourceError(f"recursive $ref '{ref}' is not supported in workflow inputs")
+    resolved = _pointer_target(document, root, unquote(fragment), ref)
+    inlined = _inline(resolved, document, cache, root, (*stack, key))
+    siblings = {k: v for k, v in value.items() if k != "$ref"}
+    if not siblings:
+        return inlined
+    rest = _inline(siblings, document, cache, root, stack)
+    return {**rest, "allOf": [*rest.get("allOf", []), inlined]}
+
+
+def _pointer_target(document: Document, root: Any, fragment: str, ref: str) -> Any:
+    errors = []
+    for base in (document.data, root):
+        try:
+            return resolve_pointer(base, fragment)
+        except PointerError as error:
+            errors.append(str(error))
+    raise SourceError(
+        f"$ref '{ref}' does not resolve in {document.display or document.path}: {errors[0]}"
+    )
+
+
+_VARIABLE = re.compile(r"\{([^{}]+)\}")
+
+
+def server_url(server: dict[str, Any], source_url: str) -> str:
+    """A Server Object's URL with variable defaults applied, made absolute against the source."""
+    url = str(server.get("url", ""))
+    variables = server.get("variables") or {}
+
+    def substitute(match: re.Match[str]) -> str:
+        variable = variables.get(match.group(1)) or {}
+        return str(variable.get("default", match.group(0)))
+
+    url = _VARIABLE.sub(substitute, url)
+    if urlsplit(url).scheme:
+        return url
+    if urlsplit(source_url).scheme in ("http", "https"):
+        return urljoin(source_url, url)
+    return url
+
+
+def display_path(path: Path, rootdir: Path | None) -> str:
+    """``path`` relative to the rootdir when inside it (messages stay short and portable)."""
+    if rootdir is not None:
+        try:
+            return os.path.relpath(path, rootdir)
+        except ValueError:
+            pass
+    return str(path)
+
+
+class SourceCache:
+    """Loads each document once per session; failures are cached too (and re-raised)."""
+
+    def __init__(self, rootdir: Path | None = None) -> None:
+        self.rootdir = rootdir
+        self._documents: dict[Path, Document | LoadError] = {}
+
+    def document(self, path: Path) -> Document:
+        key = path.resolve()
+        if key not in self._documents:
+            try:
+                self._documents[key] = load_document(key, display_path(key, self.rootdir))
+            except LoadError as error:
+                self._documents[key] = error
+        found = self._documents[key]
+        if isinstance(found, LoadError):
+            raise SourceError(found.message, found.where())
+        return found
+
+    def source(self, description: dict[str, Any], arazzo: Document) -> Source:
+        """Load the source a Source Description Object names, relative to the Arazzo file."""
+        name, url = str(description.get("name", "")), str(description.get("url", ""))
+        kind = str(description.get("type") or "openapi")
+        scheme = urlsplit(url).scheme
+        if scheme in ("http", "https"):
+            raise SourceError(
+                f"source '{name}' is remote ({url}); pytest-arazzo reads sources from files: "
+                "download it next to the workflow and use a relative url"
+            )
+        local = unquote(urlsplit(url).path) if scheme == "file" else url
+        path = arazzo.path.parent / local
+        try:
+            if not path.exists():
+                shown = display_path(path.resolve(), self.rootdir)
+                raise SourceError(f"source '{name}' points at {url}, but {shown} does not exist")
+            document = self.document(path)
+        except (ValueError, OSError) as error:  # a NUL in the url, a name too long for the OS
+            raise SourceError(
+                f"source '{name}' has url {_clipped(url)}, which is not a usable file path: "
+                f"{_path_error(error)}"
+            ) from None
+        if not isinstance(document.data, dict):
+            raise SourceError(f"source '{name}' ({url}) is not a mapping", document.where())
+        marker = "arazzo" if kind == "arazzo" else "openapi"
+        if marker not in document.data:
+            expected = "an Arazzo document" if kind == "arazzo" else "an OpenAPI document"
+            raise SourceError(
+                f"source '{name}' ({url}) is not {expected} (no '{marker}' field)",
+                document.where(),
+            )
+        return Source(name, kind, url, document, RefResolver(self, document))
+
+
+def _clipped(text: str, limit: int = 80) -> str:
+    """``text`` quoted, control characters escaped, at most ``limit`` characters."""
+    shown = repr(text)
+    return shown if len(shown) <= limit else shown[: limit - 4] + "...'"
+
+
+def _path_error(error: ValueError | OSError) -> str:
+    if isinstance(error, ValueError):
+        return "it contains a NUL character" if "null" in str(error) else str(error)
+    if error.errno == errno.ENAMETOOLONG:
+        return "the name is too long for the file system"
+    return error.strerror or str(error)

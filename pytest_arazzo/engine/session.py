@@ -1,0 +1,322 @@
+"""Run one test item: pick the mode (replay, record, live), gather inputs, run, keep the cassette.
+
+This is the glue between the pytest layer (:mod:`plugin`) and the engine (:mod:`execute`); it knows
+nothing of pytest beyond the settings it is handed.
+
+Modes: replay (record mode ``none``, the default) answers from the item's cassette with the
+network blocked; ``new`` records items whose cassette is missing, unreadable or stale (a request
+no longer matches, interactions were left unused, the Stripe-Version pin changed) and replays the
+others; ``rewrite`` records every item; live runs against the real servers and writes nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pytest_arazzo.cassette.format import Cassette, CassetteError, load_cassette, save_cassette
+from pytest_arazzo.cassette.matching import RequestMatcher
+from pytest_arazzo.cassette.scrub import Scrubber
+from pytest_arazzo.checks import check_workflow, unrunnable
+from pytest_arazzo.contract.checker import ContractChecker
+from pytest_arazzo.diagnostics.problems import failing_problems
+from pytest_arazzo.document.loader import Document, LoadError
+from pytest_arazzo.document.sources import SourceCache
+from pytest_arazzo.engine.settings import ArazzoWarning, FuzzRequest, RunSettings
+from pytest_arazzo.execute.failures import PlanFailure, WorkflowFailure
+from pytest_arazzo.execute.inputs import DEFAULT_SET, spec_stem
+from pytest_arazzo.execute.runner import Limits, Runner, RunResult, Servers
+from pytest_arazzo.http.auth import Credentials
+from pytest_arazzo.plan.planner import ArazzoFile
+from pytest_arazzo.transport.netguard import NetworkGuard
+from pytest_arazzo.transport.throttle import Throttle
+from pytest_arazzo.transport.transports import (
+    LiveOptions,
+    LiveTransport,
+    RecordingTransport,
+    ReplayTransport,
+)
+
+
+@dataclass
+class ItemSpec:
+    """What collection learned about one item."""
+
+    path: Path
+    document: Document
+    workflow_id: str
+    index: int
+    input_set: str
+    inputs: dict[str, Any]
+    inputs_error: LoadError | None = None
+
+
+class SessionState:
+    """Per-session caches: each source and Arazzo file is loaded and planned once."""
+
+    def __init__(self, settings: RunSettings) -> None:
+        self.settings = settings
+        self.cache = SourceCache(settings.rootdir)
+        self.files: dict[Path, ArazzoFile] = {}
+        self.matcher = RequestMatcher(settings.match_ignore)
+        workers = max(int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1") or 1), 1)
+        self.throttle = Throttle(settings.rate_limit / workers)
+        self.run_id = uuid.uuid4().hex
+        self.claimed: dict[Path, str] = {}
+        self.contract = ContractChecker(settings.contract)  # validators compiled once
+        self.source_names: set[str] | None = set()  # of collected files; None: not all known
+
+    def note_sources(self, document: Document) -> None:
+        """Remember a collected file's source names (cheap: no source is loaded)."""
+        data = document.data if isinstance(document.data, dict) else {}
+        sources = data.get("sourceDescriptions")
+        for source in sources if isinstance(sources, list) else []:
+            if self.source_names is None or not isinstance(source, dict):
+                continue
+            if source.get("type") == "arazzo":  # its own sources are known only once loaded
+                self.source_names = None
+            elif isinstance(source.get("name"), str):
+                self.source_names.add(source["name"])
+
+    def check_server_names(self) -> None:
+        """An ``--arazzo-server NAME=URL`` whose NAME is no source would be ignored, and live
+        requests would go to the OpenAPI server instead: fail rather than send them there."""
+        known = self.source_names
+        if known is None:
+            return
+        unknown = [name for name in self.settings.cli_server_names if name not in known]
+        if unknown:
+            raise WorkflowFailure(
+                f"--arazzo-server names no source description of the collected workflows: "
+                f"{', '.join(unknown)} (sources: {', '.join(sorted(known))})",
+                hint="fix the NAME in --arazzo-server NAME=URL (or give a bare URL for every "
+                "source); no request was sent",
+            )
+
+    def arazzo_file(self, document: Document) -> ArazzoFile:
+        if document.path not in self.files:
+            self.files[document.path] = ArazzoFile(document, self.cache)
+        return self.files[document.path]
+
+    def cassette_path(self, spec: ItemSpec) -> Path:
+        suffix = "" if spec.input_set == DEFAULT_SET else f"[{spec.input_set}]"
+        name = f"{spec.workflow_id}{suffix}.yaml"
+        return self.settings.cassette_dir / spec_stem(spec.path) / name
+
+    def claim(self, path: Path, nodeid: str) -> None:
+        """One cassette file per item: two items mapping to one file is an error."""
+        owner = self.claimed.setdefault(path, nodeid)
+        if owner != nodeid:
+            raise WorkflowFailure(
+                f"items '{owner}' and '{nodeid}' would share the cassette "
+                f"{_relative(path, self.settings.rootdir)}",
+                hint="give the Arazzo files distinct names (cassettes are keyed by file stem)",
+            )
+
+    def credentials(self) -> Credentials:
+        return Credentials(self.settings.credentials, os.environ, self.settings.refused_keys)
+
+    def live_options(self, nodeid: str) -> LiveOptions:
+        settings = self.settings
+        return LiveOptions(
+            timeout=settings.timeout,
+            stripe_version=settings.stripe_version,
+            max_attempts=settings.max_attempts,
+            max_backoff=settings.max_backoff,
+            throttle=self.throttle,
+            run_id=self.run_id,
+            item=nodeid,
+            refused=settings.refused_keys,
+        )
+
+    def scrubber(self, credentials: Credentials) -> Scrubber:
+        settings = self.settings
+        return Scrubber(credentials.secrets(), settings.scrub_headers, settings.scrub_fields)
+
+    def runner(self, transport: Any, credentials: Credentials | None) -> Runner:
+        return Runner(
+            transport,
+            servers=Servers(self.settings.servers),
+            credentials=credentials,
+            limits=Limits(max_steps=self.settings.max_steps),
+            exchange_checks=self.contract.checks(),
+        )
+
+
+class StaleCassette(Exception):
+    """Replay showed the cassette no longer fits the workflow; ``failure`` is what to report."""
+
+    def __init__(self, failure: WorkflowFailure, reason: str) -> None:
+        super().__init__(reason)
+        self.failure, self.reason = failure, reason
+
+
+def run_item(
+    state: SessionState, spec: ItemSpec, nodeid: str, fuzz: FuzzRequest | None = None
+) -> str | None:
+    """Run one item in the configured mode; returns the cassette path if one was written."""
+    settings = state.settings
+    where = spec.document.where(f"/workflows/{spec.index}")
+    if spec.inputs_error is not None:
+        raise WorkflowFailure(
+            f"cannot read the input file: {spec.inputs_error}",
+            hint="fix the input file (YAML or JSON: workflowId → input set name → inputs)",
+        ).at(spec.workflow_id, where)
+    if settings.live or settings.record_mode != "none":
+        try:
+            state.check_server_names()
+        except WorkflowFailure as failure:
+            raise failure.at(spec.workflow_id, where) from None
+    plan = _checked_plan(state, spec)
+    if fuzz is not None:  # a Hypothesis property over the inputs (see fuzzing.py)
+        from pytest_arazzo.fuzz.run import run_fuzz  # Hypothesis is imported only when fuzzing
+
+        run_fuzz(state, spec, plan, nodeid, fuzz)
+        return None
+    given = {**spec.inputs, **settings.cli_inputs}
+    if settings.live:
+        _run_live(state, plan, given, nodeid)
+        return None
+    path = state.cassette_path(spec)
+    if path.parent != settings.cassette_dir / spec_stem(spec.path) or "\\" in path.name:
+        raise WorkflowFailure(  # a '/' or '..' would put the cassette in another folder
+            f"the cassette of workflow '{spec.workflow_id}' with input set '{spec.input_set}' "
+            f"would be written outside its folder ({_relative(path, settings.rootdir)})",
+            hint="use letters, digits, '-' and '_' in workflowIds and input set names "
+            "(no '/' or '\\')",
+        ).at(spec.workflow_id, where)
+    try:
+        state.claim(path, nodeid)
+    except WorkflowFailure as failure:
+        raise failure.at(spec.workflow_id, where) from None
+    mode = settings.record_mode
+    if mode == "rewrite":
+        return _record(state, plan, given, path, nodeid)
+    if not path.exists():
+        if mode == "new":
+            return _record(state, plan, given, path, nodeid)
+        raise WorkflowFailure(
+            f"no cassette for this item at {_relative(path, settings.rootdir)}",
+            hint=f"record it against the API's test mode: pytest '{nodeid}' --record "
+            "(with the credential environment variable set; see README 'Recording')",
+        ).at(spec.workflow_id, where)
+    try:
+        cassette = load_cassette(path)
+    except CassetteError as error:
+        if mode == "new":
+            return _record(state, plan, given, path, nodeid)
+        raise WorkflowFailure(str(error), hint="re-record it with --record").at(
+            spec.workflow_id, where
+        ) from None
+    try:
+        _replay(state, plan, {**cassette.inputs, **given}, cassette)
+    except StaleCassette as stale:
+        if mode == "new":
+            return _record(state, plan, given, path, nodeid)
+        raise stale.failure from None
+    return None
+
+
+def _checked_plan(state: SessionState, spec: ItemSpec) -> Any:
+    """The workflow's plan; static errors fail the item, warnings go to pytest's summary."""
+    broken = unrunnable(spec.document, state.arazzo_file, spec.workflow_id)
+    if broken:  # it cannot be planned: say why, never a traceback
+        raise PlanFailure(broken).at(
+            spec.workflow_id, spec.document.where(f"/workflows/{spec.index}")
+        )
+    file = state.arazzo_file(spec.document)
+    plan = file.plan(spec.workflow_id)
+    problems = check_workflow(file, spec.workflow_id)
+    failing = failing_problems(problems, state.settings.warnings_as_errors, ArazzoWarning)
+    if failing:
+        raise PlanFailure(failing).at(plan.workflow_id, plan.where)
+    return plan
+
+
+def _replay(state: SessionState, plan: Any, inputs: dict[str, Any], cassette: Cassette) -> None:
+    """Replay with the network blocked; raises :class:`StaleCassette` when the cassette drifted."""
+    pinned = state.settings.stripe_version
+    if pinned and cassette.stripe_version != pinned:
+        failure = WorkflowFailure(
+            f"{cassette.path.name} was recorded with Stripe-Version "
+            f"{cassette.stripe_version or '(none)'}, but arazzo_stripe_version is {pinned}",
+            hint="re-record it with --record",
+        )
+        raise StaleCassette(failure.at(plan.workflow_id, plan.where), "Stripe-Version changed")
+    transport = ReplayTransport(cassette, state.matcher)
+    guard = NetworkGuard(lambda: transport.current)
+    failure = None
+    try:
+        with guard:
+            state.runner(transport, None).run(plan, inputs)
+    except WorkflowFailure as error:
+        failure = error
+    finally:
+        transport.close()
+    if guard.attempts:
+        raise WorkflowFailure(
+            f"replay tried to open a network connection: {guard.attempts[0]}"
+            + (f" ({len(guard.attempts)} attempts in all)" if len(guard.attempts) > 1 else ""),
+            hint="replay answers every request from the cassette and never uses the network; "
+            "something sent a request outside the workflow's transport",
+        ).at(plan.workflow_id, plan.where)
+    if failure is not None:
+        if transport.mismatch is not None:
+            raise StaleCassette(failure, "a request no longer matches")
+        raise failure
+    _check_all_used(transport, plan)
+
+
+def _check_all_used(transport: ReplayTransport, plan: Any) -> None:
+    unused = transport.unused()
+    if not unused:
+        return
+    steps = ", ".join(f"{i.step} {i.request['method']} {i.request['url']}" for i in unused)
+    failure = WorkflowFailure(
+        f"{len(unused)} recorded interaction(s) were not used: {steps}",
+        hint="the workflow now makes fewer requests than were recorded: re-record with --record",
+    )
+    raise StaleCassette(failure.at(plan.workflow_id, plan.where), f"{len(unused)} unused")
+
+
+def _run_live(state: SessionState, plan: Any, inputs: dict[str, Any], nodeid: str) -> RunResult:
+    transport = LiveTransport(options=state.live_options(nodeid))
+    try:
+        return state.runner(transport, state.credentials()).run(plan, inputs)
+    finally:
+        transport.close()
+
+
+def _record(state: SessionState, plan: Any, inputs: dict[str, Any], path: Path, nodeid: str) -> str:
+    """Run live and write the cassette; a failed or interrupted run writes nothing."""
+    credentials = state.credentials()
+    transport = RecordingTransport(LiveTransport(options=state.live_options(nodeid)))
+    try:
+        result = state.runner(transport, credentials).run(plan, inputs)
+    finally:
+        transport.close()
+    cassette = Cassette(
+        path,
+        nodeid,
+        plan.workflow_id,
+        result.inputs,
+        transport.interactions,
+        stripe_version=state.settings.stripe_version or None,
+    )
+    try:
+        save_cassette(cassette, state.scrubber(credentials))
+    except (CassetteError, OSError) as error:
+        raise WorkflowFailure(f"cassette not written: {error}").at(
+            plan.workflow_id, plan.where
+        ) from None
+    return _relative(path, state.settings.rootdir)
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return str(path.relative_to(root))
+    except ValueError:
+        return str(path)

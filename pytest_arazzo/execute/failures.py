@@ -1,0 +1,181 @@
+"""Why a workflow run failed, in words a person can act on.
+
+Every failure the executor raises is a :class:`WorkflowFailure`; the pytest item prints
+``failure.render()`` instead of a traceback from the plugin's internals.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pytest_arazzo.http.messages import OutgoingRequest, ReceivedResponse
+    from pytest_arazzo.language.criteria import Outcome
+
+MAX_BODY_CHARS = 600
+
+
+@dataclass
+class Exchange:
+    """One HTTP round trip made by a step."""
+
+    step_id: str
+    request: OutgoingRequest
+    response: ReceivedResponse
+    attempt: int = 1
+
+
+@dataclass
+class StepRecord:
+    """What happened to a step, for the failure report's run summary."""
+
+    step_id: str
+    status: int | None
+    passed: bool
+    note: str = ""
+
+    def render(self) -> str:
+        mark = "ok" if self.passed else "FAILED"
+        status = f" {self.status}" if self.status is not None else ""
+        return f"{self.step_id}{status} {mark}{f' ({self.note})' if self.note else ''}"
+
+
+class WorkflowFailure(Exception):
+    """Base of every reported failure. ``render()`` gives the full report text."""
+
+    workflow_id: str = ""
+    where: str = ""
+    trace: list[StepRecord]
+
+    def __init__(self, message: str, *, hint: str = "") -> None:
+        super().__init__(message)
+        self.message, self.hint = message, hint
+        self.trace = []
+
+    def headline(self) -> str:
+        return f"workflow '{self.workflow_id}' ({self.where})"
+
+    def details(self) -> list[str]:
+        return [self.message]
+
+    def render(self) -> str:
+        lines = [f"{self.headline()} failed"]
+        lines += [f"  {line}" for detail in self.details() for line in detail.splitlines()]
+        if self.hint:
+            lines.append(f"  what to do: {self.hint}")
+        if self.trace:
+            lines.append("  steps run: " + ", ".join(record.render() for record in self.trace))
+        return "\n".join(lines)
+
+    def at(self, workflow_id: str, where: str) -> WorkflowFailure:
+        """Attach the workflow this failure happened in (innermost wins)."""
+        if not self.workflow_id:
+            self.workflow_id, self.where = workflow_id, where
+        return self
+
+
+class PlanFailure(WorkflowFailure):
+    """The workflow has static errors; nothing was sent."""
+
+    def __init__(self, problems: list[Any]) -> None:
+        from pytest_arazzo.diagnostics.problems import render_problems
+
+        count = len(problems)
+        super().__init__(
+            f"{count} problem{'s' if count != 1 else ''} in the workflow file; "
+            "no request was sent:\n" + render_problems(problems)
+        )
+
+
+class StepFailure(WorkflowFailure):
+    """A step ran and did not succeed, or could not be run."""
+
+    def __init__(
+        self,
+        step_id: str,
+        step_where: str,
+        message: str,
+        *,
+        exchange: Exchange | None = None,
+        outcomes: list[Outcome] | None = None,
+        hint: str = "",
+        show_body: bool = False,
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.step_id, self.step_where = step_id, step_where
+        self.exchange = exchange
+        self.outcomes = outcomes or []
+        self.show_body = show_body  # the response body explains the failure (e.g. an output)
+
+    def headline(self) -> str:
+        return f"{super().headline()} at step '{self.step_id}' ({self.step_where})"
+
+    def details(self) -> list[str]:
+        lines = []
+        if self.exchange is not None:
+            request, response = self.exchange.request, self.exchange.response
+            lines.append(f"request:  {request.method} {request.url}")
+            reason = f" {response.reason}" if response.reason else ""
+            lines.append(f"response: {response.status}{reason}")
+        lines.append(self.message)
+        lines += [f"criterion failed: {outcome.describe()}" for outcome in self.outcomes]
+        if self.exchange is not None:
+            api_error = self.exchange.response.api_error()
+            if api_error:
+                lines.append(f"API error: {api_error}")
+            elif self.exchange.response.content and (
+                self.outcomes or self.show_body or self.exchange.response.status >= 400
+            ):
+                lines.append(f"response body: {_clip(self.exchange.response.content)}")
+        return lines
+
+
+@dataclass
+class OutputProblem:
+    name: str
+    expression: str
+    reason: str
+
+
+class OutputsFailure(WorkflowFailure):
+    """Declared outputs that did not resolve."""
+
+    def __init__(self, owner: str, problems: list[OutputProblem], hint: str = "") -> None:
+        self.problems = problems
+        lines = [
+            f"{owner} output '{p.name}' ({p.expression}) did not resolve: {p.reason}"
+            for p in problems
+        ]
+        super().__init__(
+            "\n".join(lines),
+            hint=hint or "fix the output expression, or the step that should produce the value",
+        )
+
+
+@dataclass
+class InputViolation:
+    path: str
+    message: str
+
+
+class InputsFailure(WorkflowFailure):
+    """Inputs that do not satisfy the workflow's input schema."""
+
+    def __init__(self, violations: list[InputViolation], source: str = "") -> None:
+        self.violations = violations
+        lines = [f"inputs do not match the workflow's input schema{source}:"]
+        lines += [f"  - {v.path or '(inputs)'}: {v.message}" for v in violations]
+        super().__init__(
+            "\n".join(lines),
+            hint="give the inputs in the input file or with --arazzo-input name=value",
+        )
+
+
+class LimitFailure(WorkflowFailure):
+    """A loop or retry bound was hit."""
+
+
+def _clip(content: bytes) -> str:
+    text = content.decode("utf-8", errors="replace")
+    return text if len(text) <= MAX_BODY_CHARS else text[:MAX_BODY_CHARS] + "... (truncated)"

@@ -1,0 +1,118 @@
+"""Workflow inputs: input files, ``--arazzo-input`` overrides, schema defaults and validation.
+
+Input file (one per Arazzo file, ``<inputs dir>/<arazzo file stem>.yaml``)::
+
+    create-and-finalize-invoice:        # workflowId
+      default:                          # input set "default": the item is path::workflowId
+        customer: cus_PYTESTARAZZO01
+        amount: 2000
+      eur:                              # any other set: the item is path::workflowId[eur]
+        customer: cus_PYTESTARAZZO01
+        amount: 1500
+        currency: eur
+
+Precedence, highest first: ``--arazzo-input``, the input set, the cassette's recorded inputs (replay
+only), the schema's ``default`` values.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import SchemaError, best_match
+
+from pytest_arazzo.document.loader import Document
+from pytest_arazzo.execute.failures import InputsFailure, InputViolation
+
+DEFAULT_SET = "default"
+ARAZZO_SUFFIXES = (".arazzo.yaml", ".arazzo.yml", ".arazzo.json")
+INPUT_SUFFIXES = (".yaml", ".yml", ".json")
+
+
+def spec_stem(path: Path) -> str:
+    """``stripe-invoice.arazzo.yml`` → ``stripe-invoice``."""
+    name = path.name
+    for suffix in ARAZZO_SUFFIXES:
+        if name.endswith(suffix):
+            return name[: -len(suffix)]
+    return path.stem
+
+
+def find_input_file(directory: Path, arazzo_path: Path) -> Path | None:
+    stem = spec_stem(arazzo_path)
+    for suffix in INPUT_SUFFIXES:
+        candidate = directory / f"{stem}{suffix}"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def input_sets(document: Document | None, workflow_id: str) -> dict[str, dict[str, Any]]:
+    """Named input sets of a workflow (``{"default": {}}`` when the file has none)."""
+    data = document.data if document is not None and isinstance(document.data, dict) else {}
+    sets = data.get(workflow_id)
+    if not isinstance(sets, dict) or not sets:
+        return {DEFAULT_SET: {}}
+    return {str(name): dict(values) for name, values in sets.items() if isinstance(values, dict)}
+
+
+def schema_properties(schema: Any) -> dict[str, Any]:
+    """The ``properties`` an object schema declares, also through ``allOf`` (which is what a
+    ``$ref`` with sibling keywords becomes once inlined)."""
+    if not isinstance(schema, dict):
+        return {}
+    found: dict[str, Any] = {}
+    for part in schema.get("allOf") or []:
+        found.update(schema_properties(part))
+    properties = schema.get("properties")
+    if isinstance(properties, dict):
+        found.update(properties)
+    return found
+
+
+def apply_defaults(schema: dict[str, Any], inputs: dict[str, Any]) -> dict[str, Any]:
+    """Fill ``default`` values of the input schema for inputs not given (nested objects too)."""
+    merged = dict(inputs)
+    for name, prop in schema_properties(schema).items():
+        if not isinstance(prop, dict):
+            continue
+        if name not in merged and "default" in prop:
+            merged[name] = prop["default"]
+        if isinstance(merged.get(name), dict) and schema_properties(prop):
+            merged[name] = apply_defaults(prop, merged[name])
+    return merged
+
+
+_VALIDATORS: dict[int, tuple[dict[str, Any], Draft202012Validator]] = {}
+
+
+def _validator(schema: dict[str, Any]) -> Draft202012Validator:
+    """One validator per input schema object (plans keep their schema for the session)."""
+    cached = _VALIDATORS.get(id(schema))
+    if cached is None or cached[0] is not schema:
+        cached = (schema, Draft202012Validator(schema))
+        _VALIDATORS[id(schema)] = cached
+    return cached[1]
+
+
+def validate_inputs(schema: dict[str, Any], inputs: dict[str, Any]) -> None:
+    """Raise :class:`InputsFailure` listing every violation (JSON Schema 2020-12)."""
+    if not schema:
+        return
+    try:
+        validator = _validator(schema)
+        errors = sorted(validator.iter_errors(inputs), key=lambda e: list(e.absolute_path))
+    except SchemaError as error:
+        raise InputsFailure(
+            [InputViolation("(schema)", f"the input schema is invalid: {error.message}")]
+        ) from None
+    if not errors:
+        return
+    violations = []
+    for error in errors:
+        chosen = best_match([error]) if error.context else error
+        path = "/".join(str(part) for part in chosen.absolute_path)
+        violations.append(InputViolation(path, chosen.message))
+    raise InputsFailure(violations)

@@ -1,0 +1,533 @@
+"""Fuzzing: run an Arazzo item as a Hypothesis property over its workflow inputs.
+
+Inputs are generated from the workflow's input schema (:mod:`strategies`); ``--arazzo-input``
+values, and input-set values named in ini ``arazzo_fuzz_pin``, stay fixed. First draws, as
+Hypothesis explicit examples: the item's input set, then the schema's ``examples``/``default``.
+
+- Replay (default): every request is answered by the cassette's interaction recorded for the same
+  step (the n-th run of a step gets its n-th recording), whatever its body, through ``responses``
+  with the network blocked. Criteria, expressions, outputs and the contract checks see generated
+  inputs, offline.
+- Live (``--live``): the server is the oracle. Bounded (25 examples unless configured), throttled
+  by the live transport, and Hypothesis's re-checks that assume a deterministic target are off:
+  no ``explain`` phase, no deadline, no too-slow health check, one bug reported; each distinct
+  input is sent once (its verdict is remembered, so shrinking and the final replay never resend
+  it) and shrinking stops after :data:`LIVE_SHRINK_BUDGET` further live runs.
+
+The example database is the configured one (``settings.default.database``, so profiles apply)
+with every key prefixed by the item's node id (:class:`ItemDatabase`, a public
+``ExampleDatabase``): each item's failure is replayed first on its next run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shlex
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+import requests
+import responses
+from hypothesis import HealthCheck, Phase, example, given, reject, settings
+from hypothesis.database import ExampleDatabase
+from hypothesis.errors import (
+    DeadlineExceeded,
+    FailedHealthCheck,
+    Flaky,
+    HypothesisException,
+    Unsatisfiable,
+)
+from requests.structures import CaseInsensitiveDict
+
+from pytest_arazzo.cassette.format import Cassette, CassetteError, Interaction, load_cassette
+from pytest_arazzo.cassette.scrub import secret_variants
+from pytest_arazzo.engine.settings import FuzzRequest, FuzzStats
+from pytest_arazzo.execute.failures import StepFailure, WorkflowFailure
+from pytest_arazzo.fuzz.strategies import SchemaStrategyError, examples_of, from_schema
+from pytest_arazzo.http.auth import Credentials
+from pytest_arazzo.http.messages import OutgoingRequest, ReceivedResponse
+from pytest_arazzo.plan.planner import WorkflowPlan
+from pytest_arazzo.transport.netguard import NetworkGuard
+from pytest_arazzo.transport.transports import LiveTransport, TransportError
+
+if TYPE_CHECKING:
+    from pytest_arazzo.engine.session import ItemSpec, SessionState
+
+LIVE_MAX_EXAMPLES = 25
+LIVE_SHRINK_BUDGET = 100
+MAX_EXPLICIT = 10
+NOT_INPUT_STATUSES = (401, 403, 407, 429)
+_TOKEN = "PYTEST_ARAZZO_SECRET_PLACEHOLDER"
+
+
+# -- the example database, keyed per item ---------------------------------------------------------
+
+
+class ItemDatabase(ExampleDatabase):
+    """The configured example database with every key prefixed by one item's node id.
+
+    All items run the same property function, so Hypothesis's own key (a digest of the function)
+    is the same for all; the prefix gives each item its own saved failures.
+    """
+
+    def __init__(self, inner: ExampleDatabase, nodeid: str) -> None:
+        super().__init__()
+        self.inner = inner
+        self.prefix = b"pytest-arazzo:" + hashlib.sha256(nodeid.encode()).digest()[:12] + b":"
+
+    def save(self, key: bytes, value: bytes) -> None:
+        self.inner.save(self.prefix + key, value)
+
+    def fetch(self, key: bytes) -> Iterable[bytes]:
+        return self.inner.fetch(self.prefix + key)
+
+    def delete(self, key: bytes, value: bytes) -> None:
+        self.inner.delete(self.prefix + key, value)
+
+    def move(self, src: bytes, dest: bytes, value: bytes) -> None:
+        self.inner.move(self.prefix + src, self.prefix + dest, value)
+
+
+def hypothesis_settings(request: FuzzRequest, nodeid: str, live: bool) -> settings:
+    """The current profile's settings, adjusted for this item and mode."""
+    base = settings.default
+    max_examples = request.max_examples or (
+        min(base.max_examples, LIVE_MAX_EXAMPLES) if live else base.max_examples
+    )
+    deadline: Any = base.deadline if request.deadline == "profile" else request.deadline
+    changes: dict[str, Any] = {
+        "max_examples": max_examples,
+        "deadline": None if live else deadline,
+        "database": ItemDatabase(base.database, nodeid) if base.database is not None else None,
+        "report_multiple_bugs": False,
+    }
+    if live:
+        changes["phases"] = [phase for phase in base.phases if phase != Phase.explain]
+        changes["suppress_health_check"] = [*base.suppress_health_check, HealthCheck.too_slow]
+    return settings(base, **changes)
+
+
+# -- replay transport ----------------------------------------------------------------------------
+
+
+class FuzzReplayTransport:
+    """Answers each request with the cassette's interaction for the same step, whatever the
+    request holds (the n-th run of a step gets the step's n-th recording, or its last)."""
+
+    def __init__(self, cassette: Cassette) -> None:
+        self.cassette = cassette
+        self.by_step: dict[str, list[Interaction]] = {}
+        self.by_route: dict[tuple[str, str], list[Interaction]] = {}
+        for interaction in cassette.interactions:
+            self.by_step.setdefault(interaction.step, []).append(interaction)
+            method = str(interaction.request.get("method", "")).upper()
+            path = requests.utils.urlparse(str(interaction.request.get("url", ""))).path
+            self.by_route.setdefault((method, path), []).append(interaction)
+        self.counts: dict[str, int] = {}
+        self.session = requests.Session()
+        self.session.trust_env = False
+        self.mock = responses.RequestsMock(assert_all_requests_are_fired=False)
+        for method in ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "TRACE"):
+            self.mock.add_callback(method, re.compile(r".*"), self._serve, content_type=None)
+        self.pending: Interaction | None = None
+        self.mock.start()
+
+    def begin(self) -> None:
+        """A new workflow run starts: step counts restart."""
+        self.counts.clear()
+
+    def send(self, request: OutgoingRequest, step_id: str, authorize: Any = None) -> Any:
+        self.pending = self._pick(request, step_id)
+        response = self.session.send(_prepared(request), allow_redirects=False)
+        return ReceivedResponse.from_requests(response)
+
+    def _pick(self, request: OutgoingRequest, step_id: str) -> Interaction:
+        recorded = self.by_step.get(step_id) or self.by_route.get(
+            (request.method.upper(), request.path)
+        )
+        if not recorded:
+            raise TransportError(
+                f"the cassette {self.cassette.path.name} has no interaction for step '{step_id}' "
+                f"({request.method} {request.path})",
+                "replay fuzzing answers each step with its recorded response: re-record the "
+                "cassette so it covers this step",
+            )
+        count = self.counts.get(step_id, 0)
+        self.counts[step_id] = count + 1
+        return recorded[min(count, len(recorded) - 1)]
+
+    def _serve(self, prepared: Any) -> tuple[int, dict[str, str], bytes]:
+        assert self.pending is not None
+        return self.pending.reply
+
+    def close(self) -> None:
+        self.mock.stop()
+        self.mock.reset()
+        self.session.close()
+
+
+def _prepared(request: OutgoingRequest) -> requests.PreparedRequest:
+    """The request as ``requests`` sends it, built directly: the URL and body are already
+    encoded, so ``Request.prepare()``'s parsing and re-encoding would only cost time."""
+    prepared = requests.PreparedRequest()
+    prepared.method = request.method.upper()
+    prepared.url = request.url
+    prepared.headers = CaseInsensitiveDict(request.headers)
+    prepared.body = request.body or None
+    if prepared.body is not None:
+        prepared.headers["Content-Length"] = str(len(prepared.body))
+    prepared.hooks = {"response": []}
+    return prepared
+
+
+# -- failures and how to reproduce them -----------------------------------------------------------
+
+
+class ExampleFailed(Exception):
+    """Raised inside the property: one generated input made the workflow fail."""
+
+    def __init__(self, inputs: dict[str, Any], failure: WorkflowFailure) -> None:
+        super().__init__(failure.message)
+        self.inputs, self.failure = inputs, failure
+
+
+class FuzzFailure(WorkflowFailure):
+    """A fuzzed item failed: the minimal example, how to reproduce it, the failing run."""
+
+    def __init__(self, message: str, lines: list[str], original: WorkflowFailure | None, hint: str):
+        super().__init__(message, hint=hint)
+        self.lines, self.original = lines, original
+
+    def details(self) -> list[str]:
+        details = [self.message, *self.lines]
+        if self.original is not None:
+            details.append("the failing run:")
+            details += [f"  {line}" for line in self.original.render().splitlines()]
+        return details
+
+
+def input_flags(inputs: Mapping[str, Any]) -> list[str]:
+    """``--arazzo-input name=value`` words that give back exactly these values."""
+    return [
+        f"--arazzo-input {shlex.quote(f'{name}={_input_text(value)}')}"
+        for name, value in sorted(inputs.items())
+    ]
+
+
+def _input_text(value: Any) -> str:
+    if isinstance(value, str):
+        try:
+            json.loads(value)
+        except ValueError:
+            return value  # read back as the same string
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def curl_command(
+    request: OutgoingRequest, credential: list[str] | None = None, secrets: Iterable[str] = ()
+) -> str:
+    """A ``curl`` line for ``request``; ``credential`` words (e.g. ``-H "...: Bearer $KEY"``)
+    go first, any known secret value left in the request is masked."""
+    words = ["curl", "-X", shlex.quote(request.method), shlex.quote(request.url)]
+    words += credential or []
+    for name, value in request.headers.items():
+        if name.lower() != "content-length":
+            words += ["-H", shlex.quote(f"{name}: {value}")]
+    if request.body:
+        words += ["--data-raw", shlex.quote(request.body.decode("utf-8", "replace"))]
+    return _masked(" ".join(words), secrets)
+
+
+def _masked(text: str, secrets: Iterable[str]) -> str:
+    """``text`` with every form of each secret (URL-encoded, Basic auth...) masked."""
+    for form in secret_variants(secrets):
+        text = text.replace(form, "<masked>")
+    return text
+
+
+def credential_words(credentials: Mapping[str, str], plan: WorkflowPlan, step_id: str) -> list[str]:
+    """curl words adding the step's credential from its environment variable, never its value:
+    ``-H "Authorization: Bearer $STRIPE_API_KEY"`` (or ``-u "$VAR:"`` for basic auth)."""
+    step = next((s for s in plan.steps if s.step_id == step_id), None)
+    if step is None or step.operation is None:
+        return []
+    source = step.operation.source.name
+    variable = credentials.get(source) or credentials.get("*")
+    if not variable:
+        return []
+    probe = OutgoingRequest("GET", "http://localhost", "/")
+    Credentials({source: variable}, {variable: _TOKEN}, ()).apply(probe, step.operation)
+    for name, value in probe.headers.items():
+        if value.startswith("Basic "):
+            return ["-u", f'"${variable}:"']
+        if _TOKEN in value:
+            return ["-H", '"' + f"{name}: {value}".replace(_TOKEN, f"${variable}") + '"']
+    return []
+
+
+# -- running ------------------------------------------------------------------------------------
+
+
+class _Property:
+    """The workflow run Hypothesis calls with generated inputs."""
+
+    def __init__(
+        self, runner: Any, plan: WorkflowPlan, pinned: dict[str, Any], live: bool, stats: FuzzStats
+    ) -> None:
+        self.runner, self.plan, self.pinned, self.live = runner, plan, pinned, live
+        self.stats = stats
+        self.memo: dict[str, WorkflowFailure | None] = {}
+        self.digest = hashlib.sha256()
+        self.first_failure_at: int | None = None
+        self.last: ExampleFailed | None = None
+
+    def __call__(self, generated: dict[str, Any]) -> None:
+        inputs = {**generated, **self.pinned}
+        key = json.dumps(inputs, sort_keys=True, default=repr)
+        self.stats.examples += 1
+        self.digest.update(key.encode() + b"\n")
+        if key in self.memo:
+            outcome = self.memo[key]
+        else:
+            if self.budget_spent():
+                reject()  # shrinking budget spent: keep the smallest failure found so far
+            outcome = self.run(inputs)
+            if self.live:
+                self.memo[key] = outcome
+        if outcome is not None:
+            if self.first_failure_at is None:
+                self.first_failure_at = self.stats.sent
+            self.last = ExampleFailed(inputs, outcome)
+            raise self.last
+
+    def budget_spent(self) -> bool:
+        """Live: further runs after the first failure are bounded."""
+        if not self.live or self.first_failure_at is None:
+            return False
+        return self.stats.sent - self.first_failure_at >= LIVE_SHRINK_BUDGET
+
+    def run(self, inputs: dict[str, Any]) -> WorkflowFailure | None:
+        self.stats.sent += 1
+        transport = self.runner.transport
+        if isinstance(transport, FuzzReplayTransport):
+            transport.begin()
+        try:
+            self.runner.run(self.plan, inputs)
+        except WorkflowFailure as failure:
+            return failure
+        return None
+
+
+def run_fuzz(
+    state: SessionState, spec: ItemSpec, plan: WorkflowPlan, nodeid: str, request: FuzzRequest
+) -> None:
+    """Fuzz one item; raises :class:`FuzzFailure` with a reproducible minimal example."""
+    settings_ = state.settings
+    live = bool(settings_.live)
+    request.stats.mode = "live" if live else "replay"
+    pinned = _pinned(spec.inputs, settings_.cli_inputs, request.pins)
+    schema = plan.inputs_schema
+    try:
+        strategy = from_schema(_unpinned_schema(schema, pinned), plan.file.data)
+    except SchemaStrategyError as error:
+        raise WorkflowFailure(
+            f"cannot generate inputs from the workflow's input schema: {error}"
+        ).at(plan.workflow_id, plan.where) from None
+    known_good = dict(spec.inputs)
+    if live:
+        transport: Any = LiveTransport(options=state.live_options(nodeid))
+        runner = state.runner(transport, state.credentials())
+    else:
+        if settings_.record_mode != "none":
+            raise WorkflowFailure(
+                "fuzzing does not record: it replays the item's cassette, or runs --live",
+                hint="record without --arazzo-fuzz first, then fuzz",
+            ).at(plan.workflow_id, plan.where)
+        cassette = _cassette(state, spec, plan, nodeid)
+        known_good = {**cassette.inputs, **known_good}
+        transport = FuzzReplayTransport(cassette)
+        runner = state.runner(transport, None)
+    prop = _Property(runner, plan, pinned, live, request.stats)
+    try:
+        explicit = explicit_examples(schema, known_good, pinned)
+        state.contract.prepare(step.operation for step in plan.steps)  # not timed by Hypothesis
+        test = _hypothesis_test(prop, strategy, explicit)
+        _run(hypothesis_settings(request, nodeid, live)(test), live)
+    except ExampleFailed as failed:
+        request.stats.failed = True
+        raise _report(state, plan, nodeid, failed, pinned, live) from None
+    except (Flaky, Unsatisfiable, FailedHealthCheck, HypothesisException) as error:
+        request.stats.failed = True
+        raise _hypothesis_problem(error, prop, plan) from None
+    finally:
+        transport.close()
+        request.stats.digest = prop.digest.hexdigest()[:16]
+
+
+def _run(test: Any, live: bool) -> None:
+    if live:
+        test()
+        return
+    guard = NetworkGuard()
+    with guard:
+        test()
+
+
+def _hypothesis_test(prop: _Property, strategy: Any, explicit: list[dict[str, Any]]) -> Any:
+    def workflow_inputs(inputs: dict[str, Any]) -> None:
+        prop(inputs)
+
+    test = given(inputs=strategy)(workflow_inputs)
+    for value in reversed(explicit):
+        test = example(inputs=value)(test)
+    return test
+
+
+def _cassette(state: SessionState, spec: ItemSpec, plan: WorkflowPlan, nodeid: str) -> Cassette:
+    path = state.cassette_path(spec)
+    if not path.exists():
+        raise WorkflowFailure(
+            f"no cassette for this item at {path}: replay fuzzing answers generated requests "
+            "from the recorded ones",
+            hint=f"record it first (pytest '{nodeid}' --record), or fuzz live with --live",
+        ).at(plan.workflow_id, plan.where)
+    try:
+        return load_cassette(path)
+    except CassetteError as error:
+        raise WorkflowFailure(str(error), hint="re-record it with --record").at(
+            plan.workflow_id, plan.where
+        ) from None
+
+
+def _pinned(
+    input_set: Mapping[str, Any], cli_inputs: Mapping[str, Any], pins: tuple[str, ...]
+) -> dict[str, Any]:
+    kept = {k: v for k, v in input_set.items() if "*" in pins or k in pins}
+    return {**kept, **cli_inputs}
+
+
+def _unpinned_schema(schema: dict[str, Any], pinned: Mapping[str, Any]) -> dict[str, Any]:
+    """The input schema without the pinned properties (they are not generated)."""
+    if not schema:
+        return {"type": "object", "properties": {}}
+    reduced = dict(schema)
+    properties = schema.get("properties")
+    if isinstance(properties, dict):
+        reduced["properties"] = {k: v for k, v in properties.items() if k not in pinned}
+    if isinstance(schema.get("required"), list):
+        reduced["required"] = [name for name in schema["required"] if name not in pinned]
+    return reduced
+
+
+def explicit_examples(
+    schema: dict[str, Any], input_set: Mapping[str, Any], pinned: Mapping[str, Any]
+) -> list[dict[str, Any]]:
+    """First draws (without pinned names): the input set, the schema's examples and defaults
+    (whole-object ``examples``, then per-property ``examples``/``default`` filled from the set).
+    Only complete examples are kept."""
+    properties = schema.get("properties") if isinstance(schema.get("properties"), dict) else {}
+    required = [name for name in schema.get("required") or [] if name not in pinned]
+    candidates: list[dict[str, Any]] = [dict(input_set)]
+    candidates += [dict(value) for value in examples_of(schema) if isinstance(value, dict)]
+    per_property = {name: examples_of(child) for name, child in (properties or {}).items()}
+    rounds = max((len(values) for values in per_property.values()), default=0)
+    for index in range(rounds):
+        candidate = dict(input_set)
+        for name, values in per_property.items():
+            if values:
+                candidate[name] = values[index % len(values)]
+        candidates.append(candidate)
+    found: list[dict[str, Any]] = []
+    for candidate in candidates:
+        value = {k: v for k, v in candidate.items() if k not in pinned}
+        if all(name in value for name in required) and value not in found:
+            found.append(value)
+    return found[:MAX_EXPLICIT]
+
+
+def _report(
+    state: SessionState,
+    plan: WorkflowPlan,
+    nodeid: str,
+    failed: ExampleFailed,
+    pinned: Mapping[str, Any],
+    live: bool,
+) -> FuzzFailure:
+    failure = failed.failure
+    exchange = getattr(failure, "exchange", None)
+    secrets = state.credentials().secrets()
+    status = exchange.response.status if exchange is not None else None
+    rejected = live and status is not None and 400 <= status < 500
+    rejected = rejected and status not in NOT_INPUT_STATUSES
+    if rejected:
+        assert exchange is not None
+        reason = f" {exchange.response.reason}" if exchange.response.reason else ""
+        message = (
+            "the input schema admits values the API rejects: step "
+            f"'{exchange.step_id}' got {status}{reason} for inputs the workflow's input schema "
+            "allows"
+        )
+        hint = (
+            "tighten the workflow's input schema (enum, pattern, minLength, minimum/maximum...) "
+            "so it admits only values the API accepts, or fix the workflow"
+        )
+    else:
+        mode = "live" if live else "replay"
+        message = f"the workflow fails for inputs its input schema allows ({mode})"
+        hint = failure.hint or "fix the workflow, or tighten its input schema"
+    lines = ["falsifying example (shrunk):"]
+    for name, value in sorted(failed.inputs.items()):
+        note = " (pinned)" if name in pinned else ""
+        lines.append(f"  {name} = {_masked(repr(value), secrets)}{note}")
+    if exchange is not None and exchange.response.api_error():
+        lines.append(f"API error: {_masked(str(exchange.response.api_error()), secrets)}")
+    lines.append("reproduce:")
+    flags = [_masked(flag, secrets) for flag in input_flags(failed.inputs)]
+    lines.append("  " + " ".join(flags))
+    lines.append("  " + _pytest_line(state, nodeid, flags, live))
+    if exchange is not None:
+        words = credential_words(state.settings.credentials, plan, exchange.step_id)
+        lines.append("  " + curl_command(exchange.request, words, secrets))
+    elif isinstance(failure, StepFailure):
+        lines.append("  (no request was sent for the failing step)")
+    report = FuzzFailure(message, lines, failure, hint)
+    report.at(plan.workflow_id, plan.where)
+    return report
+
+
+def _pytest_line(state: SessionState, nodeid: str, flags: list[str], live: bool) -> str:
+    words = ["pytest", shlex.quote(nodeid)]
+    if live:
+        words.append("--live")
+        words += [
+            f"--arazzo-server {shlex.quote(f'{name}={url}' if name != '*' else url)}"
+            for name, url in state.settings.servers.items()
+        ]
+    else:
+        words.append("--arazzo-fuzz")  # all inputs given: fuzzing runs exactly this example
+    return " ".join(words + flags)
+
+
+def _hypothesis_problem(error: Exception, prop: _Property, plan: WorkflowPlan) -> WorkflowFailure:
+    if isinstance(error, Flaky):
+        message = "the failure did not happen again when Hypothesis replayed the same inputs"
+        hint = "the workflow or the API is not deterministic for these inputs"
+    elif isinstance(error, DeadlineExceeded):
+        message = f"a workflow run took longer than the Hypothesis deadline: {error}"
+        hint = "raise ini arazzo_fuzz_deadline (milliseconds), or set it to none"
+    elif isinstance(error, Unsatisfiable):
+        message = f"could not generate inputs that satisfy the input schema: {error}"
+        hint = "simplify the input schema, or pin inputs with --arazzo-input"
+    else:
+        message = f"Hypothesis stopped: {str(error).splitlines()[0] if str(error) else error!r}"
+        hint = "see Hypothesis's message; settings come from its profiles and arazzo_fuzz_* ini"
+    original = prop.last.failure if prop.last is not None else None
+    lines = []
+    if prop.last is not None:
+        lines = ["last failing inputs:"]
+        lines += [f"  {name} = {value!r}" for name, value in sorted(prop.last.inputs.items())]
+    report = FuzzFailure(message, lines, original, hint)
+    report.at(plan.workflow_id, plan.where)
+    return report

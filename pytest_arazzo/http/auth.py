@@ -1,0 +1,104 @@
+"""Credentials for live runs: read from environment variables, applied per OpenAPI security scheme.
+
+Configured per source (ini ``arazzo_credentials = invoiceApi=STRIPE_API_KEY``). Live-mode keys
+(Stripe ``sk_live_``/``rk_live_`` and any ``arazzo_refuse_keys`` pattern) are refused, always.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from collections.abc import Mapping
+
+from pytest_arazzo.document.sources import Operation
+from pytest_arazzo.engine.settings import DEFAULT_REFUSED
+from pytest_arazzo.http.encoding import cookie_header
+from pytest_arazzo.http.messages import OutgoingRequest
+
+
+class CredentialError(Exception):
+    """A missing or refused credential; the message says what to set."""
+
+
+class Credentials:
+    """Resolves and applies the credential of each source for live requests."""
+
+    def __init__(
+        self,
+        variables: Mapping[str, str],
+        environ: Mapping[str, str],
+        refused: tuple[str, ...] = DEFAULT_REFUSED,
+    ) -> None:
+        self.variables = dict(variables)
+        self.environ = environ
+        self.refused = [re.compile(pattern) for pattern in refused]
+
+    def for_source(self, source: str) -> str | None:
+        """The credential value for ``source`` (``None``: none configured); raises
+        :class:`CredentialError` when its variable is unset or holds a live-mode key."""
+        variable = self.variables.get(source) or self.variables.get("*")
+        if not variable:
+            return None
+        value = self.environ.get(variable, "")
+        if not value:
+            raise CredentialError(
+                f"source '{source}' needs a credential: set the environment variable {variable} "
+                "(a test-mode key, e.g. sk_test_... for Stripe)"
+            )
+        for pattern in self.refused:
+            if pattern.search(value):
+                raise CredentialError(
+                    f"{variable} holds a live-mode key ({value[:8]}...); pytest-arazzo refuses "
+                    "live keys, always: use a test-mode key (sk_test_... for Stripe)"
+                )
+        return value
+
+    def secrets(self) -> list[str]:
+        """Every configured credential value that is set (for scrubbing)."""
+        values = (self.environ.get(variable, "") for variable in self.variables.values())
+        return [value for value in values if value]
+
+    def apply(self, request: OutgoingRequest, operation: Operation) -> None:
+        """Add the source's credential to ``request`` per the operation's security scheme."""
+        credential = self.for_source(operation.source.name)
+        if credential is None:
+            return
+        security = operation.security
+        if security == []:  # OpenAPI `security: []`: this operation takes no authentication
+            return
+        schemes = operation.source.security_schemes
+        for requirement in security or [{name: [] for name in schemes}]:
+            for name in requirement:
+                scheme = schemes.get(name)
+                if scheme and _apply_scheme(request, scheme, credential):
+                    return
+        request.headers["Authorization"] = f"Bearer {credential}"
+
+
+def _apply_scheme(request: OutgoingRequest, scheme: Mapping[str, object], secret: str) -> bool:
+    kind = str(scheme.get("type", "")).lower()
+    if kind == "http":
+        http_scheme = str(scheme.get("scheme", "")).lower()
+        if http_scheme == "bearer":
+            request.headers["Authorization"] = f"Bearer {secret}"
+            return True
+        if http_scheme == "basic":
+            user, _, password = secret.partition(":")
+            token = base64.b64encode(f"{user}:{password}".encode()).decode()
+            request.headers["Authorization"] = f"Basic {token}"
+            return True
+        return False
+    if kind == "apikey":
+        name, where = str(scheme.get("name", "")), str(scheme.get("in", ""))
+        if where == "header":
+            request.headers[name] = secret
+        elif where == "query":
+            request.query.append((name, secret))
+        elif where == "cookie":
+            existing = request.headers.get("Cookie")
+            added = cookie_header([(name, secret)])
+            request.headers["Cookie"] = f"{existing}; {added}" if existing else added
+        else:
+            return False
+        return True
+    return False

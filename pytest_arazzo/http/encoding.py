@@ -1,0 +1,234 @@
+"""Serialize values into HTTP: parameters per OpenAPI ``style``/``explode``, and form bodies.
+
+Parameters follow the OpenAPI 3.x "Style Values" table (RFC 6570 derived): ``simple``, ``label``
+and ``matrix`` in the path; ``form``, ``spaceDelimited``, ``pipeDelimited`` and ``deepObject`` in
+the query; ``simple`` in headers; ``form`` in cookies. Defaults are the OpenAPI ones (``form`` for
+query and cookie, ``simple`` for path and header; ``explode`` true only for ``form``). A parameter
+described with ``content`` instead of ``schema`` is sent as that media type's text (JSON).
+
+Form bodies use the bracket notation Stripe (and Rails, PHP, OpenAPI ``deepObject``) understand:
+``metadata[order]=7``, ``items[0][price]=price_1``, booleans as ``true``/``false``, unless the
+OpenAPI Media Type Object's ``encoding`` gives a field another style.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from pytest_arazzo.http.messages import is_json_type
+
+DEFAULT_STYLES = {"path": "simple", "query": "form", "header": "simple", "cookie": "form"}
+STYLES = {
+    "path": ("simple", "label", "matrix"),
+    "query": ("form", "spaceDelimited", "pipeDelimited", "deepObject"),
+    "header": ("simple",),
+    "cookie": ("form",),
+}
+_DELIMITERS = {"spaceDelimited": " ", "pipeDelimited": "|"}
+
+
+class EncodingError(ValueError):
+    """A value that cannot be put into the request as asked (e.g. a header with a line break)."""
+
+
+def scalar_text(value: Any) -> str:
+    """The wire text of a scalar: ``true``/``false``, integers without ``.0``, ``null`` → ''."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, separators=(",", ":"))
+    return str(value)
+
+
+def parameter_style(location: str, spec: Mapping[str, Any]) -> tuple[str, bool, str | None]:
+    """``(style, explode, media type)`` of an OpenAPI Parameter Object at ``location``.
+
+    The media type is set when the parameter is described with ``content`` (then style and
+    explode do not apply). Unknown styles for the location fall back to the default one.
+    """
+    content = spec.get("content")
+    if isinstance(content, Mapping) and content:
+        return DEFAULT_STYLES.get(location, "form"), False, str(next(iter(content)))
+    default = DEFAULT_STYLES.get(location, "form")
+    style = spec.get("style")
+    if not isinstance(style, str) or style not in STYLES.get(location, (default,)):
+        style = default
+    explode = spec.get("explode")
+    return style, explode if isinstance(explode, bool) else style == "form", None
+
+
+def media_text(value: Any, media_type: str) -> str:
+    """A parameter value described with ``content``: JSON text for JSON types, else plain."""
+    if is_json_type(media_type) and not isinstance(value, str):
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return scalar_text(value)
+
+
+_BRACKET_KEY = re.compile(r"^([^\[\]]+)((?:\[[^\[\]]*\])+)$")
+_BRACKET = re.compile(r"\[([^\[\]]*)\]")
+
+
+def bracket_parts(key: str) -> list[str]:
+    """A form key in bracket notation as its parts (``a[b][0]`` → ``['a', 'b', '0']``, the
+    reverse of :func:`flatten_form`'s naming); any other key is one part."""
+    match = _BRACKET_KEY.match(key)
+    if not match:
+        return [key]
+    return [match.group(1), *_BRACKET.findall(match.group(2))]
+
+
+def flatten_form(value: Any, prefix: str = "") -> list[tuple[str, str]]:
+    """Nested objects/arrays → bracket-notation pairs, in document order."""
+    if isinstance(value, dict):
+        pairs: list[tuple[str, str]] = []
+        for key, child in value.items():
+            pairs += flatten_form(child, f"{prefix}[{key}]" if prefix else str(key))
+        return pairs
+    if isinstance(value, list):
+        pairs = []
+        for index, child in enumerate(value):
+            pairs += flatten_form(child, f"{prefix}[{index}]")
+        return pairs
+    return [(prefix, scalar_text(value))]
+
+
+def form_pairs(value: Any, encoding: Mapping[str, Any] | None = None) -> list[tuple[str, str]]:
+    """Fields of a form body; ``encoding`` (OpenAPI) sets a field's style, else brackets."""
+    if not isinstance(value, dict):
+        raise EncodingError(
+            f"a form body needs an object payload, got {type(value).__name__}: {value!r}"
+        )
+    pairs: list[tuple[str, str]] = []
+    for name, child in value.items():
+        field = (encoding or {}).get(name)
+        if isinstance(field, Mapping) and ("style" in field or "explode" in field):
+            style, explode, _ = parameter_style("query", field)
+            pairs += query_pairs(str(name), child, style, explode)
+        else:
+            pairs += flatten_form(child, str(name))
+    return pairs
+
+
+def encode_form(value: Any, encoding: Mapping[str, Any] | None = None) -> str:
+    """``application/x-www-form-urlencoded`` body for a payload (a dict, or a ready string)."""
+    if isinstance(value, str):
+        return value
+    return urlencode(form_pairs(value, encoding))
+
+
+def _items(value: Any) -> list[tuple[str, str]]:
+    return [(str(key), scalar_text(child)) for key, child in value.items()]
+
+
+def encode_path_value(value: Any) -> str:
+    """A path parameter value, percent-encoded so it can never add path segments."""
+    return path_value("", value)
+
+
+def path_value(name: str, value: Any, style: str = "simple", explode: bool = False) -> str:
+    """A path parameter per ``style`` (simple, label, matrix); every part percent-encoded."""
+
+    def enc(text: str) -> str:
+        return quote(text, safe="")
+
+    if isinstance(value, dict):
+        parts = [(enc(k), enc(v)) for k, v in _items(value)]
+        if explode:
+            joined = [f"{k}={v}" for k, v in parts]
+        else:
+            joined = [item for pair in parts for item in pair]
+    elif isinstance(value, list):
+        joined = [enc(scalar_text(item)) for item in value]
+    else:
+        joined = [enc(scalar_text(value))]
+    if style == "label":
+        return "." + ("." if explode else ",").join(joined)
+    if style == "matrix":
+        if isinstance(value, dict) and explode:
+            return "".join(f";{part}" for part in joined)
+        if isinstance(value, list) and explode:
+            return "".join(f";{name}={part}" for part in joined)
+        text = ",".join(joined)
+        return f";{name}={text}" if text else f";{name}"
+    return ",".join(joined)
+
+
+def query_pairs(
+    name: str, value: Any, style: str = "form", explode: bool = True
+) -> list[tuple[str, str]]:
+    """Query parameter pairs per OpenAPI ``style``/``explode`` (form, deepObject, delimited)."""
+    if isinstance(value, dict):
+        if style == "deepObject":
+            return flatten_form(value, name)
+        if explode and style == "form":
+            return _items(value)
+        separator = _DELIMITERS.get(style, ",")
+        flat = [part for pair in _items(value) for part in pair]
+        return [(name, separator.join(flat))]
+    if isinstance(value, list):
+        if explode and style in ("form", "deepObject"):
+            return [(name, scalar_text(item)) for item in value]
+        separator = _DELIMITERS.get(style, ",")
+        return [(name, separator.join(scalar_text(item) for item in value))]
+    return [(name, scalar_text(value))]
+
+
+def simple_text(value: Any, explode: bool = False) -> str:
+    """``simple`` style text (headers): ``a,b``; objects ``k,v`` or, exploded, ``k=v``."""
+    if isinstance(value, dict):
+        if explode:
+            return ",".join(f"{k}={v}" for k, v in _items(value))
+        return ",".join(part for pair in _items(value) for part in pair)
+    if isinstance(value, list):
+        return ",".join(scalar_text(item) for item in value)
+    return scalar_text(value)
+
+
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+
+
+def header_value(name: str, value: Any, explode: bool = False) -> str:
+    """A header value; refuses CR, LF and NUL so no value can inject another header.
+
+    The name must be an RFC 9110 token, and the value ISO-8859-1 text (what HTTP/1.1 can carry;
+    anything else would make the HTTP client crash while sending)."""
+    text = value if isinstance(value, str) else simple_text(value, explode)
+    if any(char in text for char in "\r\n\x00"):
+        raise EncodingError(
+            f"header '{name}' value contains a line break or NUL, which could inject headers: "
+            f"{text[:80]!r}"
+        )
+    if not _TOKEN.fullmatch(name):
+        raise EncodingError(f"'{name}' is not a valid header name")
+    try:
+        text.encode("latin-1")
+    except UnicodeEncodeError as error:
+        raise EncodingError(
+            f"header '{name}' value {text[:80]!r} contains {text[error.start]!r}, which an HTTP "
+            "header cannot carry (only ISO-8859-1 text): percent-encode it or send it in the body"
+        ) from None
+    return text
+
+
+def cookie_pairs(name: str, value: Any, explode: bool = True) -> list[tuple[str, str]]:
+    """``form`` style cookies: arrays and objects exploded into several cookies, or joined."""
+    if isinstance(value, dict):
+        return _items(value) if explode else [(name, simple_text(value))]
+    if isinstance(value, list):
+        if explode:
+            return [(name, scalar_text(item)) for item in value]
+        return [(name, simple_text(value))]
+    return [(name, scalar_text(value))]
+
+
+def cookie_header(pairs: Iterable[tuple[str, Any]]) -> str:
+    """A ``Cookie`` header from name/value pairs (values percent-encoded where needed)."""
+    return "; ".join(f"{name}={quote(scalar_text(value), safe='')}" for name, value in pairs)

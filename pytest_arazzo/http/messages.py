@@ -1,0 +1,142 @@
+"""The HTTP messages the executor sends and receives, independent of any transport."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl, urlencode
+
+from requests.structures import CaseInsensitiveDict
+
+from pytest_arazzo.language.context import Message
+
+if TYPE_CHECKING:
+    import requests
+
+
+@dataclass
+class OutgoingRequest:
+    """A fully built request: what goes on the wire plus the parsed parts expressions read."""
+
+    method: str
+    base_url: str
+    path: str
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes | None = None
+    path_params: dict[str, Any] = field(default_factory=dict)
+    query: list[tuple[str, str]] = field(default_factory=list)
+    payload: Any = None  # the body before encoding: what `$request.body` reads
+
+    @property
+    def url(self) -> str:
+        query = f"?{urlencode(self.query)}" if self.query else ""
+        return f"{self.base_url.rstrip('/')}{self.path}{query}"
+
+    @property
+    def content_type(self) -> str | None:
+        return CaseInsensitiveDict(self.headers).get("Content-Type")
+
+    def as_message(self) -> Message:
+        return Message(
+            headers=CaseInsensitiveDict(self.headers),
+            body=self.payload,
+            query=dict(self.query),
+            path=self.path_params,
+        )
+
+
+@dataclass
+class ReceivedResponse:
+    """A response as the executor sees it, whichever transport produced it."""
+
+    status: int
+    headers: CaseInsensitiveDict
+    content: bytes
+    reason: str = ""
+    url: str = ""
+
+    @classmethod
+    def from_requests(cls, response: requests.Response) -> ReceivedResponse:
+        """The executor's view of a response that ``requests`` received."""
+        return cls(
+            status=response.status_code,
+            headers=CaseInsensitiveDict(response.headers),
+            content=response.content,
+            reason=response.reason or "",
+            url=response.url,
+        )
+
+    @cached_property
+    def body(self) -> Any:
+        """JSON parsed when the content type says JSON (or it parses), else text."""
+        return parse_body(self.content, self.headers.get("Content-Type"))
+
+    def as_message(self) -> Message:
+        return Message(headers=self.headers, body=self.body)
+
+    def api_error(self) -> str | None:
+        """The API's own error text, from common shapes (Stripe ``error.message``, RFC 9457)."""
+        body = self.body
+        if not isinstance(body, dict):
+            return None
+        error = body.get("error")
+        if isinstance(error, dict):
+            parts = [str(error[key]) for key in ("type", "code") if error.get(key)]
+            message = error.get("message") or error.get("description") or ""
+            prefix = "/".join(parts)
+            return f"{prefix}: {message}" if prefix and message else prefix or str(message) or None
+        for key in ("detail", "message", "error_description", "title"):
+            if isinstance(body.get(key), str):
+                return body[key]
+        return error if isinstance(error, str) else None
+
+
+def is_json_type(content_type: str | None) -> bool:
+    bare = (content_type or "").split(";")[0].strip().lower()
+    return bare == "application/json" or bare.endswith("+json")
+
+
+def parse_body(content: bytes | str | None, content_type: str | None) -> Any:
+    """Parse a body for expressions: JSON → values, form → :func:`form_fields`, other → text."""
+    if not content:
+        return None
+    # a BOM is no part of the JSON text
+    text = content if isinstance(content, str) else content.decode("utf-8-sig", errors="replace")
+    bare = (content_type or "").split(";")[0].strip().lower()
+    if is_json_type(bare) or not bare:
+        try:
+            return json.loads(text)
+        except ValueError:
+            return text
+    if bare == "application/x-www-form-urlencoded":
+        return form_fields(text)
+    return text
+
+
+def form_fields(body: bytes | str | None) -> dict[str, Any]:
+    """Decoded form (or query) pairs; a repeated key keeps all its values as a list."""
+    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body or ""
+    fields: dict[str, Any] = {}
+    for key, value in parse_qsl(text, keep_blank_values=True):
+        if key in fields:
+            previous = fields[key]
+            fields[key] = [*previous, value] if isinstance(previous, list) else [previous, value]
+        else:
+            fields[key] = value
+    return fields
+
+
+def retry_after_seconds(value: str) -> float | None:
+    """A ``Retry-After`` value in seconds: a number, or an HTTP date (``None`` if neither)."""
+    try:
+        return float(value)
+    except ValueError:
+        pass
+    try:
+        return parsedate_to_datetime(value).timestamp() - time.time()
+    except (TypeError, ValueError, IndexError):
+        return None

@@ -1,0 +1,258 @@
+"""Build the HTTP request of one step from its plan and the current runtime values.
+
+Arazzo 1.0.1 § Parameter Object, § Request Body Object, § Payload Replacement Object. Parameters
+are serialized per the OpenAPI operation's ``style``/``explode`` (see :mod:`encoding`); absent
+optional inputs are left out, never sent as empty values. POST, PUT and PATCH always carry a
+``Content-Type``, even with an empty body.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import xml.etree.ElementTree as ET
+from typing import Any
+
+import elementpath
+from urllib3 import encode_multipart_formdata
+
+from pytest_arazzo.document.pointer import PointerError, set_pointer
+from pytest_arazzo.http.encoding import (
+    EncodingError,
+    cookie_header,
+    cookie_pairs,
+    encode_form,
+    header_value,
+    media_text,
+    path_value,
+    query_pairs,
+    scalar_text,
+)
+from pytest_arazzo.http.messages import OutgoingRequest, is_json_type, parse_body
+from pytest_arazzo.language.context import EvalContext
+from pytest_arazzo.language.expressions import UnresolvedError
+from pytest_arazzo.plan.payloads import FORM
+from pytest_arazzo.plan.planner import BodyPlan, ParamPlan, StepPlan
+
+_PATH_PARAM = re.compile(r"\{([^{}]+)\}")
+_ATTRIBUTE = re.compile(r"(.+)/@([\w.:-]+)")
+_ABSENT = object()
+
+
+class BuildError(Exception):
+    """The request cannot be built: names the field and why."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        self.field, self.reason = field, reason
+        super().__init__(f"{field}: {reason}")
+
+
+def build_request(step: StepPlan, ctx: EvalContext, base_url: str) -> OutgoingRequest:
+    """The request for ``step``; absent optional inputs are left out, never sent as empty."""
+    operation = step.operation
+    assert operation is not None
+    request = OutgoingRequest(method=operation.method.upper(), base_url=base_url, path="")
+    path_values: dict[str, str] = {}
+    cookies: list[tuple[str, str]] = []
+    for param in step.parameters:
+        value = _evaluate(param.value, ctx, f"parameter '{param.name}' ({param.location})")
+        if value is _ABSENT:
+            continue
+        try:
+            _place(request, param, value, path_values, cookies)
+        except EncodingError as error:
+            raise BuildError(f"parameter '{param.name}'", str(error)) from None
+    request.path = _fill_path(operation.path, path_values)
+    if cookies:
+        try:
+            request.headers["Cookie"] = header_value("Cookie", cookie_header(cookies))
+        except EncodingError as error:
+            raise BuildError("cookie parameters", str(error)) from None
+    if step.body is not None:
+        _add_body(request, step.body, ctx)
+    return request
+
+
+def _place(
+    request: OutgoingRequest,
+    param: ParamPlan,
+    value: Any,
+    path_values: dict[str, str],
+    cookies: list[tuple[str, str]],
+) -> None:
+    """Put one parameter where its ``in`` says, serialized per its style."""
+    if param.media_type is not None:
+        value = media_text(value, param.media_type)
+    location = param.location
+    if location == "path":
+        request.path_params[param.name] = value
+        path_values[param.name] = path_value(param.name, value, param.style, param.explode)
+    elif location == "query":
+        request.query += query_pairs(param.name, value, param.style, param.explode)
+    elif location == "header":
+        _set_header(request.headers, param.name, header_value(param.name, value, param.explode))
+    elif location == "cookie":
+        cookies += cookie_pairs(param.name, value, param.explode)
+
+
+def _set_header(headers: dict[str, str], name: str, value: str) -> None:
+    """Set a header, replacing one of the same name in another letter case."""
+    for existing in [key for key in headers if key.lower() == name.lower()]:
+        del headers[existing]
+    headers[name] = value
+
+
+def _has_header(headers: dict[str, str], name: str) -> bool:
+    return any(key.lower() == name.lower() for key in headers)
+
+
+def _evaluate(compiled: Any, ctx: EvalContext, field: str) -> Any:
+    try:
+        return compiled.evaluate(ctx)
+    except UnresolvedError as error:
+        if error.is_absent_input:
+            return _ABSENT
+        raise BuildError(field, f"{error.expression}: {error.reason}") from None
+
+
+def _fill_path(template: str, values: dict[str, str]) -> str:
+    missing = [name for name in _PATH_PARAM.findall(template) if name not in values]
+    if missing:
+        names = ", ".join(f"'{name}'" for name in missing)
+        given = ", ".join(f"'{name}'" for name in values)
+        also = f" (it gives path parameter {given})" if given else ""
+        raise BuildError(
+            "path",
+            f"{template} needs path parameter {names}, which the step does "
+            f"not give{also}; add it to the step's parameters with in: path",
+        )
+    filled = _PATH_PARAM.sub(lambda match: values[match.group(1)], template)
+    for segment, written in zip(filled.split("/"), template.split("/"), strict=False):
+        if segment in (".", "..") and segment != written:
+            # HTTP clients remove dot-segments (RFC 3986 § 5.2.4), and `requests` decodes %2E
+            # back to '.', so `/pets/{id}` with id '..' would be sent as `/`.
+            raise BuildError(
+                "path",
+                f"{template} with the value {segment!r} would be sent as a dot-segment, which "
+                "HTTP clients remove from the path (so another resource would be called)",
+            )
+    return filled
+
+
+def _add_body(request: OutgoingRequest, body: BodyPlan, ctx: EvalContext) -> None:
+    payload = None if body.payload is None else _evaluate(body.payload, ctx, "requestBody.payload")
+    payload = None if payload is _ABSENT else payload
+    bare = body.content_type.split(";")[0].strip().lower()
+    if body.replacements:
+        payload = _replace(payload, body, ctx, bare)
+    if body.check_json and isinstance(payload, str):
+        _check_json(payload)
+    content_type = body.content_type
+    request.payload = payload
+    if payload is None:
+        request.body = b""
+    else:
+        if payload and isinstance(payload, str) and (is_json_type(bare) or bare == FORM):
+            request.payload = parse_body(payload, bare)  # so `$request.body#/field` reads a field
+        try:
+            request.body, content_type = _encode(payload, content_type, bare, body)
+        except EncodingError as error:
+            raise BuildError("requestBody", str(error)) from None
+    if not _has_header(request.headers, "Content-Type"):
+        request.headers["Content-Type"] = content_type
+
+
+def _check_json(text: str) -> None:
+    try:
+        json.loads(text)
+    except ValueError as error:
+        raise BuildError(
+            "requestBody.payload",
+            f"after substituting its expressions the JSON text payload is not valid JSON "
+            f"({error}): {text[:300]!r}; put an expression whose value is an object, array or "
+            'string inside a JSON string ("{$inputs.x}"), or give the payload as YAML',
+        ) from None
+
+
+def _replace(payload: Any, body: BodyPlan, ctx: EvalContext, bare: str) -> Any:
+    """Apply Payload Replacement Objects: JSON Pointer targets, or XPath for XML payloads."""
+    values = []
+    for target, compiled in body.replacements:
+        value = _evaluate(compiled, ctx, f"requestBody.replacements '{target}'")
+        if value is not _ABSENT:
+            values.append((target, value))
+    if _is_xml(bare):
+        return _replace_xml(payload, values)
+    if isinstance(payload, str) and is_json_type(bare):
+        try:
+            payload = json.loads(payload)
+        except ValueError as error:
+            raise BuildError(
+                "requestBody.replacements", f"the payload is not JSON, so it has no {error}"
+            ) from None
+    for target, value in values:
+        try:
+            payload = set_pointer(payload, target, value)
+        except PointerError as error:
+            raise BuildError(f"requestBody.replacements '{target}'", str(error)) from None
+    return payload
+
+
+def _is_xml(bare: str) -> bool:
+    return bare.endswith("/xml") or bare.endswith("+xml")
+
+
+def _replace_xml(payload: Any, values: list[tuple[str, Any]]) -> str:
+    """Set the text (or ``/@attribute``) of every element an XPath target selects."""
+    if not isinstance(payload, str):
+        raise BuildError("requestBody.replacements", "an XML payload must be a string")
+    try:
+        root = ET.fromstring(payload)
+    except ET.ParseError as error:
+        message = f"the XML payload does not parse: {error}"
+        raise BuildError("requestBody.payload", message) from None
+    for target, value in values:
+        match = _ATTRIBUTE.fullmatch(target)
+        path = match.group(1) if match else target
+        field = f"requestBody.replacements '{target}'"
+        try:
+            nodes = elementpath.select(ET.ElementTree(root), path)
+        except (elementpath.ElementPathError, TypeError, ValueError) as error:
+            raise BuildError(field, f"invalid XPath: {error}") from None
+        elements = [node for node in nodes if isinstance(node, ET.Element)]
+        if not elements:
+            raise BuildError(field, "the XPath target selects no element of the payload")
+        for element in elements:
+            if match:
+                element.set(match.group(2), scalar_text(value))
+            else:
+                element.text = scalar_text(value)
+    return ET.tostring(root, encoding="unicode")
+
+
+def _encode(payload: Any, content_type: str, bare: str, body: BodyPlan) -> tuple[bytes, str]:
+    if is_json_type(bare):
+        if isinstance(payload, str):
+            return payload.encode(), content_type
+        return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode(), content_type
+    if bare == FORM:
+        return encode_form(payload, body.media.get("encoding")).encode(), content_type
+    if bare == "multipart/form-data":
+        if not isinstance(payload, dict):
+            raise EncodingError("a multipart/form-data body needs an object payload")
+        fields = {name: _multipart_part(value) for name, value in payload.items()}
+        return encode_multipart_formdata(fields)
+    if isinstance(payload, (bytes, bytearray)):
+        return bytes(payload), content_type
+    if _is_xml(bare) and not isinstance(payload, str):
+        raise EncodingError(f"an XML body needs a string payload, got {type(payload).__name__}")
+    return scalar_text(payload).encode(), content_type
+
+
+def _multipart_part(value: Any) -> Any:
+    if isinstance(value, dict) and "content" in value:
+        filename = str(value.get("filename", "file"))
+        content = value["content"]
+        data = content.encode() if isinstance(content, str) else json.dumps(content).encode()
+        return (filename, data, str(value.get("contentType", "application/octet-stream")))
+    return scalar_text(value)

@@ -1,0 +1,192 @@
+"""Compile a ``payload`` once, at plan time (Arazzo 1.0.1 § Request Body Object).
+
+Objects, arrays and scalars compile like any value (:func:`expressions.compile_value`).
+A *string* payload with embedded ``{$...}`` expressions depends on the content type:
+
+- JSON: when the text is JSON, it is parsed once and a string value that is exactly one embedded
+  expression (``"petId": "{$inputs.pet_id}"``) takes the value with its type (number, object,
+  array...), as the spec's "JSON Templated Example" intends; other strings embed expressions as
+  text; an entry whose whole value is an absent optional input is left out, like in an object
+  payload. Text that is not JSON is a plain template, whose result must parse as JSON.
+- ``application/x-www-form-urlencoded``: ``a=1&b={$inputs.b}`` is split into fields here, so the
+  values substituted at run time are percent-encoded (a ``&`` in a value cannot add a field).
+  When it cannot be split into distinct fields (a key repeats, as in ``expand[]=a&expand[]=b``,
+  or holds an expression), it stays text and each substituted value is percent-encoded.
+- anything else (XML, text): a plain template.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import quote_plus, unquote_plus
+
+from pytest_arazzo.http.messages import is_json_type
+from pytest_arazzo.language.context import EvalContext
+from pytest_arazzo.language.expressions import (
+    Compiled,
+    Expression,
+    UnresolvedError,
+    _template_parts,
+    compile_value,
+    is_expression,
+    parse_expression,
+    render,
+)
+
+FORM = "application/x-www-form-urlencoded"
+
+
+class _Whole:
+    """A string that is exactly one embedded expression: keeps the value's type."""
+
+    __slots__ = ("expr",)
+
+    def __init__(self, expr: Expression) -> None:
+        self.expr = expr
+
+
+class StructuredTemplate(Compiled):
+    """A parsed JSON (or form) text whose leaves may be expressions or templates."""
+
+    __slots__ = ("tree",)
+
+    def __init__(self, tree: Any) -> None:
+        self.tree = tree
+
+    def _eval(self, ctx: EvalContext, omit: bool) -> Any:
+        return _evaluate(self.tree, ctx)
+
+    def _collect(self, out: list[Expression]) -> None:
+        _collect(self.tree, out)
+
+    def __repr__(self) -> str:
+        return f"StructuredTemplate({self.tree!r})"
+
+
+def compile_payload(payload: Any, content_type: str) -> tuple[Compiled, bool]:
+    """The compiled payload, and whether its result must be checked to be JSON."""
+    if not isinstance(payload, str) or "{$" not in payload:
+        return compile_value(payload), False
+    bare = content_type.split(";")[0].strip().lower()
+    if is_json_type(bare):
+        try:
+            parsed = json.loads(payload)
+        except ValueError:
+            return compile_value(payload), True
+        return StructuredTemplate(_tree(parsed)), False
+    if bare == FORM:
+        fields = _form_fields(payload)
+        if fields is not None:
+            return StructuredTemplate(fields), False
+        return _FormText(_template_parts(payload)), False
+    return compile_value(payload), False
+
+
+class _FormText(Compiled):
+    """Form text whose substituted values are percent-encoded (so they cannot add fields)."""
+
+    __slots__ = ("parts",)
+
+    def __init__(self, parts: tuple[str | Expression, ...]) -> None:
+        self.parts = parts
+
+    def _eval(self, ctx: EvalContext, omit: bool) -> str:
+        return "".join(
+            part if isinstance(part, str) else quote_plus(render(part.evaluate(ctx)), safe="")
+            for part in self.parts
+        )
+
+    def _collect(self, out: list[Expression]) -> None:
+        out.extend(part for part in self.parts if isinstance(part, Expression))
+
+    def __repr__(self) -> str:
+        return f"FormText({self.parts!r})"
+
+
+def _whole(text: str) -> _Whole | None:
+    """``{$expr}`` as a whole-value expression, else ``None``."""
+    if len(text) < 4 or not text.startswith("{$") or not text.endswith("}"):
+        return None
+    inner = text[1:-1]
+    if "{" in inner or "}" in inner or not is_expression(inner):
+        return None
+    return _Whole(parse_expression(inner))
+
+
+def _leaf(text: str) -> Any:
+    whole = _whole(text)
+    if whole is not None:
+        return whole
+    if "{$" in text and not text.startswith("$"):
+        return compile_value(text)  # a template: always a string
+    return text  # literal text ("$5", "$EUR" and bare "$inputs.x" stay as written)
+
+
+def _tree(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _tree(child) for key, child in value.items()}
+    if isinstance(value, list):
+        return [_tree(child) for child in value]
+    if isinstance(value, str):
+        return _leaf(value)
+    return value
+
+
+def _form_fields(text: str) -> dict[str, Any] | None:
+    """``a=1&b={$x}`` → ``{"a": "1", "b": <expr>}``; ``None`` if keys repeat or are templated."""
+    fields: dict[str, Any] = {}
+    for part in text.split("&"):
+        if not part:
+            continue
+        key, _, value = part.partition("=")
+        key = unquote_plus(key)
+        if key in fields or "{$" in key:
+            return None
+        whole = _whole(value)
+        fields[key] = whole if whole is not None else _leaf(unquote_plus(value))
+    return fields
+
+
+_ABSENT = object()
+
+
+def _evaluate(node: Any, ctx: EvalContext) -> Any:
+    if isinstance(node, dict):
+        out = {}
+        for key, child in node.items():
+            value = _child(child, ctx)
+            if value is not _ABSENT:
+                out[key] = value
+        return out
+    if isinstance(node, list):
+        return [value for value in (_child(child, ctx) for child in node) if value is not _ABSENT]
+    return _child(node, ctx)
+
+
+def _child(node: Any, ctx: EvalContext) -> Any:
+    if isinstance(node, _Whole):
+        try:
+            return node.expr.evaluate(ctx)
+        except UnresolvedError as error:
+            if error.is_absent_input:
+                return _ABSENT
+            raise
+    if isinstance(node, Compiled):
+        return node.evaluate(ctx)
+    if isinstance(node, (dict, list)):
+        return _evaluate(node, ctx)
+    return node
+
+
+def _collect(node: Any, out: list[Expression]) -> None:
+    if isinstance(node, dict):
+        for child in node.values():
+            _collect(child, out)
+    elif isinstance(node, list):
+        for child in node:
+            _collect(child, out)
+    elif isinstance(node, _Whole):
+        out.append(node.expr)
+    elif isinstance(node, Compiled):
+        out.extend(node.expressions())

@@ -1,0 +1,250 @@
+"""The pytest nodes: a collector per Arazzo file, an item per workflow and input set.
+
+Imported by :mod:`plugin` only when an Arazzo file is collected, so sessions without Arazzo files
+never load the engine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pytest_arazzo.cassette.scrub import scrub_literals, secret_variants
+from pytest_arazzo.checks import check_document
+from pytest_arazzo.checks.data import workflow_ids
+from pytest_arazzo.diagnostics.problems import (
+    WARNING,
+    Problem,
+    failing_problems,
+    load_problem,
+    problem,
+    render_problems,
+    summarize,
+)
+from pytest_arazzo.document.loader import Document, LoadError, escape_token, load_document
+from pytest_arazzo.document.sources import display_path
+from pytest_arazzo.engine.session import ItemSpec, SessionState, run_item
+from pytest_arazzo.engine.settings import FUZZ, SETTINGS, ArazzoWarning, FuzzRequest
+from pytest_arazzo.execute.failures import WorkflowFailure
+from pytest_arazzo.execute.inputs import DEFAULT_SET, find_input_file, input_sets
+from pytest_arazzo.plugin.hooks import matches_patterns
+
+STATE = pytest.StashKey["SessionState"]()
+
+
+def session_state(config: pytest.Config) -> SessionState:
+    """The session's caches, made on first use from the settings checked at configure time."""
+    if STATE not in config.stash:
+        config.stash[STATE] = SessionState(config.stash[SETTINGS])
+    return config.stash[STATE]
+
+
+class ArazzoFileCollector(pytest.File):
+    """An Arazzo file: one item per workflow and input set."""
+
+    def collect(self) -> Iterator[pytest.Item]:
+        try:
+            yield from self._collect()
+        except Exception as error:  # a bug must not interrupt the run: one failing item instead
+            found = problem(
+                "AZ999",
+                f"internal error while collecting this file: {type(error).__name__}: {error}",
+                display_path(self.path, self.config.rootpath),
+                "this is a bug in pytest-arazzo; please report it with the file",
+            )
+            yield FileProblemItem.from_parent(
+                self, name=f"{self.path.name}[collect]", message=found.render()
+            )
+
+    def _collect(self) -> Iterator[pytest.Item]:
+        try:
+            document = load_document(self.path, display_path(self.path, self.config.rootpath))
+        except LoadError as error:
+            message = load_problem(error).render()
+            yield FileProblemItem.from_parent(self, name=self.path.name, message=message)
+            return
+        if not _is_arazzo(document.data) and not matches_patterns(self.config, self.path):
+            return  # picked by the quick look for 'arazzo:', but that key is not at the top
+        state = session_state(self.config)
+        if self.config.option.arazzo_check:
+            yield CheckItem.from_parent(self, name="arazzo-check", document=document)
+            return
+        state.note_sources(document)
+        workflows = workflow_ids(document.data)  # workflowId → index of its first definition
+        if not workflows:
+            message = _nothing_to_run(document, state)
+            yield FileProblemItem.from_parent(self, name=self.path.name, message=message)
+            return
+        inputs_path = find_input_file(state.settings.inputs_dir, self.path)
+        input_document, input_error = self._input_file(inputs_path)
+        for workflow_id, index in workflows.items():
+            for name, message in _malformed_input_sets(input_document, workflow_id):
+                yield FileProblemItem.from_parent(self, name=name, message=message)
+            # sources are loaded and workflows planned when an item runs, not at collection
+            for set_name, values in input_sets(input_document, workflow_id).items():
+                name = workflow_id if set_name == DEFAULT_SET else f"{workflow_id}[{set_name}]"
+                spec = ItemSpec(
+                    self.path,
+                    document,
+                    workflow_id,
+                    index,
+                    set_name,
+                    values,
+                    input_error,
+                )
+                item = ArazzoItem.from_parent(self, name=name, spec=spec)
+                # cassette owners are fixed at collection, which every xdist worker repeats in
+                # the same order: two items mapping to one file fail wherever they run
+                state.claimed.setdefault(state.cassette_path(spec), item.nodeid)
+                yield item
+
+    def _input_file(self, path: Path | None) -> tuple[Document | None, LoadError | None]:
+        """The input file, parsed (positions shown relative to the rootdir), or its error."""
+        if path is None:
+            return None, None
+        try:
+            return load_document(path, display_path(path, self.config.rootpath)), None
+        except LoadError as error:
+            return None, error
+
+
+class ArazzoItem(pytest.Item):
+    """One workflow run with one input set."""
+
+    def __init__(self, *, spec: ItemSpec, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.spec = spec
+        self.add_marker(pytest.mark.arazzo)
+
+    def runtest(self) -> None:
+        state = session_state(self.config)
+        fuzz = self.fuzz_request()
+        recorded = run_item(state, self.spec, self.nodeid, fuzz=fuzz)
+        if fuzz is not None:
+            self.user_properties.append(("arazzo_fuzz", fuzz.stats.as_dict()))
+        if recorded:
+            self.user_properties.append(("arazzo_recorded", recorded))
+
+    def fuzz_request(self) -> FuzzRequest | None:
+        """Fuzz when asked by --arazzo-fuzz, ini arazzo_fuzz or an ``arazzo_fuzz`` marker."""
+        marker = self.get_closest_marker("arazzo_fuzz")
+        try:
+            return self.config.stash[FUZZ].request(dict(marker.kwargs) if marker else None)
+        except ValueError as error:
+            raise WorkflowFailure(str(error)) from None
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
+        if isinstance(excinfo.value, WorkflowFailure):
+            # a response may echo the credential (API errors, bodies): never print it
+            secrets = secret_variants(session_state(self.config).credentials().secrets())
+            return scrub_literals(excinfo.value.render(), secrets)
+        return super().repr_failure(excinfo, style=style)
+
+    def reportinfo(self) -> tuple[Path, int, str]:
+        line, _ = self.spec.document.locate(f"/workflows/{self.spec.index}")
+        return self.path, max(line - 1, 0), f"arazzo workflow {self.name}"
+
+
+class _ReportItem(pytest.Item):
+    """An item whose failure is a finished report (diagnostics), shown as is."""
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
+        if isinstance(excinfo.value, WorkflowFailure):
+            return excinfo.value.message
+        return super().repr_failure(excinfo, style=style)
+
+
+class CheckItem(_ReportItem):
+    """``--arazzo-check``: every problem of one file; fails on errors (or warnings if asked)."""
+
+    def __init__(self, *, document: Document, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.document = document
+
+    def runtest(self) -> None:
+        state = session_state(self.config)
+        problems = check_document(self.document, state.arazzo_file)
+        strict = state.settings.warnings_as_errors
+        if failing_problems(problems, strict, ArazzoWarning):
+            raise WorkflowFailure(render_problems(problems) + "\n" + _summary(problems, strict))
+        if problems:  # infos (and warnings): shown with -rP
+            self.add_report_section("call", "arazzo check", render_problems(problems))
+
+    def reportinfo(self) -> tuple[Path, int, str]:
+        return self.path, 0, f"arazzo check {self.path.name}"
+
+
+def _malformed_input_sets(document: Document | None, workflow_id: str) -> list[tuple[str, str]]:
+    """(item name, message) for each input set that is not a mapping: it fails as an item of
+    its own instead of silently running nothing."""
+    if document is None or not isinstance(document.data, dict):
+        return []
+    sets = document.data.get(workflow_id)
+    if not isinstance(sets, dict):
+        return []
+    found = []
+    for set_name, values in sets.items():
+        if isinstance(values, dict):
+            continue
+        name = workflow_id if str(set_name) == DEFAULT_SET else f"{workflow_id}[{set_name}]"
+        where = document.where(f"/{escape_token(workflow_id)}/{escape_token(set_name)}")
+        shown = "nothing" if values is None else f"{type(values).__name__} {values!r}"[:80]
+        found.append(
+            (
+                name,
+                f"{where}: input set '{set_name}' of workflow '{workflow_id}' must be a mapping "
+                f"of input names to values, got {shown}\n"
+                "    hint: write it as NAME: VALUE lines under the set name (or {} for none)",
+            )
+        )
+    return found
+
+
+def _is_arazzo(data: Any) -> bool:
+    return isinstance(data, dict) and "arazzo" in data
+
+
+def _summary(problems: list[Problem], strict: bool = False) -> str:
+    """``2 errors, 1 warning`` (plus a note when warnings count as errors)."""
+    text = summarize(problems)
+    if strict and any(p.severity == WARNING for p in problems):
+        text += " (warnings count as errors: arazzo_warnings_as_errors = true)"
+    return text
+
+
+def _nothing_to_run(document: Document, state: SessionState) -> str:
+    """The message of a parsed file without any runnable workflow: why, and all its problems."""
+    problems = check_document(document, state.arazzo_file)
+    head = problem(
+        "AZ006",
+        "no workflows to run (expected a list of Workflow Objects with a workflowId under "
+        "'workflows')",
+        document.where("/workflows"),
+    )
+    return render_problems([head, *problems]) + "\n" + _summary([head, *problems])
+
+
+def keep_check_items(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """``--arazzo-check`` executes nothing: only check items (and unreadable files) stay."""
+    kept = [item for item in items if isinstance(item, (CheckItem, FileProblemItem))]
+    dropped = [item for item in items if item not in kept]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
+class FileProblemItem(_ReportItem):
+    """Stands for a file that cannot be read, so the rest of the run goes on."""
+
+    def __init__(self, *, message: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.message = message
+
+    def runtest(self) -> None:
+        raise WorkflowFailure(self.message)
+
+    def reportinfo(self) -> tuple[Path, int, str]:
+        return self.path, 0, f"arazzo file {self.path.name}"

@@ -1,0 +1,171 @@
+"""Command-line options and ini settings of pytest-arazzo (all prefixed ``--arazzo-``/``arazzo_``).
+
+``--record`` and ``--live`` are the only short aliases, so the plugin installs next to
+pytest-recording (whose ``--record-mode`` stays theirs) and friends.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from pytest_arazzo.engine.settings import RECORD_MODES
+
+DEFAULT_PATTERNS = ["*.arazzo.yml", "*.arazzo.yaml", "*.arazzo.json"]
+
+
+def add_options(parser: pytest.Parser) -> None:
+    """Register every option and ini setting."""
+    group = parser.getgroup("arazzo", "Arazzo workflows (pytest-arazzo)")
+    _add_fuzz_and_contract_options(group, parser)
+    group.addoption(
+        "--arazzo-record-mode",
+        choices=RECORD_MODES,
+        dest="arazzo_record_mode",
+        default=None,
+        help="none: replay cassettes only (default); new: record items whose cassette is missing "
+        "or stale; rewrite: re-record every item",
+    )
+    group.addoption(
+        "--arazzo-record",
+        "--record",
+        action="store_const",
+        const="new",
+        dest="arazzo_record_mode",
+        help="alias of --arazzo-record-mode=new",
+    )
+    group.addoption(
+        "--arazzo-live",
+        "--live",
+        action="store_true",
+        default=None,
+        dest="arazzo_live",
+        help="run against the real servers with test keys; leave cassettes alone",
+    )
+    group.addoption(
+        "--arazzo-input",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="workflow input (value parsed as JSON when it parses); overrides input files",
+    )
+    group.addoption(
+        "--arazzo-server",
+        action="append",
+        default=[],
+        metavar="[NAME=]URL",
+        help="server URL for source description NAME (a bare URL applies to every source)",
+    )
+    group.addoption(
+        "--arazzo-check",
+        action="store_true",
+        default=False,
+        dest="arazzo_check",
+        help="check Arazzo files statically and run nothing (non-zero exit on errors)",
+    )
+    parser.addini(
+        "arazzo_warnings_as_errors",
+        "treat warning-level problems as errors",
+        type="bool",
+        default=False,
+    )
+    parser.addini(
+        "arazzo_patterns",
+        "file name patterns of Arazzo files",
+        type="args",
+        default=DEFAULT_PATTERNS,
+    )
+    parser.addini(
+        "arazzo_cassette_dir",
+        "where cassettes live (relative to rootdir)",
+        default="fixtures/cassettes",
+    )
+    parser.addini(
+        "arazzo_inputs_dir",
+        "where input files live (relative to rootdir)",
+        default="fixtures/inputs",
+    )
+    parser.addini("arazzo_record_mode", "none / new / rewrite", default="none")
+    parser.addini("arazzo_live", "run live by default", type="bool", default=False)
+    parser.addini(
+        "arazzo_credentials",
+        "SOURCE=ENV_VAR lines: credential per source",
+        type="linelist",
+        default=[],
+    )
+    parser.addini(
+        "arazzo_servers", "SOURCE=URL lines: server per source", type="linelist", default=[]
+    )
+    parser.addini(
+        "arazzo_refuse_keys",
+        "regexes of credentials refused as live keys",
+        type="linelist",
+        default=[],
+    )
+    parser.addini("arazzo_max_steps", "step executions allowed per workflow run", default="1000")
+    parser.addini(
+        "arazzo_timeout", "connect,read timeout in seconds for live requests", default="10,60"
+    )
+    parser.addini(
+        "arazzo_match_ignore",
+        "fields left out of replay matching (body.metadata.run_id, query.ts, header.X-Time)",
+        type="linelist",
+        default=[],
+    )
+    parser.addini(
+        "arazzo_scrub_headers",
+        "header names whose values are scrubbed from cassettes",
+        type="linelist",
+        default=[],
+    )
+    parser.addini(
+        "arazzo_scrub_fields",
+        "fields scrubbed from cassettes (query.sig, body.card.number, header.X-Session)",
+        type="linelist",
+        default=[],
+    )
+    parser.addini(
+        "arazzo_stripe_version", "Stripe-Version sent live and stored in cassettes", default=""
+    )
+    parser.addini("arazzo_rate_limit", "live requests per second, at most (0: off)", default="25")
+    parser.addini(
+        "arazzo_max_attempts", "attempts per live request answered 429/503 (backoff)", default="4"
+    )
+    parser.addini("arazzo_max_backoff", "longest wait before a 429/503 retry (s)", default="30")
+
+
+def _add_fuzz_and_contract_options(group: Any, parser: pytest.Parser) -> None:
+    """Options of issue 6: Hypothesis fuzzing of inputs, OpenAPI contract checks."""
+    group.addoption(
+        "--arazzo-fuzz",
+        action="store_true",
+        default=None,
+        dest="arazzo_fuzz",
+        help="run each workflow item as a Hypothesis property over inputs generated from its "
+        "input schema (replay: answered from the cassette; with --live: the API is the oracle)",
+    )
+    parser.addini("arazzo_fuzz", "fuzz every Arazzo item (as --arazzo-fuzz)", type="bool")
+    parser.addini(
+        "arazzo_fuzz_max_examples",
+        "examples per fuzzed item (default: the Hypothesis profile's; live at most 25)",
+        default="",
+    )
+    parser.addini(
+        "arazzo_fuzz_deadline",
+        "Hypothesis deadline per replayed example in ms, or none (default: the profile's; "
+        "live runs have none)",
+        default="",
+    )
+    parser.addini(
+        "arazzo_fuzz_pin",
+        "input-set values that stay fixed when fuzzing (names, or * for all); "
+        "--arazzo-input values always do",
+        type="args",
+        default=[],
+    )
+    parser.addini(
+        "arazzo_contract",
+        "OpenAPI contract checks of every request and response: error, warning or off",
+        default="error",
+    )

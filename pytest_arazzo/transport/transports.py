@@ -1,0 +1,423 @@
+"""Transports: how a built request reaches an answer.
+
+- :class:`LiveTransport` sends it with ``requests`` (live runs and recording): credentials, an
+  ``Idempotency-Key`` on POSTs and the ``Stripe-Version`` pin are added to a copy just before it
+  leaves; requests are throttled; 429 and 503 are retried with bounded backoff that honours
+  ``Retry-After`` (separate from Arazzo retry actions, which see only the final answer);
+- :class:`RecordingTransport` wraps a live one and keeps every exchange for the cassette;
+- :class:`ReplayTransport` answers from a cassette through ``responses``: the request goes through
+  ``requests`` as usual and ``responses`` intercepts it at the adapter, so no socket is opened.
+
+The executor only calls ``send(request, step_id, authorize)``. What is recorded is the request as
+the workflow built it, so it never held the credential, the idempotency key or the version pin.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+import socket
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Protocol
+from urllib.parse import unquote_plus, urlsplit
+
+import requests
+import responses
+
+from pytest_arazzo.cassette.format import Cassette, Interaction, request_record, response_record
+from pytest_arazzo.cassette.matching import RequestMatcher
+from pytest_arazzo.cassette.scrub import scrub_literals, secret_variants
+from pytest_arazzo.engine.settings import DEFAULT_REFUSED
+from pytest_arazzo.http.messages import OutgoingRequest, ReceivedResponse, retry_after_seconds
+from pytest_arazzo.transport.throttle import Throttle
+
+Authorize = Callable[[OutgoingRequest], None]
+DEFAULT_TIMEOUT = (10.0, 60.0)
+RETRY_STATUSES = frozenset({429, 503})
+IDEMPOTENCY_NAMESPACE = uuid.UUID("0b6f5c2e-5a1d-4f0e-9c39-5f3a7e2b9d41")
+_DEFAULT_MATCHER = RequestMatcher()
+
+
+class TransportError(Exception):
+    """The request got no usable answer: one clear line, plus what to do."""
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        self.message, self.hint = message, hint
+        super().__init__(message)
+
+
+class Transport(Protocol):
+    def send(
+        self, request: OutgoingRequest, step_id: str, authorize: Authorize | None = None
+    ) -> ReceivedResponse: ...
+
+    def close(self) -> None: ...
+
+
+def _prepared(request: OutgoingRequest) -> requests.PreparedRequest:
+    """The request for ``requests``; one that cannot be sent (``notaurl/v1/x``: no scheme, bad
+    host, bad header) is a :class:`TransportError`, not a traceback."""
+    try:
+        return requests.Request(
+            request.method, request.url, headers=request.headers, data=request.body or None
+        ).prepare()
+    except (requests.exceptions.RequestException, ValueError) as error:
+        raise TransportError(
+            f"cannot send the request to {request.url}: {error}",
+            "check the server URL (the OpenAPI servers, or --arazzo-server NAME=URL: "
+            "http(s)://host[:port][/base]) and the header names",
+        ) from None
+
+
+# -- live ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class LiveOptions:
+    """How live requests are sent (from ini; see :class:`session.RunSettings`)."""
+
+    timeout: tuple[float, float] = DEFAULT_TIMEOUT
+    stripe_version: str = ""
+    max_attempts: int = 4
+    max_backoff: float = 30.0
+    throttle: Throttle | None = None
+    run_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    item: str = ""
+    sleep: Callable[[float], None] = time.sleep
+    refused: tuple[str, ...] = DEFAULT_REFUSED  # live-mode key patterns never sent
+
+
+class IdempotencyKeys:
+    """``Idempotency-Key`` per POST: stable across a step's retries, fresh for a new request.
+
+    uuid5 of the run id (one per pytest session, so a later run never replays an earlier run's
+    stored result), the item, the step, the request itself (method, URL, body) and how many
+    times that same request already succeeded (a loop re-running a step gets a new key).
+    """
+
+    def __init__(self, run_id: str, item: str) -> None:
+        self.run_id, self.item = run_id, item
+        self.succeeded: dict[str, int] = {}
+
+    def fingerprint(self, request: OutgoingRequest, step_id: str) -> str:
+        digest = hashlib.sha256(f"{request.method} {request.url}\n".encode())
+        digest.update(request.body or b"")
+        return f"{self.run_id}\n{self.item}\n{step_id}\n{digest.hexdigest()}"
+
+    def key(self, fingerprint: str) -> str:
+        count = self.succeeded.get(fingerprint, 0)
+        return str(uuid.uuid5(IDEMPOTENCY_NAMESPACE, f"{fingerprint}\n{count}"))
+
+    def answered(self, fingerprint: str, status: int) -> None:
+        if 200 <= status < 300:
+            self.succeeded[fingerprint] = self.succeeded.get(fingerprint, 0) + 1
+
+
+class LiveTransport:
+    """Real HTTP through one ``requests.Session`` per item."""
+
+    def __init__(
+        self,
+        timeout: tuple[float, float] = DEFAULT_TIMEOUT,
+        options: LiveOptions | None = None,
+    ) -> None:
+        self.options = options or LiveOptions(timeout=timeout)
+        self.timeout = self.options.timeout
+        self.session = requests.Session()
+        self.session.trust_env = False
+        self.keys = IdempotencyKeys(self.options.run_id, self.options.item)
+        self.refused = [re.compile(pattern) for pattern in self.options.refused]
+
+    def send(
+        self, request: OutgoingRequest, step_id: str, authorize: Authorize | None = None
+    ) -> ReceivedResponse:
+        # a copy of the parts decorating and authorizing change: the workflow's request stays
+        outgoing = replace(request, headers=dict(request.headers), query=list(request.query))
+        fingerprint = self._decorate(outgoing, step_id)
+        secrets: list[str] = []
+        if authorize is not None:
+            headers, query = dict(outgoing.headers), list(outgoing.query)
+            authorize(outgoing)
+            secrets = _added_values(headers, query, outgoing)
+        where = refused_key_in(outgoing, self.refused)
+        if where:
+            raise TransportError(
+                f"refusing to send: {where}; pytest-arazzo never sends live-mode keys",
+                "use test-mode keys and values (sk_test_... for Stripe) in inputs, input files "
+                "and credentials",
+            )
+        try:
+            prepared = _prepared(outgoing)
+            response = self._send_with_backoff(prepared, outgoing.url)
+        except TransportError as error:  # its text may quote the URL with an apiKey in the query
+            error.message = scrub_literals(error.message, secret_variants(secrets))
+            raise
+        if fingerprint:
+            self.keys.answered(fingerprint, response.status_code)
+        return ReceivedResponse.from_requests(response)
+
+    def _decorate(self, request: OutgoingRequest, step_id: str) -> str:
+        """Add ``Stripe-Version`` and (POST) ``Idempotency-Key`` unless the workflow set them."""
+        present = {name.lower() for name in request.headers}
+        if self.options.stripe_version and "stripe-version" not in present:
+            request.headers["Stripe-Version"] = self.options.stripe_version
+        if request.method.upper() != "POST" or "idempotency-key" in present:
+            return ""
+        fingerprint = self.keys.fingerprint(request, step_id)
+        request.headers["Idempotency-Key"] = self.keys.key(fingerprint)
+        return fingerprint
+
+    def _send_with_backoff(self, prepared: requests.PreparedRequest, url: str) -> requests.Response:
+        attempts = max(self.options.max_attempts, 1)
+        for attempt in range(1, attempts + 1):
+            if self.options.throttle is not None:
+                self.options.throttle.wait()
+            response = self._send_once(prepared, url)
+            if response.status_code not in RETRY_STATUSES or attempt == attempts:
+                return response
+            delay = backoff_delay(
+                attempt, response.headers.get("Retry-After"), self.options.max_backoff
+            )
+            response.close()
+            if delay > 0:
+                self.options.sleep(delay)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _send_once(self, prepared: requests.PreparedRequest, url: str) -> requests.Response:
+        try:
+            return self.session.send(prepared, timeout=self.timeout, allow_redirects=False)
+        except requests.exceptions.RequestException as error:
+            raise describe_failure(error, url, self.timeout) from None
+
+    def close(self) -> None:
+        self.session.close()
+
+
+def _added_values(
+    headers: dict[str, str], query: list[tuple[str, str]], request: OutgoingRequest
+) -> list[str]:
+    """The values ``authorize`` added to ``request`` (credentials): masked in error messages."""
+    added = [value for _, value in request.query[len(query) :]]
+    for name, value in request.headers.items():
+        if headers.get(name) != value:
+            added += [str(value), *str(value).split(" ", 1)[1:]]
+            added += [pair.partition("=")[2] for pair in str(value).split(";")]
+    return [value.strip() for value in added if value.strip()]
+
+
+_TOKEN_SEPARATORS = re.compile(r"""[\s&=?/:;,'"{}\[\]()<>|\\]+""")
+
+
+def refused_key_in(request: OutgoingRequest, patterns: list[re.Pattern[str]]) -> str:
+    """Where a live-mode key (a refused pattern) appears in ``request``, or ``''``.
+
+    Looks at the URL, every header value (Basic credentials decoded) and the body, each
+    percent-decoded and split into words, so ``^sk_live_`` finds a key wherever it is placed.
+    """
+    places = [("the URL", request.url)]
+    for name, value in request.headers.items():
+        places.append((f"header '{name}'", str(value)))
+        scheme, _, token = str(value).strip().partition(" ")
+        if scheme.lower() == "basic" and token:
+            try:
+                decoded = base64.b64decode(token + "=" * (-len(token) % 4)).decode()
+                places.append((f"header '{name}'", decoded))
+            except (ValueError, UnicodeDecodeError):
+                pass
+    if request.body:
+        places.append(("the body", request.body.decode("utf-8", "replace")))
+    for where, text in places:
+        for candidate in {text, unquote_plus(text)}:
+            words = [candidate, *_TOKEN_SEPARATORS.split(candidate)]
+            for pattern in patterns:
+                for word in words:
+                    match = pattern.search(word)
+                    if match:
+                        return f"{where} holds a live-mode key ({word[match.start() :][:8]}...)"
+    return ""
+
+
+def backoff_delay(attempt: int, retry_after: str | None, max_backoff: float) -> float:
+    """Seconds to wait before attempt ``attempt + 1``: ``Retry-After`` if given, else 0.5·2ⁿ."""
+    delay = 0.5 * 2 ** (attempt - 1)
+    if retry_after:
+        parsed = retry_after_seconds(retry_after.strip())
+        if parsed is not None:
+            delay = parsed
+    return min(max(delay, 0.0), max_backoff)
+
+
+def describe_failure(
+    error: requests.exceptions.RequestException, url: str, timeout: tuple[float, float]
+) -> TransportError:
+    """DNS, TLS, refused, timeout...: one clear line each."""
+    parts = urlsplit(url)
+    host = parts.hostname or "?"
+    where = f"{host}:{parts.port or (443 if parts.scheme == 'https' else 80)}"
+    reason = _root(error)
+    server_hint = "check the server URL (--arazzo-server NAME=URL) and that it is running"
+    if isinstance(error, requests.exceptions.SSLError):
+        return TransportError(f"TLS error talking to {where}: {reason}")
+    if isinstance(error, requests.exceptions.ConnectTimeout):
+        return TransportError(f"connect timeout ({timeout[0]:g}s) to {where}", server_hint)
+    if isinstance(error, requests.exceptions.ReadTimeout):
+        return TransportError(
+            f"no answer within the read timeout ({timeout[1]:g}s) from {where}",
+            "raise the read timeout (ini arazzo_timeout = CONNECT,READ) or check the server",
+        )
+    if isinstance(error, requests.exceptions.ConnectionError):
+        if _is_dns_failure(error):
+            return TransportError(f"DNS lookup failed for {host}: {reason}", server_hint)
+        if _has_cause(error, ConnectionRefusedError):
+            return TransportError(f"connection refused by {where}", server_hint)
+        return TransportError(f"cannot connect to {where}: {reason}", server_hint)
+    return TransportError(f"request to {where} failed: {reason}")
+
+
+def _chain(error: BaseException) -> list[BaseException]:
+    seen: list[BaseException] = []
+    current: BaseException | None = error
+    while current is not None and current not in seen:
+        seen.append(current)
+        nested = current.args[0] if current.args else None
+        following = current.__cause__ or current.__context__
+        if following is None and isinstance(nested, BaseException):
+            following = nested
+        reason = getattr(current, "reason", None)
+        if following is None and isinstance(reason, BaseException):
+            following = reason
+        current = following
+    return seen
+
+
+def _has_cause(error: BaseException, kind: type[BaseException]) -> bool:
+    return any(isinstance(item, kind) for item in _chain(error))
+
+
+def _is_dns_failure(error: BaseException) -> bool:
+    chain = _chain(error)
+    names = {type(item).__name__ for item in chain}
+    return "NameResolutionError" in names or any(isinstance(i, socket.gaierror) for i in chain)
+
+
+def _root(error: BaseException) -> str:
+    """The innermost cause's message, without urllib3's nesting."""
+    texts = [str(item) for item in reversed(_chain(error))]
+    for pattern in (r"\[Errno -?\d+\] ([^')\]]+)", r"\[SSL[^\]]*\] ([^(')\]]+)"):
+        for text in texts:
+            match = re.search(pattern, text)
+            if match:
+                return match.group(1).strip()
+    return texts[0].split(": ", 1)[-1][:200]
+
+
+class RecordingTransport:
+    """A live transport that keeps each exchange (as the workflow built it) for the cassette."""
+
+    def __init__(self, live: LiveTransport) -> None:
+        self.live = live
+        self.interactions: list[Interaction] = []
+
+    def send(
+        self, request: OutgoingRequest, step_id: str, authorize: Authorize | None = None
+    ) -> ReceivedResponse:
+        response = self.live.send(request, step_id, authorize)
+        self.interactions.append(
+            Interaction(step_id, request_record(request), response_record(response))
+        )
+        return response
+
+    def close(self) -> None:
+        self.live.close()
+
+
+# -- replay --------------------------------------------------------------------------------------
+
+
+class ReplayMismatch(TransportError):
+    """A request the cassette does not have (or not in this order): the cassette is stale."""
+
+
+class ReplayTransport:
+    """Serves the cassette's interactions, in order, through ``responses``.
+
+    ``mismatch`` holds the first :class:`ReplayMismatch` (the flag for "stale cassette");
+    ``current`` describes the request being served (for the network guard's messages).
+    """
+
+    def __init__(self, cassette: Cassette, matcher: RequestMatcher | None = None) -> None:
+        self.cassette = cassette
+        self.matcher = matcher or _DEFAULT_MATCHER
+        self.position = 0
+        self.mismatch: ReplayMismatch | None = None
+        self.session = requests.Session()
+        self.session.trust_env = False
+        self.mock = responses.RequestsMock(assert_all_requests_are_fired=False)
+        for method in ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "TRACE"):
+            self.mock.add_callback(
+                method, re.compile(r".*"), callback=self._serve, content_type=None
+            )
+        self._pending: tuple[OutgoingRequest, str] | None = None
+        self._started = False
+
+    def send(
+        self, request: OutgoingRequest, step_id: str, authorize: Authorize | None = None
+    ) -> ReceivedResponse:
+        if not self._started:
+            self.mock.start()
+            self._started = True
+        self._pending = (request, step_id)
+        response = self.session.send(_prepared(request), allow_redirects=False)
+        return ReceivedResponse.from_requests(response)
+
+    @property
+    def current(self) -> str:
+        if self._pending is None:
+            return ""
+        request, step_id = self._pending
+        return f"while step '{step_id}' sent {request.method} {request.url}"
+
+    def _serve(self, prepared: requests.PreparedRequest) -> tuple[int, dict[str, str], bytes]:
+        assert self._pending is not None
+        request, step_id = self._pending
+        interactions = self.cassette.interactions
+        if self.position >= len(interactions):
+            self._stale(
+                f"step '{step_id}' sent {request.method} {request.url}, but the cassette has no "
+                f"more interactions (it holds {len(interactions)})",
+                "the workflow now makes more requests than were recorded: re-record with --record",
+            )
+        interaction = interactions[self.position]
+        diffs = self.matcher.diff(interaction.request, request_record(request))
+        if interaction.step and interaction.step != step_id:
+            diffs.insert(0, f"step: recorded '{interaction.step}', running '{step_id}'")
+        if diffs:
+            self._stale(
+                f"step '{step_id}' sent {request.method} {request.url}, which does not match "
+                f"interaction {self.position + 1} of {self.cassette.path.name}:\n"
+                + "\n".join(f"  {line}" for line in diffs),
+                "if the workflow or its inputs changed on purpose, re-record with --record; "
+                "ignore volatile fields with ini arazzo_match_ignore",
+            )
+        self.position += 1
+        return interaction.reply
+
+    def _stale(self, message: str, hint: str) -> None:
+        mismatch = ReplayMismatch(message, hint)
+        if self.mismatch is None:
+            self.mismatch = mismatch
+        raise mismatch
+
+    def unused(self) -> list[Interaction]:
+        return self.cassette.interactions[self.position :]
+
+    def close(self) -> None:
+        if self._started:
+            self.mock.stop()
+            self.mock.reset()
+            self._started = False
+        self.session.close()

@@ -21,9 +21,9 @@ from pytest_arazzo.contract.checker import (
     convert_oas30,
     decode_form,
 )
+from pytest_arazzo.contract.severity import contract_severity
 from pytest_arazzo.document.loader import load_document
 from pytest_arazzo.document.sources import Operation, SourceCache
-from pytest_arazzo.engine.settings import contract_severity
 from pytest_arazzo.http.messages import OutgoingRequest, ReceivedResponse
 from pytest_arazzo.plan.planner import ArazzoFile
 from tests.conftest import ROOT, SEED, record_args

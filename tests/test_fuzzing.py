@@ -18,7 +18,7 @@ import pytest
 from hypothesis import settings
 from hypothesis.database import InMemoryExampleDatabase
 
-from pytest_arazzo.engine.settings import FuzzConfig, parse_cli_inputs
+from pytest_arazzo.engine.settings import parse_cli_inputs
 from pytest_arazzo.fuzz.run import (
     ItemDatabase,
     curl_command,
@@ -26,6 +26,7 @@ from pytest_arazzo.fuzz.run import (
     input_flags,
 )
 from pytest_arazzo.http.messages import OutgoingRequest
+from pytest_arazzo.plugin.config import fuzz_config
 from tests.conftest import ROOT, SEED_NODE, TEST_KEY
 from tests.stripe_server import StripeServer
 
@@ -333,7 +334,7 @@ def test_fuzz_config__ini_values_are_checked() -> None:
         def getini(self, name: str) -> Any:
             return self.values.get(name, "")
 
-    config = FuzzConfig.from_config(
+    config = fuzz_config(
         Config(
             {
                 "arazzo_fuzz": True,
@@ -352,7 +353,7 @@ def test_fuzz_config__ini_values_are_checked() -> None:
     request = config.request({"max_examples": 3})
     assert request is not None and request.max_examples == 3 and request.pins == ("customer",)
     with pytest.raises(ValueError, match="arazzo_fuzz_max_examples"):
-        FuzzConfig.from_config(Config({"arazzo_fuzz_max_examples": "0"}))
+        fuzz_config(Config({"arazzo_fuzz_max_examples": "0"}))
     with pytest.raises(ValueError, match="unknown argument"):
         config.request({"examples": 3})
     assert json.dumps(request.stats.as_dict())

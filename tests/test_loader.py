@@ -11,8 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_arazzo.diagnostics.problems import load_problem
-from pytest_arazzo.document.loader import LoadError, load_document, parse_text
+from pytest_arazzo.document.loader import LoadError, load_document, load_problem, parse_text
 
 
 def test_yaml_1_2_scalars__mean_what_the_text_says() -> None:

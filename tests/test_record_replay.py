@@ -15,7 +15,8 @@ import pytest
 import yaml
 
 from pytest_arazzo.cassette.matching import RequestMatcher
-from pytest_arazzo.engine.settings import RunSettings, resolve_mode
+from pytest_arazzo.engine.settings import resolve_mode
+from pytest_arazzo.plugin.config import run_settings
 from pytest_arazzo.transport.netguard import NetworkBlocked, NetworkGuard
 from tests.conftest import ROOT, SEED_NODE, record_args
 from tests.echo_api import EchoServer
@@ -186,7 +187,7 @@ def test_precedence__ini_values_reach_settings(tmp_path: Path) -> None:
     }
     option = SimpleNamespace(arazzo_record_mode="rewrite", arazzo_live=None)
     config = SimpleNamespace(rootpath=tmp_path, option=option, getini=ini.__getitem__)
-    settings = RunSettings.from_config(config)
+    settings = run_settings(config)
     assert (settings.record_mode, settings.live, settings.timeout) == ("rewrite", False, (3.0, 7.0))
     assert settings.stripe_version == "2024-06-20" and settings.rate_limit == 5.0
     assert settings.match_ignore == ("body.metadata.run_id", "query.ts")
@@ -527,7 +528,7 @@ def test_blank_refuse_keys_line__does_not_refuse_every_key() -> None:
         "arazzo_timeout": "3,7",
     }
     config = SimpleNamespace(rootpath=ROOT, option=SimpleNamespace(), getini=ini.__getitem__)
-    settings = RunSettings.from_config(config)
+    settings = run_settings(config)
     assert settings.refused_keys[-1:] == ("^whsec_",) and "" not in settings.refused_keys
 
 

@@ -33,10 +33,10 @@ from jsonschema.exceptions import SchemaError, ValidationError, best_match
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
+from pytest_arazzo.contract.severity import contract_severity
 from pytest_arazzo.document.loader import Document, escape_token
 from pytest_arazzo.document.pointer import PointerError, resolve_pointer
 from pytest_arazzo.document.sources import Operation, Source, SourceError
-from pytest_arazzo.engine.settings import contract_severity
 from pytest_arazzo.execute.failures import Exchange
 from pytest_arazzo.http.encoding import bracket_parts, encode_path_value
 from pytest_arazzo.http.messages import OutgoingRequest, ReceivedResponse, is_json_type

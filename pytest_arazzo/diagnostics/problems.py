@@ -14,12 +14,9 @@ import re
 import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pytest_arazzo.diagnostics.codes import CODES, ERROR, INFO, WARNING
-
-if TYPE_CHECKING:
-    from pytest_arazzo.document.loader import LoadError
 
 __all__ = [
     "CODES",
@@ -31,7 +28,6 @@ __all__ = [
     "did_you_mean",
     "failing_problems",
     "kind_of",
-    "load_problem",
     "problem",
     "render_problems",
     "show",
@@ -172,24 +168,6 @@ def kind_of(value: Any) -> str:
 
 
 # -- hints for problems other modules report ----------------------------------------------
-
-_LOAD_HINTS = (
-    ("cannot start any token", "YAML indents with spaces; a tab or '@'/'`' cannot start a value"),
-    ("mapping values are not allowed", "quote a value that contains ': ' (or fix indentation)"),
-    ("could not find expected ':'", "a key is missing its ':' or a quote is not closed"),
-    ("expected <block end>", "check the indentation of this line against the lines above"),
-    ("found undefined alias", "define the &anchor before using *alias"),
-    ("binary file", "Arazzo files are YAML or JSON text"),
-    ("not UTF-8", "save the file as UTF-8"),
-    ("expected a single document", "keep one YAML document per file (remove the extra '---')"),
-)
-
-
-def load_problem(error: LoadError) -> Problem:
-    """The problem for a file that cannot be read or parsed (``AZ001``-``AZ004``)."""
-    hint = next((text for needle, text in _LOAD_HINTS if needle in error.message), "")
-    return problem(getattr(error, "code", "AZ001"), error.message, error.where(), hint)
-
 
 _COMPARISON = re.compile(
     r"^\s*\$((?:\.[A-Za-z_][\w-]*|\[\d+\])+)\s*(==|!=|<=|>=|<|>)\s*(.+?)\s*$", re.DOTALL

@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from pytest_arazzo.diagnostics.problems import Problem, problem
 from pytest_arazzo.document.pointer import escape_token
 
 MAX_DEPTH = 200
@@ -359,3 +360,21 @@ def _load(path: Path) -> Document:
     except UnicodeDecodeError as error:
         raise LoadError(path, f"not UTF-8 text (byte {error.start})", code=UNREADABLE) from None
     return parse_text(text, path)
+
+
+_LOAD_HINTS = (
+    ("cannot start any token", "YAML indents with spaces; a tab or '@'/'`' cannot start a value"),
+    ("mapping values are not allowed", "quote a value that contains ': ' (or fix indentation)"),
+    ("could not find expected ':'", "a key is missing its ':' or a quote is not closed"),
+    ("expected <block end>", "check the indentation of this line against the lines above"),
+    ("found undefined alias", "define the &anchor before using *alias"),
+    ("binary file", "Arazzo files are YAML or JSON text"),
+    ("not UTF-8", "save the file as UTF-8"),
+    ("expected a single document", "keep one YAML document per file (remove the extra '---')"),
+)
+
+
+def load_problem(error: LoadError) -> Problem:
+    """The problem for a file that cannot be read or parsed (``AZ001``-``AZ004``)."""
+    hint = next((text for needle, text in _LOAD_HINTS if needle in error.message), "")
+    return problem(getattr(error, "code", "AZ001"), error.message, error.where(), hint)

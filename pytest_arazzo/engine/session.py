@@ -25,12 +25,12 @@ from pytest_arazzo.contract.checker import ContractChecker
 from pytest_arazzo.diagnostics.problems import failing_problems
 from pytest_arazzo.document.loader import Document, LoadError
 from pytest_arazzo.document.sources import SourceCache
-from pytest_arazzo.engine.settings import ArazzoWarning, FuzzRequest, RunSettings
+from pytest_arazzo.engine.settings import ArazzoWarning, RunSettings
 from pytest_arazzo.execute.failures import PlanFailure, WorkflowFailure
 from pytest_arazzo.execute.inputs import DEFAULT_SET, spec_stem
 from pytest_arazzo.execute.runner import Limits, Runner, RunResult, Servers
 from pytest_arazzo.http.auth import Credentials
-from pytest_arazzo.plan.planner import ArazzoFile
+from pytest_arazzo.plan.planner import ArazzoFile, WorkflowPlan
 from pytest_arazzo.transport.netguard import NetworkGuard
 from pytest_arazzo.transport.throttle import Throttle
 from pytest_arazzo.transport.transports import (
@@ -154,10 +154,8 @@ class StaleCassette(Exception):
         self.failure, self.reason = failure, reason
 
 
-def run_item(
-    state: SessionState, spec: ItemSpec, nodeid: str, fuzz: FuzzRequest | None = None
-) -> str | None:
-    """Run one item in the configured mode; returns the cassette path if one was written."""
+def prepare_item(state: SessionState, spec: ItemSpec) -> WorkflowPlan:
+    """The item's checked plan; raises a :class:`WorkflowFailure` when it cannot run."""
     settings = state.settings
     where = spec.document.where(f"/workflows/{spec.index}")
     if spec.inputs_error is not None:
@@ -170,12 +168,14 @@ def run_item(
             state.check_server_names()
         except WorkflowFailure as failure:
             raise failure.at(spec.workflow_id, where) from None
-    plan = _checked_plan(state, spec)
-    if fuzz is not None:  # a Hypothesis property over the inputs (see fuzzing.py)
-        from pytest_arazzo.fuzz.run import run_fuzz  # Hypothesis is imported only when fuzzing
+    return _checked_plan(state, spec)
 
-        run_fuzz(state, spec, plan, nodeid, fuzz)
-        return None
+
+def run_item(state: SessionState, spec: ItemSpec, nodeid: str) -> str | None:
+    """Run one item in the configured mode; returns the cassette path if one was written."""
+    settings = state.settings
+    where = spec.document.where(f"/workflows/{spec.index}")
+    plan = prepare_item(state, spec)
     given = {**spec.inputs, **settings.cli_inputs}
     if settings.live:
         _run_live(state, plan, given, nodeid)
@@ -220,7 +220,7 @@ def run_item(
     return None
 
 
-def _checked_plan(state: SessionState, spec: ItemSpec) -> Any:
+def _checked_plan(state: SessionState, spec: ItemSpec) -> WorkflowPlan:
     """The workflow's plan; static errors fail the item, warnings go to pytest's summary."""
     broken = unrunnable(spec.document, state.arazzo_file, spec.workflow_id)
     if broken:  # it cannot be planned: say why, never a traceback

@@ -9,18 +9,13 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pytest
-
-from pytest_arazzo.cassette.fields import parse_rules
+from pytest_arazzo.http.keys import DEFAULT_REFUSED
 
 RECORD_MODES = ("none", "new", "rewrite")
-CONTRACT_SEVERITIES = ("error", "warning", "off")
-DEFAULT_REFUSED = (r"^sk_live_", r"^rk_live_", r"^pk_live_")
 
 
 class ArazzoWarning(UserWarning):
@@ -53,54 +48,6 @@ class RunSettings:
     contract: str = "error"  # arazzo_contract: error / warning / off
     warnings_as_errors: bool = False  # arazzo_warnings_as_errors: also in normal runs
 
-    @classmethod
-    def from_config(cls, config: Any) -> RunSettings:
-        """Command line over ini over defaults; raises ValueError on malformed values."""
-        root = Path(config.rootpath)
-        option, ini = config.option, config.getini
-        mode, live = resolve_mode(
-            getattr(option, "arazzo_record_mode", None),
-            getattr(option, "arazzo_live", None),
-            _ini(ini, "arazzo_record_mode", "none") or "none",
-            bool(_ini(ini, "arazzo_live", False)),
-        )
-        servers = parse_mapping(ini("arazzo_servers"))
-        cli_names = []
-        for item in getattr(option, "arazzo_server", None) or []:
-            name, sep, url = item.partition("=")
-            if sep and not name.startswith(("http:", "https:")):
-                servers[name] = url
-                cli_names.append(name)
-            else:
-                servers["*"] = item
-        match_ignore = tuple(_ini(ini, "arazzo_match_ignore", []))
-        scrub_fields = tuple(_ini(ini, "arazzo_scrub_fields", []))
-        parse_rules(match_ignore)  # fail at start-up, not in the first item
-        parse_rules(scrub_fields)
-        return cls(
-            rootdir=root,
-            cassette_dir=root / ini("arazzo_cassette_dir"),
-            inputs_dir=root / ini("arazzo_inputs_dir"),
-            record_mode=mode,
-            live=live,
-            cli_inputs=parse_cli_inputs(getattr(option, "arazzo_input", None) or []),
-            servers=servers,
-            cli_server_names=tuple(cli_names),
-            credentials=parse_mapping(ini("arazzo_credentials")),
-            refused_keys=DEFAULT_REFUSED + _patterns(ini("arazzo_refuse_keys")),
-            max_steps=_integer(ini("arazzo_max_steps"), "arazzo_max_steps"),
-            timeout=_timeout(str(ini("arazzo_timeout"))),
-            match_ignore=match_ignore,
-            scrub_headers=tuple(_ini(ini, "arazzo_scrub_headers", [])),
-            scrub_fields=scrub_fields,
-            stripe_version=str(_ini(ini, "arazzo_stripe_version", "") or "").strip(),
-            rate_limit=_number(_ini(ini, "arazzo_rate_limit", "25"), "arazzo_rate_limit"),
-            max_attempts=_integer(_ini(ini, "arazzo_max_attempts", "4"), "arazzo_max_attempts"),
-            max_backoff=_number(_ini(ini, "arazzo_max_backoff", "30"), "arazzo_max_backoff"),
-            contract=contract_severity(_ini(ini, "arazzo_contract", "error")),
-            warnings_as_errors=bool(_ini(ini, "arazzo_warnings_as_errors", False)),
-        )
-
 
 def resolve_mode(
     cli_mode: str | None, cli_live: bool | None, ini_mode: str, ini_live: bool
@@ -127,22 +74,7 @@ def resolve_mode(
     return ini_mode, ini_live
 
 
-def _ini(ini: Any, name: str, default: Any) -> Any:
-    """An ini value, or ``default`` when the name is not registered (e.g. in unit tests).
-
-    A value pytest cannot convert (``arazzo_live = maybe``) is a ValueError naming the option.
-    """
-    try:
-        return ini(name)
-    except KeyError:
-        return default
-    except (ValueError, pytest.UsageError) as error:
-        if str(error).startswith("unknown configuration value"):
-            return default
-        raise ValueError(f"{name}: {error}") from None
-
-
-def _integer(value: Any, name: str, minimum: int = 1) -> int:
+def integer(value: Any, name: str, minimum: int = 1) -> int:
     try:
         number = int(str(value).strip())
     except ValueError:
@@ -152,7 +84,7 @@ def _integer(value: Any, name: str, minimum: int = 1) -> int:
     return number
 
 
-def _patterns(lines: list[str]) -> tuple[str, ...]:
+def patterns(lines: list[str]) -> tuple[str, ...]:
     """``arazzo_refuse_keys`` lines, each compiled once here so a bad regex fails at start-up."""
     patterns = tuple(line.strip() for line in lines if line.strip())
     for pattern in patterns:
@@ -163,7 +95,7 @@ def _patterns(lines: list[str]) -> tuple[str, ...]:
     return patterns
 
 
-def _number(value: Any, name: str) -> float:
+def number(value: Any, name: str) -> float:
     try:
         number = float(str(value).strip())
     except ValueError:
@@ -173,8 +105,8 @@ def _number(value: Any, name: str) -> float:
     return number
 
 
-def _timeout(value: str) -> tuple[float, float]:
-    parts = [_number(part, "arazzo_timeout") for part in value.split(",")]
+def timeout(value: str) -> tuple[float, float]:
+    parts = [number(part, "arazzo_timeout") for part in value.split(",")]
     if len(parts) > 2 or not all(0 < part < float("inf") for part in parts):
         raise ValueError(
             f"arazzo_timeout must be CONNECT,READ seconds (or one number for both), each more "
@@ -209,107 +141,3 @@ def parse_cli_inputs(values: list[str]) -> dict[str, Any]:
         except ValueError:
             parsed[name] = raw
     return parsed
-
-
-def contract_severity(value: Any) -> str:
-    """The ini ``arazzo_contract`` value, checked (empty means ``error``)."""
-    text = str(value or "error").strip().lower()
-    if text not in CONTRACT_SEVERITIES:
-        raise ValueError(f"arazzo_contract must be error, warning or off, not {value!r}")
-    return text
-
-
-@dataclass
-class FuzzConfig:
-    """What the command line and ini say about fuzzing."""
-
-    enabled: bool = False
-    max_examples: int | None = None  # None: the Hypothesis profile's (live: at most 25)
-    deadline: float | str | None = "profile"  # milliseconds, None (off) or the profile's
-    pins: tuple[str, ...] = ()  # input-set names that stay fixed ("*": all)
-
-    @classmethod
-    def from_config(cls, config: Any) -> FuzzConfig:
-        """Raises ValueError on malformed ini values."""
-        ini = config.getini
-        cli = getattr(config.option, "arazzo_fuzz", None)
-        return cls(
-            enabled=bool(_ini(ini, "arazzo_fuzz", False)) if cli is None else bool(cli),
-            max_examples=_max_examples(ini("arazzo_fuzz_max_examples")),
-            deadline=_deadline(ini("arazzo_fuzz_deadline")),
-            pins=tuple(_pins(ini("arazzo_fuzz_pin"))),
-        )
-
-    def request(self, marker_kwargs: Mapping[str, Any] | None) -> FuzzRequest | None:
-        """The request to fuzz an item (``marker_kwargs`` when marked ``arazzo_fuzz``), or None."""
-        if marker_kwargs is None and not self.enabled:
-            return None
-        kwargs = dict(marker_kwargs or {})
-        unknown = set(kwargs) - {"max_examples", "deadline", "pin"}
-        if unknown:
-            names = ", ".join(sorted(unknown))
-            raise ValueError(f"arazzo_fuzz marker: unknown argument(s) {names}")
-        return FuzzRequest(
-            max_examples=_max_examples(kwargs.get("max_examples", self.max_examples)),
-            deadline=_deadline(kwargs["deadline"]) if "deadline" in kwargs else self.deadline,
-            pins=tuple(_pins(kwargs["pin"])) if "pin" in kwargs else self.pins,
-        )
-
-
-def _max_examples(value: Any) -> int | None:
-    if value is None or str(value).strip() == "":
-        return None
-    return _integer(value, "arazzo_fuzz_max_examples")
-
-
-def _deadline(value: Any) -> float | str | None:
-    text = "" if value is None else str(value).strip().lower()
-    if text in ("", "profile"):
-        return "profile"
-    if text in ("none", "off", "0"):
-        return None
-    try:
-        return float(text)
-    except ValueError:
-        raise ValueError(
-            f"arazzo_fuzz_deadline must be milliseconds or none, not {value!r}"
-        ) from None
-
-
-def _pins(value: Any) -> list[str]:
-    items = value if isinstance(value, (list, tuple)) else re.split(r"[,\s]+", str(value or ""))
-    return [str(item).strip() for item in items if str(item).strip()]
-
-
-@dataclass
-class FuzzStats:
-    """What one fuzzed item did (attached to the report's user properties)."""
-
-    mode: str = "replay"
-    examples: int = 0
-    sent: int = 0
-    failed: bool = False
-    digest: str = ""
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "mode": self.mode,
-            "examples": self.examples,
-            "runs": self.sent,
-            "failed": self.failed,
-            "inputs_digest": self.digest,
-        }
-
-
-@dataclass
-class FuzzRequest:
-    """Fuzz one item: the settings in force for it, and what happened."""
-
-    max_examples: int | None = None
-    deadline: float | str | None = "profile"
-    pins: tuple[str, ...] = ()
-    stats: FuzzStats = field(default_factory=FuzzStats)
-
-
-SETTINGS = pytest.StashKey[RunSettings]()  # checked at configure time (plugin.pytest_configure)
-FUZZ = pytest.StashKey[FuzzConfig]()

@@ -43,8 +43,8 @@ from requests.structures import CaseInsensitiveDict
 
 from pytest_arazzo.cassette.format import Cassette, CassetteError, Interaction, load_cassette
 from pytest_arazzo.cassette.scrub import secret_variants
-from pytest_arazzo.engine.settings import FuzzRequest, FuzzStats
 from pytest_arazzo.execute.failures import StepFailure, WorkflowFailure
+from pytest_arazzo.fuzz.config import FuzzRequest, FuzzStats
 from pytest_arazzo.fuzz.strategies import SchemaStrategyError, examples_of, from_schema
 from pytest_arazzo.http.auth import Credentials
 from pytest_arazzo.http.messages import OutgoingRequest, ReceivedResponse

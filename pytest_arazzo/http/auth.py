@@ -11,8 +11,8 @@ import re
 from collections.abc import Mapping
 
 from pytest_arazzo.document.sources import Operation
-from pytest_arazzo.engine.settings import DEFAULT_REFUSED
 from pytest_arazzo.http.encoding import cookie_header
+from pytest_arazzo.http.keys import DEFAULT_REFUSED
 from pytest_arazzo.http.messages import OutgoingRequest
 
 

@@ -20,14 +20,8 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from pytest_arazzo.http.messages import is_json_type
+from pytest_arazzo.plan.styles import parameter_style
 
-DEFAULT_STYLES = {"path": "simple", "query": "form", "header": "simple", "cookie": "form"}
-STYLES = {
-    "path": ("simple", "label", "matrix"),
-    "query": ("form", "spaceDelimited", "pipeDelimited", "deepObject"),
-    "header": ("simple",),
-    "cookie": ("form",),
-}
 _DELIMITERS = {"spaceDelimited": " ", "pipeDelimited": "|"}
 
 
@@ -46,23 +40,6 @@ def scalar_text(value: Any) -> str:
     if isinstance(value, (dict, list)):
         return json.dumps(value, separators=(",", ":"))
     return str(value)
-
-
-def parameter_style(location: str, spec: Mapping[str, Any]) -> tuple[str, bool, str | None]:
-    """``(style, explode, media type)`` of an OpenAPI Parameter Object at ``location``.
-
-    The media type is set when the parameter is described with ``content`` (then style and
-    explode do not apply). Unknown styles for the location fall back to the default one.
-    """
-    content = spec.get("content")
-    if isinstance(content, Mapping) and content:
-        return DEFAULT_STYLES.get(location, "form"), False, str(next(iter(content)))
-    default = DEFAULT_STYLES.get(location, "form")
-    style = spec.get("style")
-    if not isinstance(style, str) or style not in STYLES.get(location, (default,)):
-        style = default
-    explode = spec.get("explode")
-    return style, explode if isinstance(explode, bool) else style == "form", None
 
 
 def media_text(value: Any, media_type: str) -> str:

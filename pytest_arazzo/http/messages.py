@@ -12,6 +12,7 @@ from urllib.parse import parse_qsl, urlencode
 
 from requests.structures import CaseInsensitiveDict
 
+from pytest_arazzo.document.media import is_json_type
 from pytest_arazzo.language.context import Message
 
 if TYPE_CHECKING:
@@ -95,11 +96,6 @@ class ReceivedResponse:
         return error if isinstance(error, str) else None
 
 
-def is_json_type(content_type: str | None) -> bool:
-    bare = (content_type or "").split(";")[0].strip().lower()
-    return bare == "application/json" or bare.endswith("+json")
-
-
 def parse_body(content: bytes | str | None, content_type: str | None) -> Any:
     """Parse a body for expressions: JSON → values, form → :func:`form_fields`, other → text."""
     if not content:
@@ -140,3 +136,11 @@ def retry_after_seconds(value: str) -> float | None:
         return parsedate_to_datetime(value).timestamp() - time.time()
     except (TypeError, ValueError, IndexError):
         return None
+
+
+class TransportError(Exception):
+    """The request got no usable answer: one clear line, plus what to do."""
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        self.message, self.hint = message, hint
+        super().__init__(message)

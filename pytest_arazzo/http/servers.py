@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from urllib.parse import urlsplit
 
 from pytest_arazzo.document.sources import Operation, server_url
-from pytest_arazzo.transport.transports import TransportError
+from pytest_arazzo.http.messages import TransportError
 
 
 class Servers:

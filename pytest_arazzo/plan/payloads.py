@@ -21,7 +21,7 @@ import json
 from typing import Any
 from urllib.parse import quote_plus, unquote_plus
 
-from pytest_arazzo.http.messages import is_json_type
+from pytest_arazzo.document.media import is_json_type
 from pytest_arazzo.language.context import EvalContext
 from pytest_arazzo.language.expressions import (
     Compiled,

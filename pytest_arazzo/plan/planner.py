@@ -15,7 +15,6 @@ from typing import Any
 from pytest_arazzo.diagnostics.problems import ERROR, WARNING, Problem, criterion_hint
 from pytest_arazzo.document.loader import Document
 from pytest_arazzo.document.sources import Operation, Source, SourceCache, SourceError, inline_refs
-from pytest_arazzo.http.encoding import parameter_style
 from pytest_arazzo.language.criteria import Criterion, CriterionError, compile_criterion
 from pytest_arazzo.language.expressions import (
     Compiled,
@@ -24,6 +23,7 @@ from pytest_arazzo.language.expressions import (
     parse_source_reference,
 )
 from pytest_arazzo.plan.payloads import compile_payload
+from pytest_arazzo.plan.styles import parameter_style
 
 DEFAULT_CONTENT_TYPE = "application/json"
 

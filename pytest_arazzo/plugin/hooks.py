@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from pytest_arazzo.engine.settings import FUZZ, SETTINGS, FuzzConfig, RunSettings
+from pytest_arazzo.plugin.config import FUZZ, SETTINGS, fuzz_config, run_settings
 from pytest_arazzo.plugin.options import DEFAULT_PATTERNS, add_options
 
 
@@ -23,8 +23,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     try:
-        config.stash[SETTINGS] = RunSettings.from_config(config)
-        config.stash[FUZZ] = FuzzConfig.from_config(config)
+        config.stash[SETTINGS] = run_settings(config)
+        config.stash[FUZZ] = fuzz_config(config)
     except ValueError as error:
         raise pytest.UsageError(f"pytest-arazzo: {error}") from None
     config.addinivalue_line(

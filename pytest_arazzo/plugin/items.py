@@ -19,17 +19,24 @@ from pytest_arazzo.diagnostics.problems import (
     WARNING,
     Problem,
     failing_problems,
-    load_problem,
     problem,
     render_problems,
     summarize,
 )
-from pytest_arazzo.document.loader import Document, LoadError, escape_token, load_document
+from pytest_arazzo.document.loader import (
+    Document,
+    LoadError,
+    escape_token,
+    load_document,
+    load_problem,
+)
 from pytest_arazzo.document.sources import display_path
-from pytest_arazzo.engine.session import ItemSpec, SessionState, run_item
-from pytest_arazzo.engine.settings import FUZZ, SETTINGS, ArazzoWarning, FuzzRequest
+from pytest_arazzo.engine.session import ItemSpec, SessionState, prepare_item, run_item
+from pytest_arazzo.engine.settings import ArazzoWarning
 from pytest_arazzo.execute.failures import WorkflowFailure
 from pytest_arazzo.execute.inputs import DEFAULT_SET, find_input_file, input_sets
+from pytest_arazzo.fuzz.config import FuzzRequest
+from pytest_arazzo.plugin.config import FUZZ, SETTINGS
 from pytest_arazzo.plugin.hooks import matches_patterns
 
 STATE = pytest.StashKey["SessionState"]()
@@ -122,7 +129,13 @@ class ArazzoItem(pytest.Item):
     def runtest(self) -> None:
         state = session_state(self.config)
         fuzz = self.fuzz_request()
-        recorded = run_item(state, self.spec, self.nodeid, fuzz=fuzz)
+        if fuzz is None:
+            recorded = run_item(state, self.spec, self.nodeid)
+        else:  # a Hypothesis property over the inputs; Hypothesis is imported only here
+            from pytest_arazzo.fuzz.run import run_fuzz
+
+            run_fuzz(state, self.spec, prepare_item(state, self.spec), self.nodeid, fuzz)
+            recorded = None
         if fuzz is not None:
             self.user_properties.append(("arazzo_fuzz", fuzz.stats.as_dict()))
         if recorded:

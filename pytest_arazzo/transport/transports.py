@@ -31,8 +31,13 @@ import responses
 from pytest_arazzo.cassette.format import Cassette, Interaction, request_record, response_record
 from pytest_arazzo.cassette.matching import RequestMatcher
 from pytest_arazzo.cassette.scrub import scrub_literals, secret_variants
-from pytest_arazzo.engine.settings import DEFAULT_REFUSED
-from pytest_arazzo.http.messages import OutgoingRequest, ReceivedResponse, retry_after_seconds
+from pytest_arazzo.http.keys import DEFAULT_REFUSED
+from pytest_arazzo.http.messages import (
+    OutgoingRequest,
+    ReceivedResponse,
+    TransportError,
+    retry_after_seconds,
+)
 from pytest_arazzo.transport.throttle import Throttle
 
 Authorize = Callable[[OutgoingRequest], None]
@@ -40,14 +45,6 @@ DEFAULT_TIMEOUT = (10.0, 60.0)
 RETRY_STATUSES = frozenset({429, 503})
 IDEMPOTENCY_NAMESPACE = uuid.UUID("0b6f5c2e-5a1d-4f0e-9c39-5f3a7e2b9d41")
 _DEFAULT_MATCHER = RequestMatcher()
-
-
-class TransportError(Exception):
-    """The request got no usable answer: one clear line, plus what to do."""
-
-    def __init__(self, message: str, hint: str = "") -> None:
-        self.message, self.hint = message, hint
-        super().__init__(message)
 
 
 class Transport(Protocol):

@@ -7,9 +7,10 @@ The public engine API (no pytest involved)::
     plan = arazzo.plan_workflow(arazzo.load("specs/x.arazzo.yml"), "my-workflow")
     result = arazzo.run(plan, transport=arazzo.replay("fixtures/cassettes/x/my-workflow.yaml"))
 
-:func:`load`, :func:`plan_workflow`, :func:`run`, :func:`record`, :func:`replay`, :func:`live` and the
-types :class:`Document`, :class:`WorkflowPlan`, :class:`RunResult`, :class:`WorkflowFailure` are
-loaded on first use, so importing the package (as pytest does for the plugin) stays cheap.
+:func:`load`, :func:`plan_workflow`, :func:`run`, :func:`record`, :func:`replay`, :func:`live`
+and the types :class:`Document`, :class:`WorkflowPlan`, :class:`RunResult`,
+:class:`WorkflowFailure` are loaded on first use, so importing the package (as pytest does for
+the plugin) stays cheap.
 The stages live in one folder each: ``document/`` → ``language/`` → ``plan/`` → ``http/`` →
 ``transport/`` → ``execute/``; ``plugin/`` is the pytest client.
 

@@ -6,8 +6,9 @@ Nothing here imports pytest; the pytest plugin is one client of these functions:
 
     document = arazzo.load("specs/arazzo/stripe-create-and-finalize-invoice.arazzo.yml")
     plan = arazzo.plan_workflow(document, "create-and-finalize-invoice")
-    cassette = "fixtures/cassettes/stripe-create-and-finalize-invoice/create-and-finalize-invoice.yaml"
-    result = arazzo.run(plan, transport=arazzo.replay(cassette))
+    folder = "fixtures/cassettes/stripe-create-and-finalize-invoice"
+    cassette = arazzo.replay(f"{folder}/create-and-finalize-invoice.yaml")
+    result = arazzo.run(plan, transport=cassette)
     print(result.outputs)
 
 A failed run raises :class:`~pytest_arazzo.execute.failures.WorkflowFailure`; ``str()`` of it is

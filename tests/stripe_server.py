@@ -1,7 +1,8 @@
 """A small Stripe-shaped HTTP server for pytest-arazzo's tests and cassette recording.
 
-It speaks enough of Stripe's API (customers, draft invoices, invoice items, finalization)
-with Stripe's conventions: secret-key auth, form bodies in bracket notation, Stripe's
+It speaks enough of Stripe's API (customers, invoices and invoice items, payment intents and
+refunds, payment methods, products, prices, subscriptions, Checkout Sessions) with Stripe's
+conventions: secret-key auth, form bodies in bracket notation, Stripe's
 error envelope, ``Idempotency-Key`` replay, ``Request-Id`` and ``Stripe-Version`` headers.
 Everything is deterministic for a given ``seed``: ids, request ids and timestamps.
 
@@ -41,7 +42,16 @@ MAX_AMOUNT = 99_999_999
 MAX_IDEMPOTENCY_KEY = 255
 DEFAULT_CUSTOMER_ID = "cus_PYTESTARAZZO01"
 DECLINE_CUSTOMER_ID = "cus_DECLINECARD01"
+EUR_CUSTOMER_ID = "cus_PYTESTARAZZOEU"
 DECLINING_PAYMENT_METHOD = "pm_card_chargeDeclined"
+# Stripe's test-mode PaymentMethod tokens: (brand, last4); using one makes a new PaymentMethod.
+TEST_PAYMENT_METHODS = {
+    "pm_card_visa": ("visa", "4242"),
+    "pm_card_mastercard": ("mastercard", "4444"),
+    "pm_card_amex": ("amex", "8431"),
+    DECLINING_PAYMENT_METHOD: ("visa", "0002"),
+}
+DEFAULT_CURRENCY = "usd"
 DEFAULT_CUSTOMERS: dict[str, Json] = {
     DEFAULT_CUSTOMER_ID: {
         "name": "pytest-arazzo test customer",
@@ -55,11 +65,48 @@ DEFAULT_CUSTOMERS: dict[str, Json] = {
         "description": "Finalizing any of this customer's invoices fails with card_declined",
         "invoice_settings": {"default_payment_method": DECLINING_PAYMENT_METHOD},
     },
+    EUR_CUSTOMER_ID: {
+        "name": "pytest-arazzo euro customer",
+        "email": "billing-eu@example.com",
+        "description": "A customer billed in eur: invoices without a currency are in eur",
+        "currency": "eur",
+        "invoice_settings": {"default_payment_method": "pm_card_visa"},
+    },
 }
 CURRENCIES = [
-    "aed", "aud", "bgn", "brl", "cad", "chf", "cny", "czk", "dkk", "eur", "gbp", "hkd",
-    "huf", "idr", "ils", "inr", "isk", "jpy", "krw", "mxn", "myr", "nok", "nzd", "php",
-    "pln", "ron", "sek", "sgd", "thb", "try", "twd", "usd", "zar",
+    "aed",
+    "aud",
+    "bgn",
+    "brl",
+    "cad",
+    "chf",
+    "cny",
+    "czk",
+    "dkk",
+    "eur",
+    "gbp",
+    "hkd",
+    "huf",
+    "idr",
+    "ils",
+    "inr",
+    "isk",
+    "jpy",
+    "krw",
+    "mxn",
+    "myr",
+    "nok",
+    "nzd",
+    "php",
+    "pln",
+    "ron",
+    "sek",
+    "sgd",
+    "thb",
+    "try",
+    "twd",
+    "usd",
+    "zar",
 ]
 UNRECOGNIZED_URL = (
     "Unrecognized request URL ({method}: {path}). Please see https://stripe.com/docs "
@@ -77,21 +124,182 @@ NOT_FORM_ENCODED = (
 )
 
 CUSTOMER_PARAMS = [
-    "description", "email", "expand", "invoice_settings", "metadata", "name",
-    "payment_method", "phone", "preferred_locales",
+    "description",
+    "email",
+    "expand",
+    "invoice_settings",
+    "metadata",
+    "name",
+    "payment_method",
+    "phone",
+    "preferred_locales",
 ]
 INVOICE_PARAMS = [
-    "application_fee_amount", "auto_advance", "automatic_tax", "collection_method",
-    "currency", "customer", "days_until_due", "default_payment_method", "default_source",
-    "default_tax_rates", "description", "due_date", "effective_at", "expand", "footer",
-    "metadata", "on_behalf_of", "pending_invoice_items_behavior", "statement_descriptor",
+    "application_fee_amount",
+    "auto_advance",
+    "automatic_tax",
+    "collection_method",
+    "currency",
+    "customer",
+    "days_until_due",
+    "default_payment_method",
+    "default_source",
+    "default_tax_rates",
+    "description",
+    "due_date",
+    "effective_at",
+    "expand",
+    "footer",
+    "metadata",
+    "on_behalf_of",
+    "pending_invoice_items_behavior",
+    "statement_descriptor",
     "subscription",
 ]
 INVOICEITEM_PARAMS = [
-    "amount", "currency", "customer", "description", "discountable", "expand", "invoice",
-    "metadata", "period", "quantity", "subscription", "tax_rates", "unit_amount",
+    "amount",
+    "currency",
+    "customer",
+    "description",
+    "discountable",
+    "expand",
+    "invoice",
+    "metadata",
+    "period",
+    "quantity",
+    "subscription",
+    "tax_rates",
+    "unit_amount",
 ]
 FINALIZE_PARAMS = ["auto_advance", "expand"]
+PAY_PARAMS = ["expand", "forgive", "off_session", "paid_out_of_band", "payment_method", "source"]
+VOID_PARAMS = ["expand"]
+PAYMENT_INTENT_PARAMS = [
+    "amount",
+    "automatic_payment_methods",
+    "capture_method",
+    "confirm",
+    "currency",
+    "customer",
+    "description",
+    "expand",
+    "metadata",
+    "off_session",
+    "payment_method",
+    "payment_method_types",
+    "receipt_email",
+    "return_url",
+    "setup_future_usage",
+    "statement_descriptor",
+    "statement_descriptor_suffix",
+]
+CONFIRM_PARAMS = ["capture_method", "expand", "off_session", "payment_method", "return_url"]
+CAPTURE_PARAMS = ["amount_to_capture", "expand", "metadata", "statement_descriptor"]
+CANCEL_PARAMS = ["cancellation_reason", "expand"]
+CANCELLATION_REASONS = ["abandoned", "duplicate", "fraudulent", "requested_by_customer"]
+REFUND_PARAMS = ["amount", "charge", "expand", "metadata", "payment_intent", "reason"]
+ATTACH_PARAMS = ["customer", "expand"]
+PRODUCT_PARAMS = [
+    "active",
+    "description",
+    "expand",
+    "id",
+    "metadata",
+    "name",
+    "statement_descriptor",
+    "unit_label",
+    "url",
+]
+PRICE_PARAMS = [
+    "active",
+    "currency",
+    "expand",
+    "lookup_key",
+    "metadata",
+    "nickname",
+    "product",
+    "product_data",
+    "recurring",
+    "tax_behavior",
+    "unit_amount",
+]
+SUBSCRIPTION_PARAMS = [
+    "cancel_at_period_end",
+    "collection_method",
+    "customer",
+    "days_until_due",
+    "default_payment_method",
+    "description",
+    "expand",
+    "items",
+    "metadata",
+    "payment_behavior",
+    "proration_behavior",
+]
+SUBSCRIPTION_UPDATE_PARAMS = [
+    "cancel_at_period_end",
+    "collection_method",
+    "days_until_due",
+    "default_payment_method",
+    "description",
+    "expand",
+    "items",
+    "metadata",
+    "pause_collection",
+    "payment_behavior",
+    "proration_behavior",
+]
+SUBSCRIPTION_CANCEL_PARAMS = ["cancellation_details", "expand", "invoice_now", "prorate"]
+SUBSCRIPTION_ITEM_PARAMS = ["deleted", "id", "metadata", "price", "quantity"]
+CHECKOUT_PARAMS = [
+    "cancel_url",
+    "client_reference_id",
+    "currency",
+    "customer",
+    "customer_email",
+    "expand",
+    "expires_at",
+    "line_items",
+    "metadata",
+    "mode",
+    "payment_method_types",
+    "success_url",
+]
+CHECKOUT_LINE_ITEM_PARAMS = ["price", "price_data", "quantity"]
+PRICE_DATA_PARAMS = ["currency", "product", "product_data", "recurring", "unit_amount"]
+INTERVAL_DAYS = {"day": 1, "week": 7, "month": 30, "year": 365}
+# Fields each object type can expand, and the store (attribute of StripeServer) holding them.
+EXPANDABLE: dict[str, dict[str, str]] = {
+    "payment_intent": {
+        "customer": "customers",
+        "latest_charge": "charges",
+        "payment_method": "payment_methods",
+        "invoice": "invoices",
+    },
+    "refund": {"charge": "charges", "payment_intent": "payment_intents"},
+    "payment_method": {"customer": "customers"},
+    "price": {"product": "products"},
+    "subscription": {
+        "customer": "customers",
+        "latest_invoice": "invoices",
+        "default_payment_method": "payment_methods",
+    },
+    "invoice": {
+        "customer": "customers",
+        "subscription": "subscriptions",
+        "payment_intent": "payment_intents",
+        "charge": "charges",
+    },
+    "invoiceitem": {"customer": "customers", "invoice": "invoices"},
+    "checkout.session": {
+        "customer": "customers",
+        "payment_intent": "payment_intents",
+        "line_items": "checkout_line_items",
+    },
+    "customer": {},
+    "product": {},
+    "charge": {"customer": "customers", "payment_intent": "payment_intents"},
+}
 
 
 # --------------------------------------------------------------------------- errors
@@ -225,7 +433,8 @@ class Form:
             return value
         shape = "an object" if isinstance(value, dict) else "an array"
         raise StripeError(
-            400, f"Invalid {kind}: {self.name(key)} must be a {kind}, not {shape}",
+            400,
+            f"Invalid {kind}: {self.name(key)} must be a {kind}, not {shape}",
             param=self.name(key),
         )
 
@@ -268,7 +477,9 @@ class Form:
             return None
         if not re.fullmatch(r"-?\d+", value):
             raise StripeError(
-                400, f"Invalid integer: {value}", code="parameter_invalid_integer",
+                400,
+                f"Invalid integer: {value}",
+                code="parameter_invalid_integer",
                 param=self.name(key),
             )
         return int(value)
@@ -311,6 +522,33 @@ class Form:
         form = Form(value, self.name(key))
         form.reject_unknown(allowed)
         return form
+
+    def hashes(self, key: str, allowed: Iterable[str]) -> list[Form] | None:
+        """An array of hashes, Stripe's indexed form ``items[0][price]=p&items[0][quantity]=2``.
+
+        Anything else (``items={"price": ...}`` as JSON text, ``items[price]=p`` with no index)
+        is answered like Stripe does: ``Invalid array``.
+        """
+        value = self.data.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, list):
+            raise StripeError(400, "Invalid array", param=self.name(key))
+        forms: list[Form] = []
+        for index, entry in enumerate(value):
+            name = f"{self.name(key)}[{index}]"
+            if not isinstance(entry, dict):
+                raise StripeError(400, "Invalid hash", param=name)
+            form = Form(entry, name)
+            form.reject_unknown(allowed)
+            forms.append(form)
+        return forms
+
+    def unsettable(self, key: str, allowed: Iterable[str]) -> Form | str | None:
+        """A hash that an empty string unsets: returns the form, ``""`` (unset) or ``None``."""
+        if self.data.get(key) == "":
+            return ""
+        return self.nested(key, allowed)
 
     def metadata(self, key: str = "metadata") -> dict[str, str]:
         """Stripe metadata: string keys (<= 40 chars) to string values (<= 500 chars)."""
@@ -555,6 +793,243 @@ def recompute_totals(invoice: Json) -> None:
     invoice["amount_remaining"] = invoice["amount_due"] - invoice["amount_paid"]
 
 
+def build_payment_method(pm_id: str, created: int, token: str, customer: str | None) -> Json:
+    """A card ``payment_method`` made from one of Stripe's test tokens (``pm_card_visa``...)."""
+    brand, last4 = TEST_PAYMENT_METHODS[token]
+    return {
+        "id": pm_id,
+        "object": "payment_method",
+        "billing_details": {"address": None, "email": None, "name": None, "phone": None},
+        "card": {
+            "brand": brand,
+            "country": "US",
+            "exp_month": 12,
+            "exp_year": 2034,
+            "funding": "credit",
+            "last4": last4,
+        },
+        "created": created,
+        "customer": customer,
+        "livemode": False,
+        "metadata": {},
+        "type": "card",
+    }
+
+
+def build_payment_intent(pi_id: str, created: int, fields: Json) -> Json:
+    """A ``payment_intent`` in ``requires_payment_method``; ``fields`` override the defaults."""
+    intent: Json = {
+        "id": pi_id,
+        "object": "payment_intent",
+        "amount": 0,
+        "amount_capturable": 0,
+        "amount_received": 0,
+        "application": None,
+        "canceled_at": None,
+        "cancellation_reason": None,
+        "capture_method": "automatic",
+        "client_secret": f"{pi_id}_secret_pytestarazzo",
+        "confirmation_method": "automatic",
+        "created": created,
+        "currency": DEFAULT_CURRENCY,
+        "customer": None,
+        "description": None,
+        "invoice": None,
+        "last_payment_error": None,
+        "latest_charge": None,
+        "livemode": False,
+        "metadata": {},
+        "next_action": None,
+        "off_session": None,
+        "payment_method": None,
+        "payment_method_types": ["card"],
+        "receipt_email": None,
+        "setup_future_usage": None,
+        "statement_descriptor": None,
+        "status": "requires_payment_method",
+    }
+    intent.update(fields)
+    return intent
+
+
+def build_charge(charge_id: str, created: int, intent: Json, captured: bool) -> Json:
+    """The ``charge`` a confirmed payment intent made (authorized only unless ``captured``)."""
+    return {
+        "id": charge_id,
+        "object": "charge",
+        "amount": intent["amount"],
+        "amount_captured": intent["amount"] if captured else 0,
+        "amount_refunded": 0,
+        "captured": captured,
+        "created": created,
+        "currency": intent["currency"],
+        "customer": intent["customer"],
+        "livemode": False,
+        "metadata": {},
+        "outcome": {"network_status": "approved_by_network", "type": "authorized"},
+        "paid": True,
+        "payment_intent": intent["id"],
+        "payment_method": intent["payment_method"],
+        "refunded": False,
+        "status": "succeeded",
+    }
+
+
+def build_refund(refund_id: str, created: int, charge: Json, amount: int, fields: Json) -> Json:
+    """A succeeded ``refund`` of ``amount`` from ``charge``."""
+    refund: Json = {
+        "id": refund_id,
+        "object": "refund",
+        "amount": amount,
+        "balance_transaction": None,
+        "charge": charge["id"],
+        "created": created,
+        "currency": charge["currency"],
+        "metadata": {},
+        "payment_intent": charge["payment_intent"],
+        "reason": None,
+        "receipt_number": None,
+        "status": "succeeded",
+    }
+    refund.update(fields)
+    return refund
+
+
+def build_product(product_id: str, created: int, fields: Json) -> Json:
+    """A ``product``; ``fields`` override the defaults."""
+    product: Json = {
+        "id": product_id,
+        "object": "product",
+        "active": True,
+        "created": created,
+        "default_price": None,
+        "description": None,
+        "images": [],
+        "livemode": False,
+        "metadata": {},
+        "name": "",
+        "statement_descriptor": None,
+        "tax_code": None,
+        "type": "service",
+        "unit_label": None,
+        "updated": created,
+        "url": None,
+    }
+    product.update(fields)
+    return product
+
+
+def build_price(price_id: str, created: int, fields: Json) -> Json:
+    """A ``price``: ``recurring`` decides ``type``."""
+    price: Json = {
+        "id": price_id,
+        "object": "price",
+        "active": True,
+        "billing_scheme": "per_unit",
+        "created": created,
+        "currency": DEFAULT_CURRENCY,
+        "livemode": False,
+        "lookup_key": None,
+        "metadata": {},
+        "nickname": None,
+        "product": None,
+        "recurring": None,
+        "tax_behavior": "unspecified",
+        "type": "one_time",
+        "unit_amount": 0,
+        "unit_amount_decimal": "0",
+    }
+    price.update(fields)
+    price["unit_amount_decimal"] = str(price["unit_amount"])
+    price["type"] = "recurring" if price["recurring"] else "one_time"
+    return price
+
+
+def build_subscription_item(
+    item_id: str, created: int, sub_id: str, price: Json, quantity: int, metadata: dict[str, str]
+) -> Json:
+    """A ``subscription_item`` of ``price`` (embedded in full, as Stripe does)."""
+    return {
+        "id": item_id,
+        "object": "subscription_item",
+        "created": created,
+        "metadata": metadata,
+        "price": copy.deepcopy(price),
+        "quantity": quantity,
+        "subscription": sub_id,
+        "tax_rates": [],
+    }
+
+
+def build_subscription(sub_id: str, created: int, fields: Json) -> Json:
+    """A ``subscription``; ``fields`` must give customer, currency and the items."""
+    subscription: Json = {
+        "id": sub_id,
+        "object": "subscription",
+        "billing_cycle_anchor": created,
+        "cancel_at": None,
+        "cancel_at_period_end": False,
+        "canceled_at": None,
+        "cancellation_details": {"comment": None, "feedback": None, "reason": None},
+        "collection_method": "charge_automatically",
+        "created": created,
+        "currency": DEFAULT_CURRENCY,
+        "current_period_end": created,
+        "current_period_start": created,
+        "customer": None,
+        "days_until_due": None,
+        "default_payment_method": None,
+        "description": None,
+        "ended_at": None,
+        "items": {
+            "object": "list",
+            "data": [],
+            "has_more": False,
+            "total_count": 0,
+            "url": f"/v1/subscription_items?subscription={sub_id}",
+        },
+        "latest_invoice": None,
+        "livemode": False,
+        "metadata": {},
+        "pause_collection": None,
+        "start_date": created,
+        "status": "incomplete",
+        "test_clock": None,
+        "trial_end": None,
+        "trial_start": None,
+    }
+    subscription.update(fields)
+    return subscription
+
+
+def build_checkout_session(session_id: str, created: int, fields: Json) -> Json:
+    """An open ``checkout.session``; ``fields`` override the defaults."""
+    session: Json = {
+        "id": session_id,
+        "object": "checkout.session",
+        "amount_subtotal": 0,
+        "amount_total": 0,
+        "cancel_url": None,
+        "client_reference_id": None,
+        "created": created,
+        "currency": None,
+        "customer": None,
+        "customer_email": None,
+        "expires_at": created + 86400,
+        "livemode": False,
+        "metadata": {},
+        "mode": "payment",
+        "payment_intent": None,
+        "payment_method_types": ["card"],
+        "payment_status": "unpaid",
+        "status": "open",
+        "success_url": None,
+        "url": f"https://checkout.stripe.com/c/pay/{session_id}",
+    }
+    session.update(fields)
+    return session
+
+
 # --------------------------------------------------------------------------- request headers
 
 
@@ -610,8 +1085,34 @@ ROUTES: list[Route] = [
     ("POST", re.compile(r"/v1/invoices"), "create_invoice"),
     ("GET", re.compile(r"/v1/invoices/(?P<ident>[^/]+)"), "retrieve_invoice"),
     ("POST", re.compile(r"/v1/invoices/(?P<ident>[^/]+)/finalize"), "finalize_invoice"),
+    ("POST", re.compile(r"/v1/invoices/(?P<ident>[^/]+)/pay"), "pay_invoice"),
+    ("POST", re.compile(r"/v1/invoices/(?P<ident>[^/]+)/void"), "void_invoice"),
     ("POST", re.compile(r"/v1/invoiceitems"), "create_invoiceitem"),
     ("GET", re.compile(r"/v1/invoiceitems/(?P<ident>[^/]+)"), "retrieve_invoiceitem"),
+    ("POST", re.compile(r"/v1/payment_intents"), "create_payment_intent"),
+    ("GET", re.compile(r"/v1/payment_intents/(?P<ident>[^/]+)"), "retrieve_payment_intent"),
+    ("POST", re.compile(r"/v1/payment_intents/(?P<ident>[^/]+)/confirm"), "confirm_payment_intent"),
+    ("POST", re.compile(r"/v1/payment_intents/(?P<ident>[^/]+)/capture"), "capture_payment_intent"),
+    ("POST", re.compile(r"/v1/payment_intents/(?P<ident>[^/]+)/cancel"), "cancel_payment_intent"),
+    ("POST", re.compile(r"/v1/refunds"), "create_refund"),
+    ("GET", re.compile(r"/v1/refunds/(?P<ident>[^/]+)"), "retrieve_refund"),
+    ("GET", re.compile(r"/v1/payment_methods/(?P<ident>[^/]+)"), "retrieve_payment_method"),
+    ("POST", re.compile(r"/v1/payment_methods/(?P<ident>[^/]+)/attach"), "attach_payment_method"),
+    ("POST", re.compile(r"/v1/products"), "create_product"),
+    ("GET", re.compile(r"/v1/products/(?P<ident>[^/]+)"), "retrieve_product"),
+    ("POST", re.compile(r"/v1/prices"), "create_price"),
+    ("GET", re.compile(r"/v1/prices/(?P<ident>[^/]+)"), "retrieve_price"),
+    ("POST", re.compile(r"/v1/subscriptions"), "create_subscription"),
+    ("GET", re.compile(r"/v1/subscriptions/(?P<ident>[^/]+)"), "retrieve_subscription"),
+    ("POST", re.compile(r"/v1/subscriptions/(?P<ident>[^/]+)"), "update_subscription"),
+    ("DELETE", re.compile(r"/v1/subscriptions/(?P<ident>[^/]+)"), "cancel_subscription"),
+    ("POST", re.compile(r"/v1/checkout/sessions"), "create_checkout_session"),
+    ("GET", re.compile(r"/v1/checkout/sessions/(?P<ident>[^/]+)"), "retrieve_checkout_session"),
+    (
+        "POST",
+        re.compile(r"/v1/checkout/sessions/(?P<ident>[^/]+)/expire"),
+        "expire_checkout_session",
+    ),
 ]
 
 Response = tuple[int, dict[str, str], bytes]
@@ -699,6 +1200,15 @@ class StripeServer:
             self.customers: dict[str, Json] = {}
             self.invoices: dict[str, Json] = {}
             self.invoiceitems: dict[str, Json] = {}
+            self.payment_intents: dict[str, Json] = {}
+            self.charges: dict[str, Json] = {}
+            self.refunds: dict[str, Json] = {}
+            self.payment_methods: dict[str, Json] = {}
+            self.products: dict[str, Json] = {}
+            self.prices: dict[str, Json] = {}
+            self.subscriptions: dict[str, Json] = {}
+            self.checkout_sessions: dict[str, Json] = {}
+            self.checkout_line_items: dict[str, Json] = {}
             for customer_id, fields in self._initial_customers.items():
                 self._add_customer(customer_id, fields)
 
@@ -899,8 +1409,27 @@ class StripeServer:
             match = pattern.fullmatch(path)
             if match and route_method == method:
                 handler: Callable[..., Json] = getattr(self, f"_{handler_name}")
-                return 200, handler(Form(form), **match.groupdict())
+                obj = handler(Form(form), **match.groupdict())
+                return 200, self._expand(obj, Form(form).strings("expand") or [])
         raise StripeError(404, UNRECOGNIZED_URL.format(method=method, path=path))
+
+    def _expand(self, obj: Json, paths: list[str]) -> Json:
+        """A copy of ``obj`` with the ``expand[]`` fields replaced by the objects they name."""
+        if not paths:
+            return obj
+        expanded = copy.deepcopy(obj)
+        fields = EXPANDABLE.get(obj.get("object", ""), {})
+        for path in paths:
+            head, _, rest = path.partition(".")
+            if head not in fields or rest:
+                raise StripeError(400, f"This property cannot be expanded ({path}).")
+            ident = expanded.get(head)
+            if head == "line_items":
+                ident = expanded["id"]
+            if isinstance(ident, str):
+                found = getattr(self, fields[head]).get(ident)
+                expanded[head] = copy.deepcopy(found) if found is not None else ident
+        return expanded
 
     def _customer(self, customer_id: str, param: str, status: int = 400) -> Json:
         customer = self.customers.get(customer_id)
@@ -971,7 +1500,8 @@ class StripeServer:
         if method == "charge_automatically" and (days_until_due, due_date) != (None, None):
             param = "days_until_due" if days_until_due is not None else "due_date"
             raise StripeError(
-                400, f"`{param}` can only be set when `collection_method=send_invoice`.",
+                400,
+                f"`{param}` can only be set when `collection_method=send_invoice`.",
                 param=param,
             )
         tax = form.nested("automatic_tax", ["enabled"])
@@ -997,6 +1527,8 @@ class StripeServer:
         subscription = form.string("subscription")
         if subscription is not None:
             raise no_such("subscription", subscription, "subscription")
+        # Stripe's rule: the invoice's currency if given, else the customer's, else the
+        # account default (build_invoice falls back to the customer's currency, then usd).
         if currency:
             fields["currency"] = currency
         created = self._now()
@@ -1008,7 +1540,8 @@ class StripeServer:
         self.invoices[invoice["id"]] = invoice
         if behavior == "include":
             for item in self.invoiceitems.values():
-                if item["customer"] == customer_id and item["invoice"] is None:
+                pending = item["customer"] == customer_id and item["invoice"] is None
+                if pending and item["currency"] == invoice["currency"]:
                     self._attach(item, invoice)
         return invoice
 
@@ -1039,6 +1572,11 @@ class StripeServer:
             )
             invoice["last_finalization_error"] = dict(error.error)
             raise error
+        self._finalize(invoice, customer)
+        return invoice
+
+    def _finalize(self, invoice: Json, customer: Json) -> None:
+        """Number the draft invoice and open it (mark it paid if nothing is due)."""
         now = self._now()
         sequence = customer["next_invoice_sequence"]
         customer["next_invoice_sequence"] = sequence + 1
@@ -1058,12 +1596,12 @@ class StripeServer:
             invoice["status_transitions"]["paid_at"] = now
         elif invoice["auto_advance"] and invoice["collection_method"] == "charge_automatically":
             invoice["next_payment_attempt"] = now + 3600
-        return invoice
 
     @staticmethod
     def _declines(customer: Json, invoice: Json) -> bool:
-        method = invoice["default_payment_method"] or (
-            customer["invoice_settings"]["default_payment_method"]
+        method = (
+            invoice["default_payment_method"]
+            or (customer["invoice_settings"]["default_payment_method"])
         )
         return customer["id"] == DECLINE_CUSTOMER_ID or method == DECLINING_PAYMENT_METHOD
 
@@ -1163,17 +1701,17 @@ class StripeServer:
                 code="invoice_not_editable",
                 param="invoice",
             )
-        if invoice["lines"]["data"] and invoice["currency"] != currency:
+        if invoice["currency"] != currency:
             raise StripeError(
                 400,
-                f"The currency of this invoice item ({currency}) does not match the currency "
-                f"of invoice {invoice['id']} ({invoice['currency']}).",
+                "The currency of an invoice item must match the currency of the invoice: "
+                f"invoice {invoice['id']} is in {invoice['currency']}, but this invoice item "
+                f"is in {currency}.",
                 param="currency",
             )
 
     def _attach(self, item: Json, invoice: Json) -> None:
         item["invoice"] = invoice["id"]
-        invoice["currency"] = item["currency"]
         invoice["lines"]["data"].append(build_line_item(self._new_id("il"), item))
         recompute_totals(invoice)
 
@@ -1183,6 +1721,939 @@ class StripeServer:
         if item is None:
             raise no_such("invoiceitem", ident, "id", status=404)
         return item
+
+    # ---- lookups shared by the payment and billing endpoints
+
+    @staticmethod
+    def _lookup(
+        store: dict[str, Json], kind: str, ident: str, param: str, status: int = 400
+    ) -> Json:
+        found = store.get(ident)
+        if found is None:
+            raise no_such(kind, ident, param, status)
+        return found
+
+    def _payment_method(self, ident: str, param: str) -> Json:
+        """A stored PaymentMethod, or a new one made from a test token such as ``pm_card_visa``."""
+        if ident in TEST_PAYMENT_METHODS:
+            method = build_payment_method(self._new_id("pm"), self._now(), ident, None)
+            method["_token"] = ident
+            self.payment_methods[method["id"]] = method
+            return method
+        return self._lookup(self.payment_methods, "PaymentMethod", ident, param)
+
+    @staticmethod
+    def _public(obj: Json) -> Json:
+        return {k: v for k, v in obj.items() if not k.startswith("_")}
+
+    # ---- payment methods
+
+    def _retrieve_payment_method(self, form: Form, ident: str) -> Json:
+        form.reject_unknown(["expand"])
+        method = self._lookup(self.payment_methods, "PaymentMethod", ident, "id", 404)
+        return self._public(method)
+
+    def _attach_payment_method(self, form: Form, ident: str) -> Json:
+        form.reject_unknown(ATTACH_PARAMS)
+        customer_id = form.required("customer")
+        form.strings("expand")
+        customer = self._customer(customer_id, "customer")
+        method = self._payment_method(ident, "payment_method")
+        if method["customer"] not in (None, customer_id):
+            raise StripeError(
+                400,
+                f"The payment method you provided has already been attached to a customer "
+                f"({method['customer']}).",
+                code="payment_method_unexpected_state",
+            )
+        method["customer"] = customer["id"]
+        return self._public(method)
+
+    # ---- payment intents and refunds
+
+    def _create_payment_intent(self, form: Form) -> Json:
+        form.reject_unknown(PAYMENT_INTENT_PARAMS)
+        amount = form.integer("amount", required=True)
+        assert amount is not None
+        currency = form.currency(required=True)
+        assert currency is not None
+        if amount < 50 and currency in ("usd", "eur", "gbp", "cad", "aud", "chf"):
+            raise StripeError(
+                400,
+                f"Amount must be at least 50 cents ({currency}).",
+                code="amount_too_small",
+                param="amount",
+            )
+        check_amount(amount, "amount")
+        capture = form.enum("capture_method", ["automatic", "automatic_async", "manual"])
+        confirm = bool(form.boolean("confirm"))
+        off_session = self._off_session(form)
+        if off_session is not None and not confirm:
+            raise StripeError(
+                400, "You can only pass `off_session` when `confirm=true`.", param="off_session"
+            )
+        types = form.strings("payment_method_types")
+        automatic = form.nested("automatic_payment_methods", ["allow_redirects", "enabled"])
+        if types is not None and automatic is not None:
+            raise StripeError(
+                400,
+                "You may only specify one of these parameters: automatic_payment_methods, "
+                "payment_method_types.",
+                code="parameters_exclusive",
+                param="payment_method_types",
+            )
+        for index, kind in enumerate(types or []):
+            if kind not in ("card", "link", "us_bank_account", "sepa_debit"):
+                raise StripeError(
+                    400,
+                    f"The payment method type {kind!r} is invalid.",
+                    param=f"payment_method_types[{index}]",
+                )
+        form.strings("expand")
+        customer_id = form.string("customer")
+        if customer_id is not None:
+            self._customer(customer_id, "customer")
+        fields: Json = {
+            "amount": amount,
+            "currency": currency,
+            "capture_method": capture or "automatic",
+            "customer": customer_id,
+            "description": form.string("description", max_length=1000),
+            "metadata": form.metadata(),
+            "payment_method_types": types or ["card"],
+            "receipt_email": form.string("receipt_email"),
+            "setup_future_usage": form.enum("setup_future_usage", ["off_session", "on_session"]),
+            "statement_descriptor": form.string("statement_descriptor", max_length=22),
+        }
+        method_id = form.string("payment_method")
+        intent = build_payment_intent(self._new_id("pi"), self._now(), fields)
+        if method_id is not None:
+            intent["payment_method"] = self._usable_method(method_id, customer_id)
+            intent["status"] = "requires_confirmation"
+        self.payment_intents[intent["id"]] = intent
+        if confirm:
+            self._confirm(intent, off_session)
+        return intent
+
+    @staticmethod
+    def _off_session(form: Form) -> str | bool | None:
+        value = form.string("off_session")
+        if value is None:
+            return None
+        if value in ("true", "false"):
+            return value == "true"
+        if value in ("one_off", "recurring"):
+            return value
+        raise StripeError(400, f"Invalid boolean: {value}", param=form.name("off_session"))
+
+    def _usable_method(self, method_id: str, customer_id: str | None) -> str:
+        method = self._payment_method(method_id, "payment_method")
+        owner = method["customer"]
+        if owner is not None and owner != customer_id:
+            raise StripeError(
+                400,
+                f"The PaymentMethod {method['id']} belongs to the Customer {owner}. Please "
+                "include the Customer in the `customer` parameter on the PaymentIntent.",
+                param="payment_method",
+            )
+        return str(method["id"])
+
+    def _confirm(self, intent: Json, off_session: str | bool | None) -> None:
+        if intent["payment_method"] is None:
+            raise StripeError(
+                400,
+                "You cannot confirm this PaymentIntent because it's missing a payment method. "
+                "To confirm the PaymentIntent with "
+                f"{intent['customer'] or 'a customer'}, specify a payment method.",
+                code="payment_intent_unexpected_state",
+            )
+        intent["off_session"] = off_session if off_session is not None else None
+        method = self.payment_methods[intent["payment_method"]]
+        if method.get("_token") == DECLINING_PAYMENT_METHOD:
+            error = StripeError(
+                402,
+                "Your card was declined.",
+                error_type="card_error",
+                code="card_declined",
+                decline_code="generic_decline",
+            )
+            intent.update(status="requires_payment_method", payment_method=None)
+            intent["last_payment_error"] = dict(error.error)
+            error.error["payment_intent"] = copy.deepcopy(intent)
+            raise error
+        manual = intent["capture_method"] == "manual"
+        charge = build_charge(self._new_id("ch"), self._now(), intent, captured=not manual)
+        self.charges[charge["id"]] = charge
+        intent.update(latest_charge=charge["id"], last_payment_error=None)
+        if manual:
+            intent.update(status="requires_capture", amount_capturable=intent["amount"])
+        else:
+            intent.update(status="succeeded", amount_received=intent["amount"])
+
+    def _retrieve_payment_intent(self, form: Form, ident: str) -> Json:
+        form.reject_unknown(["client_secret", "expand"])
+        return self._lookup(self.payment_intents, "payment_intent", ident, "intent", 404)
+
+    def _confirm_payment_intent(self, form: Form, ident: str) -> Json:
+        form.reject_unknown(CONFIRM_PARAMS)
+        intent = self._lookup(self.payment_intents, "payment_intent", ident, "intent", 404)
+        off_session = self._off_session(form)
+        capture = form.enum("capture_method", ["automatic", "automatic_async", "manual"])
+        method_id = form.string("payment_method")
+        form.strings("expand")
+        if intent["status"] not in ("requires_payment_method", "requires_confirmation"):
+            raise self._unexpected_state(
+                intent, "confirm", ["requires_payment_method", "requires_confirmation"]
+            )
+        if method_id is not None:
+            intent["payment_method"] = self._usable_method(method_id, intent["customer"])
+        if capture is not None:
+            intent["capture_method"] = capture
+        self._confirm(intent, off_session)
+        return intent
+
+    @staticmethod
+    def _unexpected_state(intent: Json, action: str, allowed: list[str]) -> StripeError:
+        verb = {"confirm": "confirmed", "capture": "captured", "cancel": "canceled"}[action]
+        return StripeError(
+            400,
+            f"This PaymentIntent could not be {verb} because it has a status of "
+            f"{intent['status']}. Only a PaymentIntent with one of the following statuses may "
+            f"be {verb}: {', '.join(allowed)}.",
+            code="payment_intent_unexpected_state",
+            payment_intent=copy.deepcopy(intent),
+        )
+
+    def _capture_payment_intent(self, form: Form, ident: str) -> Json:
+        form.reject_unknown(CAPTURE_PARAMS)
+        intent = self._lookup(self.payment_intents, "payment_intent", ident, "intent", 404)
+        amount = form.integer("amount_to_capture")
+        metadata = form.metadata()
+        form.string("statement_descriptor", max_length=22)
+        form.strings("expand")
+        if intent["status"] != "requires_capture":
+            raise self._unexpected_state(intent, "capture", ["requires_capture"])
+        capturable = intent["amount_capturable"]
+        amount = capturable if amount is None else amount
+        if amount <= 0 or amount > capturable:
+            raise StripeError(
+                400,
+                f"The amount to capture ({amount}) must be greater than 0 and less than or "
+                f"equal to the amount capturable ({capturable}).",
+                code="amount_too_large" if amount > 0 else "amount_too_small",
+                param="amount_to_capture",
+            )
+        charge = self.charges[intent["latest_charge"]]
+        charge.update(captured=True, amount_captured=amount)
+        intent.update(status="succeeded", amount_received=amount, amount_capturable=0)
+        intent["metadata"].update(metadata)
+        return intent
+
+    def _cancel_payment_intent(self, form: Form, ident: str) -> Json:
+        form.reject_unknown(CANCEL_PARAMS)
+        intent = self._lookup(self.payment_intents, "payment_intent", ident, "intent", 404)
+        reason = form.enum("cancellation_reason", CANCELLATION_REASONS)
+        form.strings("expand")
+        cancelable = [
+            "requires_payment_method",
+            "requires_capture",
+            "requires_confirmation",
+            "requires_action",
+            "processing",
+        ]
+        if intent["status"] not in cancelable:
+            raise self._unexpected_state(intent, "cancel", cancelable)
+        if intent["latest_charge"]:  # the authorization is released
+            charge = self.charges[intent["latest_charge"]]
+            charge.update(refunded=True, amount_refunded=charge["amount"])
+        intent.update(
+            status="canceled",
+            canceled_at=self._now(),
+            cancellation_reason=reason,
+            amount_capturable=0,
+        )
+        return intent
+
+    def _create_refund(self, form: Form) -> Json:
+        form.reject_unknown(REFUND_PARAMS)
+        amount = form.integer("amount")
+        reason = form.enum("reason", ["duplicate", "fraudulent", "requested_by_customer"])
+        metadata = form.metadata()
+        form.strings("expand")
+        intent_id, charge_id = form.string("payment_intent"), form.string("charge")
+        if intent_id is None and charge_id is None:
+            raise StripeError(
+                400,
+                "One of the following params should be provided for this request: "
+                "payment_intent or charge.",
+                param="payment_intent",
+            )
+        if intent_id is not None:
+            intent = self._lookup(
+                self.payment_intents, "payment_intent", intent_id, "payment_intent"
+            )
+            if intent["status"] != "succeeded":
+                raise StripeError(
+                    400,
+                    f"This PaymentIntent ({intent_id}) does not have a successful charge to "
+                    "refund.",
+                    code="charge_not_refundable" if intent["latest_charge"] else None,
+                    param="payment_intent",
+                )
+            charge_id = intent["latest_charge"]
+        assert charge_id is not None
+        charge = self._lookup(self.charges, "charge", charge_id, "charge")
+        refundable = charge["amount_captured"] - charge["amount_refunded"]
+        amount = refundable if amount is None else amount
+        if amount <= 0:
+            raise StripeError(400, "Refund amount must be positive.", param="amount")
+        if amount > refundable:
+            raise StripeError(
+                400,
+                f"Refund amount ({amount} {charge['currency']}) is greater than unrefunded "
+                f"amount on charge ({refundable} {charge['currency']})",
+                code="amount_too_large",
+                param="amount",
+            )
+        charge["amount_refunded"] += amount
+        charge["refunded"] = charge["amount_refunded"] == charge["amount_captured"]
+        fields = {"reason": reason, "metadata": metadata}
+        refund = build_refund(self._new_id("re"), self._now(), charge, amount, fields)
+        self.refunds[refund["id"]] = refund
+        return refund
+
+    def _retrieve_refund(self, form: Form, ident: str) -> Json:
+        form.reject_unknown(["expand"])
+        return self._lookup(self.refunds, "refund", ident, "id", 404)
+
+    # ---- products and prices
+
+    def _create_product(self, form: Form) -> Json:
+        form.reject_unknown(PRODUCT_PARAMS)
+        name = form.required("name", max_length=250)
+        ident = form.string("id")
+        if ident is not None and ident in self.products:
+            raise StripeError(
+                400, "Product already exists.", code="resource_already_exists", param="id"
+            )
+        fields: Json = {
+            "active": form.boolean("active") is not False,
+            "description": form.string("description", max_length=40000),
+            "metadata": form.metadata(),
+            "name": name,
+            "statement_descriptor": form.string("statement_descriptor", max_length=22),
+            "unit_label": form.string("unit_label", max_length=12),
+            "url": form.string("url"),
+        }
+        form.strings("expand")
+        product = build_product(ident or self._new_id("prod"), self._now(), fields)
+        self.products[product["id"]] = product
+        return product
+
+    def _retrieve_product(self, form: Form, ident: str) -> Json:
+        form.reject_unknown(["expand"])
+        return self._lookup(self.products, "product", ident, "id", 404)
+
+    def _recurring(self, form: Form) -> Json | None:
+        recurring = form.nested("recurring", ["interval", "interval_count", "usage_type"])
+        if recurring is None:
+            return None
+        interval = recurring.enum("interval", list(INTERVAL_DAYS))
+        if interval is None:
+            raise missing_param(recurring.name("interval"))
+        count = recurring.integer("interval_count") or 1
+        usage = recurring.enum("usage_type", ["licensed", "metered"]) or "licensed"
+        return {
+            "aggregate_usage": None,
+            "interval": interval,
+            "interval_count": count,
+            "trial_period_days": None,
+            "usage_type": usage,
+        }
+
+    def _price_fields(self, form: Form, *, inline: bool) -> Json:
+        """Fields of a price from ``form`` (a price create body or a ``price_data`` hash)."""
+        currency = form.currency(required=True)
+        unit_amount = form.integer("unit_amount")
+        if unit_amount is None:
+            raise missing_param(form.name("unit_amount"))
+        if unit_amount < 0:
+            raise StripeError(
+                400,
+                "This value must be greater than or equal to 0.",
+                param=form.name("unit_amount"),
+            )
+        check_amount(unit_amount, form.name("unit_amount"))
+        recurring = self._recurring(form)
+        product_id = form.string("product")
+        product_data = form.nested("product_data", ["description", "metadata", "name"])
+        if (product_id is None) == (product_data is None):
+            raise StripeError(
+                400,
+                "You must specify either `product` or `product_data` when creating a price."
+                if product_id is None
+                else "You may only specify one of these parameters: product, product_data.",
+                param=form.name("product"),
+            )
+        if product_data is not None:
+            product = build_product(
+                self._new_id("prod"),
+                self._now(),
+                {
+                    "name": product_data.required("name", max_length=250),
+                    "description": product_data.string("description"),
+                    "metadata": product_data.metadata(),
+                },
+            )
+            self.products[product["id"]] = product
+            product_id = product["id"]
+        else:
+            assert product_id is not None
+            self._lookup(self.products, "product", product_id, form.name("product"))
+        return {
+            "currency": currency,
+            "unit_amount": unit_amount,
+            "recurring": recurring,
+            "product": product_id,
+            "active": not inline,
+        }
+
+    def _create_price(self, form: Form) -> Json:
+        form.reject_unknown(PRICE_PARAMS)
+        fields = self._price_fields(form, inline=False)
+        fields.update(
+            active=form.boolean("active") is not False,
+            lookup_key=form.string("lookup_key", max_length=200),
+            metadata=form.metadata(),
+            nickname=form.string("nickname"),
+            tax_behavior=form.enum("tax_behavior", ["exclusive", "inclusive", "unspecified"])
+            or "unspecified",
+        )
+        form.strings("expand")
+        price = build_price(self._new_id("price"), self._now(), fields)
+        self.prices[price["id"]] = price
+        return price
+
+    def _retrieve_price(self, form: Form, ident: str) -> Json:
+        form.reject_unknown(["expand"])
+        return self._lookup(self.prices, "price", ident, "price", 404)
+
+    # ---- subscriptions
+
+    def _subscription(self, ident: str, status: int = 404) -> Json:
+        return self._lookup(
+            self.subscriptions, "subscription", ident, "subscription_exposed_id", status
+        )
+
+    def _recurring_price(self, item: Form) -> Json:
+        price_id = item.string("price")
+        if price_id is None:
+            raise missing_param(item.name("price"))
+        price = self._lookup(self.prices, "price", price_id, item.name("price"))
+        if price["type"] != "recurring":
+            raise StripeError(
+                400,
+                "The price specified is set to `type=one_time` but this field only accepts "
+                "prices with `type=recurring`.",
+                param=item.name("price"),
+            )
+        return price
+
+    @staticmethod
+    def _quantity(item: Form) -> int | None:
+        quantity = item.integer("quantity")
+        if quantity is not None and quantity < 0:
+            raise StripeError(
+                400, "This value must be greater than or equal to 0.", param=item.name("quantity")
+            )
+        return quantity
+
+    def _create_subscription(self, form: Form) -> Json:
+        form.reject_unknown(SUBSCRIPTION_PARAMS)
+        customer_id = form.required("customer")
+        items = form.hashes("items", SUBSCRIPTION_ITEM_PARAMS)
+        if not items:
+            raise missing_param("items")
+        method = form.enum("collection_method", ["charge_automatically", "send_invoice"])
+        behavior = (
+            form.enum(
+                "payment_behavior",
+                [
+                    "allow_incomplete",
+                    "default_incomplete",
+                    "error_if_incomplete",
+                    "pending_if_incomplete",
+                ],
+            )
+            or "allow_incomplete"
+        )
+        form.enum("proration_behavior", ["always_invoice", "create_prorations", "none"])
+        days_until_due = form.integer("days_until_due")
+        default_pm = form.string("default_payment_method")
+        fields: Json = {
+            "cancel_at_period_end": bool(form.boolean("cancel_at_period_end")),
+            "collection_method": method or "charge_automatically",
+            "days_until_due": days_until_due,
+            "description": form.string("description", max_length=500),
+            "metadata": form.metadata(),
+        }
+        form.strings("expand")
+        customer = self._customer(customer_id, "customer")
+        prices = [(self._recurring_price(item), self._quantity(item), item) for item in items]
+        currencies = {price["currency"] for price, _, _ in prices}
+        intervals = {
+            (p["recurring"]["interval"], p["recurring"]["interval_count"]) for p, _, _ in prices
+        }
+        if len(currencies) > 1 or len(intervals) > 1:
+            raise StripeError(
+                400,
+                "All prices on a subscription must have the same `currency` and "
+                "`recurring[interval]`.",
+                param="items",
+            )
+        currency = currencies.pop()
+        if customer["currency"] not in (None, currency):
+            raise StripeError(
+                400,
+                f"You cannot combine currencies on a single customer. This customer has an "
+                f"active subscription, subscription schedule, discount, quote, or invoice item "
+                f"with currency {customer['currency']}.",
+                param="currency",
+            )
+        if default_pm is not None:
+            default_pm = self._usable_method(default_pm, customer_id)
+        created = self._now()
+        interval, count = intervals.pop()
+        fields.update(
+            customer=customer_id,
+            currency=currency,
+            default_payment_method=default_pm,
+            current_period_start=created,
+            current_period_end=created + 86400 * INTERVAL_DAYS[interval] * count,
+        )
+        sub = build_subscription(self._new_id("sub"), created, fields)
+        for price, quantity, item in prices:
+            sub["items"]["data"].append(
+                build_subscription_item(
+                    self._new_id("si"),
+                    created,
+                    sub["id"],
+                    price,
+                    1 if quantity is None else quantity,
+                    item.metadata(),
+                )
+            )
+        sub["items"]["total_count"] = len(sub["items"]["data"])
+        customer["currency"] = currency
+        self.subscriptions[sub["id"]] = sub
+        invoice = self._first_invoice(sub, customer)
+        sub["latest_invoice"] = invoice["id"]
+        if invoice["status"] == "paid":
+            sub["status"] = "active"
+        elif behavior == "error_if_incomplete" and invoice["last_finalization_error"]:
+            del self.subscriptions[sub["id"]]
+            raise StripeError(
+                402,
+                "Your card was declined.",
+                error_type="card_error",
+                code="card_declined",
+                decline_code="generic_decline",
+            )
+        else:
+            sub["status"] = "incomplete"
+        return sub
+
+    def _first_invoice(self, sub: Json, customer: Json) -> Json:
+        """The subscription's first invoice, finalized and (if it can be) paid."""
+        created = self._now()
+        fields: Json = {
+            "billing_reason": "subscription_create",
+            "collection_method": sub["collection_method"],
+            "currency": sub["currency"],
+            "subscription": sub["id"],
+            "default_payment_method": sub["default_payment_method"],
+            "period_start": sub["current_period_start"],
+            "period_end": sub["current_period_start"],
+        }
+        invoice = build_invoice(self._new_id("in"), created, customer, fields)
+        for item in sub["items"]["data"]:
+            amount = item["price"]["unit_amount"] * item["quantity"]
+            invoice["lines"]["data"].append(
+                {
+                    "id": self._new_id("il"),
+                    "object": "line_item",
+                    "amount": amount,
+                    "amount_excluding_tax": amount,
+                    "currency": sub["currency"],
+                    "description": f"{item['quantity']} x (at {item['price']['unit_amount']} / "
+                    f"{item['price']['recurring']['interval']})",
+                    "discountable": True,
+                    "invoice": invoice["id"],
+                    "livemode": False,
+                    "metadata": {},
+                    "period": {
+                        "start": sub["current_period_start"],
+                        "end": sub["current_period_end"],
+                    },
+                    "price": copy.deepcopy(item["price"]),
+                    "proration": False,
+                    "quantity": item["quantity"],
+                    "subscription": sub["id"],
+                    "subscription_item": item["id"],
+                    "type": "subscription",
+                }
+            )
+        recompute_totals(invoice)
+        self.invoices[invoice["id"]] = invoice
+        self._finalize(invoice, customer)
+        if invoice["status"] == "open" and sub["collection_method"] == "charge_automatically":
+            try:
+                self._collect(invoice, customer, None)
+            except StripeError as error:
+                invoice["last_finalization_error"] = dict(error.error)
+        return invoice
+
+    def _retrieve_subscription(self, form: Form, ident: str) -> Json:
+        form.reject_unknown(["expand"])
+        return self._subscription(ident)
+
+    def _update_subscription(self, form: Form, ident: str) -> Json:
+        form.reject_unknown(SUBSCRIPTION_UPDATE_PARAMS)
+        sub = self._subscription(ident)
+        items = form.hashes("items", SUBSCRIPTION_ITEM_PARAMS) or []
+        pause = form.unsettable("pause_collection", ["behavior", "resumes_at"])
+        form.enum("proration_behavior", ["always_invoice", "create_prorations", "none"])
+        form.enum(
+            "payment_behavior",
+            [
+                "allow_incomplete",
+                "default_incomplete",
+                "error_if_incomplete",
+                "pending_if_incomplete",
+            ],
+        )
+        metadata = form.metadata()
+        cancel_at_period_end = form.boolean("cancel_at_period_end")
+        description = form.string("description", max_length=500)
+        form.strings("expand")
+        if sub["status"] in ("canceled", "incomplete_expired"):
+            raise StripeError(
+                400,
+                f"A canceled subscription can only update its cancellation_details and "
+                f"metadata; subscription {sub['id']} is {sub['status']}.",
+            )
+        pause_value: Json | str | None = None
+        if isinstance(pause, Form):
+            behavior = pause.enum("behavior", ["keep_as_draft", "mark_uncollectible", "void"])
+            if behavior is None:
+                raise missing_param(pause.name("behavior"))
+            pause_value = {"behavior": behavior, "resumes_at": pause.integer("resumes_at")}
+        updates: list[tuple[Json | None, Json | None, int | None, Form]] = []
+        for item in items:
+            item_id = item.string("id")
+            existing = None
+            if item_id is not None:
+                existing = next((i for i in sub["items"]["data"] if i["id"] == item_id), None)
+                if existing is None:
+                    raise no_such("subscription item", item_id, item.name("id"))
+            price = self._recurring_price(item) if item.string("price") else None
+            if existing is None and price is None:
+                raise missing_param(item.name("price"))
+            if price is not None and price["currency"] != sub["currency"]:
+                raise StripeError(
+                    400,
+                    "All prices on a subscription must have the same `currency`.",
+                    param=item.name("price"),
+                )
+            if item.boolean("deleted") and existing is None:
+                raise missing_param(item.name("id"))
+            updates.append((existing, price, self._quantity(item), item))
+        now = self._now()
+        for existing, price, quantity, item in updates:
+            if existing is None:
+                assert price is not None
+                sub["items"]["data"].append(
+                    build_subscription_item(
+                        self._new_id("si"),
+                        now,
+                        sub["id"],
+                        price,
+                        1 if quantity is None else quantity,
+                        item.metadata(),
+                    )
+                )
+                continue
+            if item.boolean("deleted"):
+                sub["items"]["data"].remove(existing)
+                continue
+            if price is not None:
+                existing["price"] = copy.deepcopy(price)
+            if quantity is not None:
+                existing["quantity"] = quantity
+            existing["metadata"].update(item.metadata())
+        if not sub["items"]["data"]:
+            raise StripeError(
+                400, "A subscription must have at least one active plan.", param="items"
+            )
+        sub["items"]["total_count"] = len(sub["items"]["data"])
+        if pause == "":
+            sub["pause_collection"] = None
+        elif pause_value is not None:
+            sub["pause_collection"] = pause_value
+        if cancel_at_period_end is not None:
+            sub["cancel_at_period_end"] = cancel_at_period_end
+            sub["cancel_at"] = sub["current_period_end"] if cancel_at_period_end else None
+        if description is not None:
+            sub["description"] = description
+        sub["metadata"].update(metadata)
+        return sub
+
+    def _cancel_subscription(self, form: Form, ident: str) -> Json:
+        form.reject_unknown(SUBSCRIPTION_CANCEL_PARAMS)
+        sub = self._subscription(ident)
+        details = form.nested("cancellation_details", ["comment", "feedback"])
+        form.boolean("invoice_now")
+        form.boolean("prorate")
+        form.strings("expand")
+        if sub["status"] == "canceled":
+            raise no_such("subscription", ident, "subscription_exposed_id", 404)
+        now = self._now()
+        sub.update(status="canceled", canceled_at=now, ended_at=now, pause_collection=None)
+        sub["cancellation_details"] = {
+            "comment": details.string("comment") if details else None,
+            "feedback": details.string("feedback") if details else None,
+            "reason": "cancellation_requested",
+        }
+        return sub
+
+    # ---- checkout sessions
+
+    def _create_checkout_session(self, form: Form) -> Json:
+        form.reject_unknown(CHECKOUT_PARAMS)
+        mode = form.enum("mode", ["payment", "setup", "subscription"])
+        if mode is None:
+            raise missing_param("mode")
+        success_url = form.required("success_url")
+        line_items = form.hashes("line_items", CHECKOUT_LINE_ITEM_PARAMS) or []
+        types = form.strings("payment_method_types")
+        customer_id = form.string("customer")
+        customer_email = form.string("customer_email", max_length=800)
+        if customer_id is not None and customer_email is not None:
+            raise StripeError(
+                400,
+                "You may only specify one of these parameters: customer, customer_email.",
+                code="parameters_exclusive",
+                param="customer",
+            )
+        if customer_id is not None:
+            self._customer(customer_id, "customer")
+        fields: Json = {
+            "cancel_url": form.string("cancel_url"),
+            "client_reference_id": form.string("client_reference_id", max_length=200),
+            "customer": customer_id,
+            "customer_email": customer_email,
+            "metadata": form.metadata(),
+            "mode": mode,
+            "payment_method_types": types or ["card"],
+            "success_url": success_url,
+        }
+        expires_at = form.integer("expires_at")
+        form.strings("expand")
+        if mode in ("payment", "subscription") and not line_items:
+            raise StripeError(
+                400, f"`line_items` is required in `{mode}` mode.", param="line_items"
+            )
+        lines: list[Json] = []
+        for item in line_items:
+            quantity = self._quantity(item)
+            if quantity is None:
+                raise missing_param(item.name("quantity"))
+            data = item.nested("price_data", PRICE_DATA_PARAMS)
+            if (item.string("price") is None) == (data is None):
+                raise StripeError(
+                    400,
+                    "You must specify either `price` or `price_data` for each line item."
+                    if data is None
+                    else "You may only specify one of these parameters: price, price_data.",
+                    param=item.name("price"),
+                )
+            if data is not None:
+                price = build_price(
+                    self._new_id("price"), self._now(), self._price_fields(data, inline=True)
+                )
+                self.prices[price["id"]] = price
+            else:
+                price = self._lookup(
+                    self.prices, "price", str(item.string("price")), item.name("price")
+                )
+            if (price["type"] == "recurring") != (mode == "subscription"):
+                raise StripeError(
+                    400,
+                    "You must provide at least one recurring price in `subscription` mode "
+                    "when using prices."
+                    if mode == "subscription"
+                    else "You specified `payment` mode but passed a recurring price. Either switch "
+                    "to `subscription` mode or use only one-time prices.",
+                    param=item.name("price"),
+                )
+            lines.append({"price": price, "quantity": quantity})
+        currencies = {line["price"]["currency"] for line in lines}
+        if len(currencies) > 1:
+            raise StripeError(400, "All line items must use the same currency.", param="line_items")
+        created = self._now()
+        total = sum(line["price"]["unit_amount"] * line["quantity"] for line in lines)
+        fields.update(
+            amount_subtotal=total,
+            amount_total=total,
+            currency=currencies.pop() if currencies else None,
+        )
+        if expires_at is not None:
+            if not created + 1800 <= expires_at <= created + 86400:
+                raise StripeError(
+                    400,
+                    "The `expires_at` timestamp must be between 30 minutes and 24 hours "
+                    "from Checkout Session creation.",
+                    param="expires_at",
+                )
+            fields["expires_at"] = expires_at
+        session = build_checkout_session(self._new_id("cs_test"), created, fields)
+        self.checkout_sessions[session["id"]] = session
+        self.checkout_line_items[session["id"]] = {
+            "object": "list",
+            "data": [
+                {
+                    "id": self._new_id("li"),
+                    "object": "item",
+                    "amount_subtotal": line["price"]["unit_amount"] * line["quantity"],
+                    "amount_total": line["price"]["unit_amount"] * line["quantity"],
+                    "currency": line["price"]["currency"],
+                    "description": self.products[line["price"]["product"]]["name"],
+                    "price": copy.deepcopy(line["price"]),
+                    "quantity": line["quantity"],
+                }
+                for line in lines
+            ],
+            "has_more": False,
+            "url": f"/v1/checkout/sessions/{session['id']}/line_items",
+        }
+        return session
+
+    def _retrieve_checkout_session(self, form: Form, ident: str) -> Json:
+        form.reject_unknown(["expand"])
+        return self._lookup(self.checkout_sessions, "checkout.session", ident, "session", 404)
+
+    def _expire_checkout_session(self, form: Form, ident: str) -> Json:
+        form.reject_unknown(["expand"])
+        form.strings("expand")
+        session = self._lookup(self.checkout_sessions, "checkout.session", ident, "session", 404)
+        if session["status"] != "open":
+            raise StripeError(
+                400,
+                f'Only Checkout Sessions with a status in ["open"] can be expired. This '
+                f'Checkout Session has a status of "{session["status"]}".',
+                code="checkout_session_expired" if session["status"] == "expired" else None,
+            )
+        session.update(status="expired", url=None)
+        return session
+
+    # ---- paying and voiding invoices
+
+    def _collect(self, invoice: Json, customer: Json, method_id: str | None) -> None:
+        """Charge an open invoice's amount due; 402 ``card_declined`` when the card declines."""
+        method_id = (
+            method_id
+            or invoice["default_payment_method"]
+            or (customer["invoice_settings"]["default_payment_method"])
+        )
+        invoice["attempted"] = True
+        invoice["attempt_count"] += 1
+        if method_id is None:
+            raise StripeError(
+                400,
+                "This customer has no attached payment source or default payment method. "
+                "Please consider adding a default payment method.",
+            )
+        token = self.payment_methods.get(method_id, {}).get("_token", method_id)
+        if token == DECLINING_PAYMENT_METHOD or customer["id"] == DECLINE_CUSTOMER_ID:
+            raise StripeError(
+                402,
+                "Your card was declined.",
+                error_type="card_error",
+                code="card_declined",
+                decline_code="generic_decline",
+            )
+        intent = build_payment_intent(
+            self._new_id("pi"),
+            self._now(),
+            {
+                "amount": invoice["amount_due"],
+                "currency": invoice["currency"],
+                "customer": customer["id"],
+                "invoice": invoice["id"],
+                "payment_method": method_id if method_id not in TEST_PAYMENT_METHODS else None,
+            },
+        )
+        charge = build_charge(self._new_id("ch"), self._now(), intent, captured=True)
+        self.charges[charge["id"]] = charge
+        intent.update(
+            status="succeeded", amount_received=intent["amount"], latest_charge=charge["id"]
+        )
+        self.payment_intents[intent["id"]] = intent
+        self._mark_paid(invoice, charge=charge["id"], payment_intent=intent["id"])
+
+    def _mark_paid(self, invoice: Json, **fields: Any) -> None:
+        now = self._now()
+        invoice.update(
+            status="paid",
+            paid=True,
+            amount_paid=invoice["amount_due"],
+            amount_remaining=0,
+            next_payment_attempt=None,
+            **fields,
+        )
+        invoice["status_transitions"]["paid_at"] = now
+
+    def _pay_invoice(self, form: Form, ident: str) -> Json:
+        form.reject_unknown(PAY_PARAMS)
+        form.boolean("forgive")
+        form.boolean("off_session")
+        out_of_band = form.boolean("paid_out_of_band")
+        method_id = form.string("payment_method")
+        form.string("source")
+        form.strings("expand")
+        invoice = self._invoice(ident, "invoice", status=404)
+        if invoice["status"] == "paid":
+            raise StripeError(400, "Invoice is already paid", code="invoice_already_paid")
+        if invoice["status"] != "open":
+            raise StripeError(
+                400,
+                f"You can only pay an open invoice; invoice {invoice['id']} is "
+                f"{invoice['status']}.",
+                code="invoice_not_editable" if invoice["status"] == "draft" else None,
+            )
+        customer = self.customers[invoice["customer"]]
+        if out_of_band:
+            self._mark_paid(invoice, paid_out_of_band=True)
+            return invoice
+        if method_id is not None:
+            method_id = self._usable_method(method_id, customer["id"])
+        self._collect(invoice, customer, method_id)
+        return invoice
+
+    def _void_invoice(self, form: Form, ident: str) -> Json:
+        form.reject_unknown(VOID_PARAMS)
+        form.strings("expand")
+        invoice = self._invoice(ident, "invoice", status=404)
+        if invoice["status"] != "open":
+            raise StripeError(
+                400,
+                f"You can only void an open invoice; invoice {invoice['id']} is "
+                f"{invoice['status']}.",
+            )
+        now = self._now()
+        invoice.update(status="void", next_payment_attempt=None, amount_remaining=0)
+        invoice["status_transitions"]["voided_at"] = now
+        return invoice
 
 
 # --------------------------------------------------------------------------- HTTP plumbing

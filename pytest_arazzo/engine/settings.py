@@ -43,6 +43,7 @@ class RunSettings:
     scrub_fields: tuple[str, ...] = ()
     stripe_version: str = ""
     rate_limit: float = 25.0
+    throttle_file: Path | None = None  # shared by pytest-xdist workers (one rate in all)
     max_attempts: int = 4
     max_backoff: float = 30.0
     contract: str = "error"  # arazzo_contract: error / warning / off

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +26,14 @@ from pytest_arazzo.http.keys import DEFAULT_REFUSED
 
 SETTINGS = pytest.StashKey[RunSettings]()  # checked at configure time (hooks.pytest_configure)
 FUZZ = pytest.StashKey[FuzzConfig]()
+
+
+def shared_throttle_file() -> Path | None:
+    """Under pytest-xdist, the file every worker of this run shares its live throttle through."""
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID", "")
+    if not run.isalnum():
+        return None
+    return Path(tempfile.gettempdir()) / f"pytest-arazzo-throttle-{run}"
 
 
 def run_settings(config: Any) -> RunSettings:
@@ -71,6 +81,7 @@ def run_settings(config: Any) -> RunSettings:
         max_backoff=number(_ini(ini, "arazzo_max_backoff", "30"), "arazzo_max_backoff"),
         contract=contract_severity(_ini(ini, "arazzo_contract", "error")),
         warnings_as_errors=bool(_ini(ini, "arazzo_warnings_as_errors", False)),
+        throttle_file=shared_throttle_file(),
     )
 
 

@@ -2,8 +2,9 @@
 
 A sliding window: at most ``limit`` request starts in any ``window`` seconds, where ``rate`` =
 limit / window (25/s → 25 per second; 0.5/s → 1 per 2 s). Bursts below the limit are not
-delayed. One throttle is shared by all items of a pytest process; under xdist the session divides
-the rate among the workers.
+delayed. One throttle is shared by all items of a pytest process; under pytest-xdist the workers
+share one :class:`SharedThrottle`, whose window lives in a file locked with ``flock``, so
+``-n 4`` still sends at most the provider's rate in all.
 """
 
 from __future__ import annotations
@@ -13,6 +14,12 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
+from pathlib import Path
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: no flock; each process throttles alone
+    fcntl = None  # type: ignore[assignment]
 
 
 class Throttle:
@@ -37,15 +44,68 @@ class Throttle:
             return 0.0
         with self.lock:
             now = self.clock()
-            while self.starts and self.starts[0] <= now - self.window:
-                self.starts.popleft()
-            start = now
-            if len(self.starts) >= self.limit:
-                start = self.starts[-self.limit] + self.window
-            self.starts.append(start)
-            while len(self.starts) > self.limit:
-                self.starts.popleft()
+            start = self._claim(self.starts, now)
         delay = start - now
         if delay > 0:
             self.sleep(delay)
         return max(delay, 0.0)
+
+    def _claim(self, starts: deque[float], now: float) -> float:
+        """The start time of the next request in the window ``starts`` (updated in place)."""
+        while starts and starts[0] <= now - self.window:
+            starts.popleft()
+        start = now
+        if len(starts) >= self.limit:
+            start = starts[-self.limit] + self.window
+        starts.append(start)
+        while len(starts) > self.limit:
+            starts.popleft()
+        return start
+
+
+class SharedThrottle(Throttle):
+    """A :class:`Throttle` whose window is shared by every process naming the same ``path``.
+
+    The window (request start times on the system-wide monotonic clock) is kept in ``path``;
+    each claim holds an exclusive ``flock`` on it for a few microseconds. Where ``flock`` is not
+    available the throttle falls back to this process's own window.
+    """
+
+    def __init__(
+        self,
+        rate: float,
+        path: Path,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        super().__init__(rate, clock, sleep)
+        self.path = path
+
+    def wait(self) -> float:
+        if self.limit == 0 or fcntl is None:
+            return super().wait()
+        with self.lock, open(self.path, "a+", encoding="ascii") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            handle.seek(0)
+            starts = deque(_floats(handle.read().split()))
+            now = self.clock()
+            start = self._claim(starts, now)
+            handle.seek(0)
+            handle.truncate()
+            handle.write(" ".join(f"{value:.6f}" for value in starts))
+            handle.flush()
+        delay = start - now
+        if delay > 0:
+            self.sleep(delay)
+        return max(delay, 0.0)
+
+
+def _floats(words: list[str]) -> list[float]:
+    """The numbers in a window file; anything else (a torn or foreign file) is ignored."""
+    values = []
+    for word in words:
+        try:
+            values.append(float(word))
+        except ValueError:
+            continue
+    return values

@@ -1,145 +1,112 @@
-"""Loopback answers for the APIs of the Arazzo specification's examples (examples/1.0.0).
+"""Loopback answers for the APIs of the project's example workflows (``examples/``).
 
-One server serves them all (their paths do not collide): the Swagger petstore login, the
-"animals" API, FAPI PAR/authorize/token, the OAuth service, the pet-coupons store and BNPL.
+One server serves them all (their paths do not collide): the greenhouse, the identity
+provider (pushed authorization requests), the kennel club, the instalments provider, the
+single sign-on token service and the pet shop with vouchers. ``INPUTS`` holds the inputs of
+every workflow, keyed by file stem (``instalments`` for ``instalments.arazzo.yaml``) then by
+workflowId.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from tests.conformance.server import LoopbackServer, Reply, Request
 
-PETSTORE_OPENAPI = """\
-openapi: 3.0.3
-info: {title: Swagger Petstore (the operations LoginAndRetrievePets uses), version: 1.0.0}
-servers: [{url: 'https://petstore3.swagger.io/api/v3'}]
-paths:
-  /user/login:
-    get:
-      operationId: loginUser
-      parameters:
-      - {name: username, in: query, schema: {type: string}}
-      - {name: password, in: query, schema: {type: string}}
-      responses: {'200': {description: ok}}
-  /pet/findByStatus:
-    get:
-      operationId: findPetsByStatus
-      parameters:
-      - {name: status, in: query, explode: true, schema: {type: string}}
-      responses: {'200': {description: ok}}
-"""
-
-ANIMALS_OPENAPI = """\
-openapi: 3.1.0
-info: {title: Public Zoo API (the operations ExtendedParametersExample uses), version: '1.0'}
-servers: [{url: 'https://zoo.example.com'}]
-paths:
-  /animals:
-    post:
-      operationId: postAnimal
-      requestBody: {content: {application/json: {schema: {type: object}}}}
-      responses: {'201': {description: created}}
-  /animals/random:
-    get:
-      operationId: getRandomAnimal
-      responses: {'200': {description: ok}}
-"""
-
-PET = {"id": 1, "name": "Rex", "price": 120.5, "photoUrls": [], "status": "available"}
-BNPL_CUSTOMER = {
-    "firstName": "Ada",
-    "lastName": "Lovelace",
-    "dateOfBirth": "1815-12-10T00:00:00Z",
-    "postalCode": "W1",
-}
-BNPL_PRODUCTS = [
-    {"productCode": "p-1", "purchaseAmount": {"currency": "GBP", "amount": 120.5}},
-]
+DOG = {"id": 1, "name": "Biscuit", "status": "available", "tags": ["terrier"]}
+SHOPPER = {"givenName": "Grace", "familyName": "Hopper", "postcode": "NY10"}
+ITEMS = [{"sku": "lamp-3", "price": {"currency": "EUR", "amount": 120.5}}]
+ASSERTION = {"iss": "app-7", "aud": "https://id.example.org", "jti": "n-1"}
 
 INPUTS: dict[str, dict[str, dict[str, Any]]] = {
-    "LoginAndRetrievePets": {"loginUserRetrievePet": {"username": "ada", "password": "pw"}},
-    "FAPI-PAR": {
-        "OIDC-PAR-AuthzCode": {
-            "client_id": "tpp-1",
-            "client_assertion": {"iss": "tpp-1", "sub": "tpp-1", "aud": "as", "jti": "j1"},
-            "redirect_uri": "https://tpp.example/cb",
-            "code_verifier": "verifier-1",
-            "PARrequestBody": {"response_type": "code", "client_id": "tpp-1", "scope": "openid"},
-            "TokenRequestBody": {
-                "grant_type": "authorization_code",
-                "code": "placeholder",
-                "redirect_uri": "https://tpp.example/cb",
-                "code_verifier": "verifier-1",
+    "kennel-login": {"log-in-and-list-pets": {"handle": "grace", "secret": "hunter2"}},
+    "pushed-authorization": {
+        "push-authorize-token": {
+            "client_id": "app-7",
+            "client_assertion": ASSERTION,
+            "redirect_uri": "https://app.example.org/back",
+            "code_verifier": "pkce-verifier-7",
+            "authorization_form": {
+                "response_type": "code",
+                "scope": "openid profile",
+                "code_challenge": "pkce-challenge-7",
             },
         }
     },
-    "oauth": {
-        "refresh-token-flow": {
-            "my_client_id": "client-1",
-            "my_client_secret": "s3cret",
-            "my_redirect_uri": "https://app.example/cb",
+    "token-service": {
+        "renew-access": {
+            "app_id": "app-1",
+            "app_secret": "s3cret",
+            "app_callback": "https://app.example.org/back",
         },
-        "client-credentials-flow": {"client_id": "client-1", "client_secret": "s3cret"},
-        "authorization-code-flow": {
-            "client_id": "client-1",
+        "machine-grant": {"client_id": "app-1", "client_secret": "s3cret"},
+        "code-grant": {
+            "client_id": "app-1",
             "client_secret": "s3cret",
-            "redirect_uri": "https://app.example/cb",
+            "redirect_uri": "https://app.example.org/back",
         },
     },
-    "pet-coupons": {
-        "apply-coupon": {"my_pet_tags": ["puppy", "dalmatian"], "store_id": "pets.example.com"},
-        "buy-available-pet": {"store_id": "pets.example.com"},
-        "place-order": {"pet_id": 10, "quantity": 1, "coupon_code": "SAVE10"},
+    "treat-vouchers": {
+        "redeem-voucher": {"wanted_tags": ["terrier", "small"], "shop_domain": "shop.example.org"},
+        "buy-any-available": {"shop_domain": "shop.example.org"},
+        "order-pet": {"pet_id": 10, "quantity": 1, "voucher_code": "TREAT10"},
     },
-    "bnpl-arazzo": {
-        "ApplyForLoanAtCheckout": {"customer": BNPL_CUSTOMER, "products": BNPL_PRODUCTS}
+    "instalments": {
+        "checkout-with-instalments": {"shopper": SHOPPER, "items": ITEMS},
+        "enrol-shopper": {"shopper": SHOPPER},
     },
 }
 
 
-def _token(request: Request, match: Any) -> Reply:
-    form = request.form()
-    grant = form.get("grant_type", "?")
-    return Reply(200, {"access_token": f"at-{grant}", "refresh_token": "rt-1", "expires_in": 3600})
+def _token(request: Request, match: re.Match[str]) -> Reply:
+    """Every grant answers tokens named after it (``at-refresh_token`` for a refresh)."""
+    grant = request.form().get("grant_type", "?")
+    return Reply(200, {"access_token": f"at-{grant}", "refresh_token": "rt-1", "expires_in": 900})
 
 
-def _order(request: Request, match: Any) -> Reply:
-    return Reply(200, {"id": 99, **request.json()})
+def _order(request: Request, match: re.Match[str]) -> Reply:
+    return Reply(200, {"id": 77, **request.json()})
 
 
 def serve_examples(server: LoopbackServer) -> None:
     """Register every example API's routes on ``server``."""
-    # LoginAndRetrievePets (petstore)
+    # greenhouse (workflow-level parameters)
+    server.route("POST", "/greenhouse/beds", Reply(201, {"bed": 7}))
+    server.route("GET", "/greenhouse/beds/random", {"bed": 3, "species": "fern"})
+    # identity provider (pushed authorization request, authorize, token)
+    server.route("POST", "/oidc/par", Reply(201, {"request_uri": "urn:id:par:7", "expires_in": 90}))
     server.route(
         "GET",
-        "/user/login",
-        Reply(200, "session-token-1", {"X-Expires-After": "2030-01-01", "X-Rate-Limit": "100"}),
+        "/oidc/authorize",
+        Reply(302, {"code": "code-7"}, {"Location": "https://app.example.org/back?code=code-7"}),
     )
-    server.route("GET", "/pet/findByStatus", [PET])
-    # ExtendedParametersExample (animals)
-    server.route("POST", "/animals", Reply(201, {"id": "a-1"}))
-    server.route("GET", "/animals/random", {"id": "a-2", "kind": "otter"})
-    # FAPI-PAR
-    server.route("POST", "/as/par.oauth2", {"request_uri": "urn:par:1", "expires_in": 60})
+    server.route("POST", "/oidc/token", {"access_token": "id-at-7", "token_type": "Bearer"})
+    # kennel club (the session token comes back in a header)
     server.route(
         "GET",
-        "/as/authorize.oauth2",
-        Reply(302, {"code": "authz-1"}, {"Location": "https://tpp.example/cb?code=authz-1"}),
+        "/kennel/session",
+        Reply(200, "welcome", {"X-Session-Token": "kennel-s-1", "X-Session-Expires": "2031-06"}),
     )
-    server.route("POST", "/as/token.oauth2", {"access_token": "fapi-at", "token_type": "Bearer"})
-    # oauth
-    server.route("GET", "/authorize", {"code": "code-1", "access_token": "pre-token"})
-    server.route("POST", "/oauth/token", _token)
-    # pet-coupons
-    server.route("GET", "/pet/findByTags", [{**PET, "id": 10}])
-    server.route("GET", r"/pet/(\d+)/coupons", {"couponCode": "SAVE10"})
-    server.route("POST", "/store/order", _order)
-    # BNPL (servers: [{url: /bnpl/v1}], relative to the override)
+    server.route("GET", "/kennel/pets", [DOG])
+    # instalments (servers: [{url: /instalments/v2}], relative to the override)
+    server.route("GET", "/instalments/v2/terms", {"version": "terms-2024-05"})
+    server.route("POST", "/instalments/v2/basket-checks", {"eligible": ITEMS, "total": 120.5})
     server.route(
-        "POST",
-        "/bnpl/v1/products",
-        {"products": BNPL_PRODUCTS, "eligibilityCheckRequired": True, "totalAmount": 120.5},
+        "POST", "/instalments/v2/shoppers", Reply(201, {"links": {"self": "/shoppers/s-1"}})
     )
-    server.route("GET", "/bnpl/v1/terms-and-conditions", ["Be nice."])
-    server.route("POST", "/bnpl/v1/customers", Reply(201, {"links": {"self": "/customers/c-1"}}))
+    server.route(
+        "POST", "/instalments/v2/plans", Reply(202, {"planId": "p-1", "approvalToken": "ok-1"})
+    )
+    server.route(
+        "GET", "/instalments/v2/approvals", Reply(302, None, {"Location": "https://pay.example/ok"})
+    )
+    server.route("GET", "/instalments/v2/plans/p-1", {"planId": "p-1", "instalments": 3})
+    # single sign-on token service
+    server.route("GET", "/sso/authorize", {"code": "code-1"})
+    server.route("POST", "/sso/token", _token)
+    # pet shop with vouchers
+    server.route("GET", "/shop/pets/by-tags", [{**DOG, "id": 10}])
+    server.route("GET", "/shop/pets/by-status", [DOG])
+    server.route("GET", r"/shop/pets/(\d+)/vouchers", {"voucherCode": "TREAT10"})
+    server.route("POST", "/shop/orders", _order)

@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
+import json
+import math
+import subprocess
+import sys
 from typing import Any
 
 import pytest
 from requests.structures import CaseInsensitiveDict
 
+from pytest_arazzo.language.compare import loose_equals, loose_order
 from pytest_arazzo.language.context import EvalContext, Message
-from pytest_arazzo.language.criteria import (
-    CriterionError,
-    Missing,
-    Outcome,
-    compile_criterion,
-    loose_equals,
-    loose_order,
-    show_value,
-)
+from pytest_arazzo.language.criteria import compile_criterion
+from pytest_arazzo.language.errors import CriterionError
+from pytest_arazzo.language.outcome import Missing, Outcome, show_value
 
 PETS_XML = "<pets><pet id='1'><name>Rex</name></pet><pet id='2'><name>Tom</name></pet></pets>"
 GOESSNER = "draft-goessner-dispatch-jsonpath-00"
@@ -204,6 +203,45 @@ def test_criterion_object__incompatible_types_are_false(ctx: EvalContext) -> Non
     assert loose_order("abc", 1) is None
 
 
+def test_criterion_object__nan_is_unequal_and_unordered() -> None:
+    """Arazzo 1.0.1 § Criterion Object (simple conditions): a NaN in a body never orders, and
+    equals nothing, itself included (docs/semantics.md); nothing raises."""
+    body = json.loads('{"x": NaN, "s": "NaN"}')  # Python's json reads NaN
+    assert math.isnan(body["x"])
+    ctx = EvalContext(response=Message(body=body))
+    for op in ("<", "<=", ">", ">="):
+        for other in ("1", "'1'", "-1", "$response.body#/x", "'NaN'"):
+            outcome = check(f"$response.body#/x {op} {other}", ctx)
+            assert not outcome.passed, f"x {op} {other}"
+            assert outcome.detail == "", outcome.detail  # a result, not a caught error
+        assert not check(f"$response.body#/s {op} 1", ctx).passed  # 'NaN' is not numeric text
+    assert not check("$response.body#/x == $response.body#/x", ctx).passed
+    assert check("$response.body#/x != $response.body#/x", ctx).passed
+    assert not check("$response.body#/x == 'NaN'", ctx).passed
+    assert not check("$response.body#/x == 0", ctx).passed
+    assert check("$response.body#/x", ctx).passed  # truthiness: NaN is a non-zero number
+    for a, b in ((math.nan, 1), (1, math.nan), (math.nan, math.nan), (math.nan, "1")):
+        assert loose_order(a, b) is None
+        assert not loose_equals(a, b)
+
+
+def test_criterion_object__simple_criteria_do_not_load_query_libraries() -> None:
+    """JSONPath and XPath libraries load only when a criterion of that type is compiled."""
+    libraries = ("jsonpath_rfc9535", "jsonpath_ng", "elementpath")
+    probe = (
+        "import sys\n"
+        "from pytest_arazzo.language.criteria import compile_criterion\n"
+        "compile_criterion({'condition': '$statusCode == 200 && $response.body#/a > 1'})\n"
+        f"print(sorted(set({libraries!r}) & set(sys.modules)))\n"
+        "compile_criterion({'condition': '$.a', 'type': 'jsonpath', 'context': '$response.body'})\n"
+        "print('jsonpath_rfc9535' in sys.modules)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert done.stdout.split("\n")[:2] == ["[]", "True"], done.stdout + done.stderr
+
+
 def test_criterion_object__property_and_index_access(ctx: EvalContext) -> None:
     """Arazzo 1.0.1 § Criterion Object: `[]` index (0-based) and `.` property de-reference."""
     assert check("$response.body.items[0].name == 'widget'", ctx).passed
@@ -309,7 +347,9 @@ def test_criterion_object__malformed_simple_conditions(
         ),
     ],
 )
-def test_criterion_expression_type_object__invalid(obj: dict, field: str, fragment: str) -> None:
+def test_criterion_expression_type_object__invalid(
+    obj: dict[str, Any], field: str, fragment: str
+) -> None:
     """Arazzo 1.0.1 § Criterion Expression Type Object: type and version are validated."""
     with pytest.raises(CriterionError) as info:
         compile_criterion(obj)

@@ -10,17 +10,10 @@ from requests.structures import CaseInsensitiveDict
 
 from pytest_arazzo.document.pointer import PointerError, parse_pointer, resolve_pointer, set_pointer
 from pytest_arazzo.language.context import EvalContext, Message
-from pytest_arazzo.language.expressions import (
-    Expression,
-    ExpressionError,
-    Reference,
-    UnresolvedError,
-    compile_value,
-    is_expression,
-    parse_expression,
-    parse_source_reference,
-    scan_expression,
-)
+from pytest_arazzo.language.errors import ExpressionError, UnresolvedError
+from pytest_arazzo.language.evaluate import Expression, parse_expression, scan_expression
+from pytest_arazzo.language.parser import Reference, is_expression, parse_source_reference
+from pytest_arazzo.language.templates import compile_value
 
 
 @pytest.fixture
@@ -159,7 +152,8 @@ def test_runtime_expressions__header_names_are_case_insensitive(ctx: EvalContext
     """Arazzo 1.0.1 § Runtime Expressions: header-reference token matches any case."""
     assert parse_expression("$response.header.x-rate-limit").evaluate(ctx) == "100"
     assert parse_expression("$request.header.ACCEPT").evaluate(ctx) == "application/json"
-    ctx.response = Message(headers={"Content-Type": "text/xml"})  # plain dict headers too
+    plain: Any = {"Content-Type": "text/xml"}  # plain dict headers too
+    ctx.response = Message(headers=plain)
     assert parse_expression("$response.header.content-type").evaluate(ctx) == "text/xml"
 
 
@@ -178,7 +172,7 @@ def test_runtime_expressions__type_is_preserved(ctx: EvalContext) -> None:
 def test_runtime_expressions__dotted_names_prefer_exact_then_property(ctx: EvalContext) -> None:
     """Arazzo 1.0.1 § Runtime Expressions: output names may contain '.' (^[a-zA-Z0-9.-_]+$)."""
     assert parse_expression("$steps.s.outputs.a.b").evaluate(ctx) == "exact"
-    del ctx.steps["s"]["a.b"]
+    ctx.steps = {**ctx.steps, "s": {k: v for k, v in ctx.steps["s"].items() if k != "a.b"}}
     assert parse_expression("$steps.s.outputs.a.b").evaluate(ctx) == "nested"
     assert parse_expression("$steps.s.outputs.a.c.1").evaluate(ctx) == 20
     assert parse_expression("$inputs.x.y").evaluate(ctx) == 7

@@ -1,6 +1,6 @@
 """What a runtime expression can see while a workflow runs (Arazzo "Runtime Expressions").
 
-The executor fills an :class:`EvalContext`; :mod:`.expressions` reads it. Nothing here
+The executor fills an :class:`EvalContext`; :mod:`.evaluate` reads it. Nothing here
 does I/O or evaluation: it is plain data that flows one way, executor → expressions/criteria.
 """
 
@@ -21,7 +21,7 @@ class Message:
     ``str`` (XML stays text; XPath criteria parse it). ``None`` means no body.
     """
 
-    headers: CaseInsensitiveDict = field(default_factory=CaseInsensitiveDict)
+    headers: CaseInsensitiveDict[Any] = field(default_factory=CaseInsensitiveDict)
     body: Any = None
     query: Mapping[str, Any] = field(default_factory=dict)
     path: Mapping[str, Any] = field(default_factory=dict)

@@ -23,16 +23,10 @@ from urllib.parse import quote_plus, unquote_plus
 
 from pytest_arazzo.document.media import is_json_type
 from pytest_arazzo.language.context import EvalContext
-from pytest_arazzo.language.expressions import (
-    Compiled,
-    Expression,
-    UnresolvedError,
-    _template_parts,
-    compile_value,
-    is_expression,
-    parse_expression,
-    render,
-)
+from pytest_arazzo.language.errors import UnresolvedError
+from pytest_arazzo.language.evaluate import Expression, parse_expression
+from pytest_arazzo.language.parser import is_expression
+from pytest_arazzo.language.templates import Compiled, compile_value, render, template_parts
 
 FORM = "application/x-www-form-urlencoded"
 
@@ -79,7 +73,7 @@ def compile_payload(payload: Any, content_type: str) -> tuple[Compiled, bool]:
         fields = _form_fields(payload)
         if fields is not None:
             return StructuredTemplate(fields), False
-        return _FormText(_template_parts(payload)), False
+        return _FormText(template_parts(payload)), False
     return compile_value(payload), False
 
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from pytest_arazzo.http.messages import OutgoingRequest, ReceivedResponse
-    from pytest_arazzo.language.criteria import Outcome
+    from pytest_arazzo.language.outcome import Outcome
 
 MAX_BODY_CHARS = 600
 

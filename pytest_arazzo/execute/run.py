@@ -35,7 +35,8 @@ from pytest_arazzo.http.auth import CredentialError
 from pytest_arazzo.http.messages import OutgoingRequest
 from pytest_arazzo.http.request import BuildError, build_request
 from pytest_arazzo.language.context import EvalContext
-from pytest_arazzo.language.expressions import Compiled, UnresolvedError
+from pytest_arazzo.language.errors import UnresolvedError
+from pytest_arazzo.language.templates import Compiled
 from pytest_arazzo.plan.planner import ActionPlan, StepPlan, WorkflowPlan
 from pytest_arazzo.transport.transports import ReplayMismatch, TransportError
 

@@ -30,7 +30,7 @@ from pytest_arazzo.http.encoding import (
 )
 from pytest_arazzo.http.messages import OutgoingRequest, is_json_type, parse_body
 from pytest_arazzo.language.context import EvalContext
-from pytest_arazzo.language.expressions import UnresolvedError
+from pytest_arazzo.language.errors import UnresolvedError
 from pytest_arazzo.plan.payloads import FORM
 from pytest_arazzo.plan.planner import BodyPlan, ParamPlan, StepPlan
 

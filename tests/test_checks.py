@@ -12,7 +12,8 @@ import pytest
 
 from pytest_arazzo import checks
 from pytest_arazzo.checks import check_document, check_file, check_workflow, path_flaws
-from pytest_arazzo.diagnostics.problems import CODES, Problem
+from pytest_arazzo.diagnostics.position import Position
+from pytest_arazzo.diagnostics.problems import CODES, Problem, sort_problems
 from pytest_arazzo.document.loader import load_document
 from pytest_arazzo.document.sources import SourceCache
 from pytest_arazzo.plan.planner import ArazzoFile
@@ -978,10 +979,22 @@ def test_the_documented_codes_match_the_registry() -> None:
 
 
 def test_problem_rendering() -> None:
-    problem = Problem("AZ210", "error", "operationId 'x' is not in source 'a'", "f.yml:3:5", "h")
+    where = Position("f.yml", 3, 5, "/workflows/0")
+    problem = Problem("AZ210", "error", "operationId 'x' is not in source 'a'", where, "h")
     assert problem.render() == (
         "f.yml:3:5: error AZ210: operationId 'x' is not in source 'a'\n    hint: h"
     )
+
+
+def test_problems_sort__errors_first_then_by_position_as_numbers() -> None:
+    """Sorting uses the position's data: line 9 before line 10, a file without a line first."""
+    found = [
+        Problem("AZ221", "warning", "w", Position("f.yml", 2, 1)),
+        Problem("AZ210", "error", "b", Position("f.yml", 10, 1)),
+        Problem("AZ210", "error", "a", Position("f.yml", 9, 7)),
+        Problem("AZ201", "error", "c", Position("f.yml")),
+    ]
+    assert [p.message for p in sort_problems(found)] == ["c", "a", "b", "w"]
 
 
 # ------------------------------------------------------------------------------------------
@@ -1151,7 +1164,7 @@ def test_run__a_workflow_that_cannot_be_planned_is_a_clean_failure(
     ("content", "expected"),
     [
         (b"", "specs/arazzo/odd.arazzo.yaml:1:1: error AZ004: the document is empty"),
-        (b"\x00\x01", "specs/arazzo/odd.arazzo.yaml: error AZ002: this is a binary file*"),
+        (b"\x00\x01", "specs/arazzo/odd.arazzo.yaml: error AZ013: this is a binary file*"),
         (b"- 1\n- 2\n", "*error AZ006: an Arazzo Description is a mapping*"),
         (b"just a scalar\n", "*error AZ006: an Arazzo Description is a mapping*"),
         (b"arazzo: 1.0.1\nworkflows: 5\n", "*error AZ103: 'workflows' in the document must be*"),

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from pytest_arazzo.diagnostics.codes import CODES
+from pytest_arazzo.diagnostics.position import Position
 from pytest_arazzo.document.loader import LoadError, load_document, load_problem, parse_text
 
 
@@ -72,10 +74,23 @@ def test_positions__every_pointer_has_line_and_column() -> None:
     assert document.locate("/workflows/0") == (2, 3)
     assert document.locate("/workflows/0/workflowId") == (2, 3)
     assert document.locate("/workflows/0/steps/0/operationId") == (5, 5)
-    assert document.where("/workflows/0/steps/0/stepId") == "wf.yaml:4:5"
+    where = document.where("/workflows/0/steps/0/stepId")
+    assert (where.file, where.line, where.column) == ("wf.yaml", 4, 5)
+    assert where.pointer == "/workflows/0/steps/0/stepId"
+    assert str(where) == "wf.yaml:4:5"
     # a pointer that does not exist: the nearest ancestor that does
     assert document.locate("/workflows/0/steps/0/outputs/x") == (4, 5)
-    assert document.where("/nothing") == "wf.yaml:1:1"
+    assert str(document.where("/nothing")) == "wf.yaml:1:1"
+
+
+def test_position__renders_only_when_printed_and_sorts_numerically() -> None:
+    """A position is data: ``str()`` gives ``file:line:col`` (just the file when the line is
+    unknown); positions order by file, then line and column as numbers; the pointer a position
+    was asked for does not make it another place."""
+    assert str(Position("a.yaml", 9, 2)) == "a.yaml:9:2"
+    assert str(Position("a.yaml")) == "a.yaml"
+    assert Position("a.yaml", 9, 2) < Position("a.yaml", 10, 1) < Position("b.yaml", 1, 1)
+    assert Position("a.yaml", 3, 1, "/x") == Position("a.yaml", 3, 1, "/x/y")
 
 
 def test_positions__keys_with_slash_and_tilde_are_escaped() -> None:
@@ -109,10 +124,10 @@ def test_duplicate_keys__in_json_too() -> None:
     ("text", "name", "code", "where", "message"),
     [
         ("a: [1, 2\n", "x.yaml", "AZ001", "x.yaml:2:1", "invalid YAML: while parsing a flow"),
-        ("a:\n\t- b\n", "x.yaml", "AZ001", "x.yaml:2:1", "invalid YAML: while scanning"),
+        ("a:\n\t- b\n", "x.yaml", "AZ007", "x.yaml:2:1", "invalid YAML: while scanning"),
         ("", "x.yaml", "AZ004", "x.yaml:1:1", "the document is empty"),
         ("# only a comment\n", "x.yaml", "AZ004", "x.yaml:1:1", "the document is empty"),
-        ("a: 1\n---\nb: 2\n", "x.yaml", "AZ001", "x.yaml:2:1", "invalid YAML: expected a single"),
+        ("a: 1\n---\nb: 2\n", "x.yaml", "AZ012", "x.yaml:2:1", "invalid YAML: expected a single"),
         ("a: !!int abc\n", "x.yaml", "AZ001", "x.yaml:1:4", "'abc' is not a valid !!int value"),
         ("a: !!bool maybe\n", "x.yaml", "AZ001", "x.yaml:1:4", "'maybe' is not a valid !!bool"),
         ("? [a]\n: 1\n", "x.yaml", "AZ001", "x.yaml:1:3", "a mapping key must be a plain value"),
@@ -143,7 +158,7 @@ def test_parse_errors__have_code_and_position(
     with pytest.raises(LoadError) as caught:
         parse_text(text, name)
     assert caught.value.code == code
-    assert caught.value.where() == where
+    assert str(caught.value.where()) == where
     assert caught.value.message.startswith(message)
 
 
@@ -175,19 +190,27 @@ def test_a_few_aliases__are_fine() -> None:
 
 
 @pytest.mark.parametrize(
-    ("content", "message"),
+    ("content", "code", "message", "hint"),
     [
-        (b"\x00\x01\x02binary", "this is a binary file, not YAML or JSON"),
-        (b"a: \xff\xfe\n", "not UTF-8 text (byte 3)"),
+        (
+            b"\x00\x01\x02binary",
+            "AZ013",
+            "this is a binary file, not YAML or JSON",
+            "Arazzo files are YAML or JSON text",
+        ),
+        (b"a: \xff\xfe\n", "AZ014", "not UTF-8 text (byte 3)", "save the file as UTF-8"),
     ],
 )
-def test_unreadable_files__az002(tmp_path: Path, content: bytes, message: str) -> None:
+def test_files_that_are_not_text__own_code_and_hint(
+    tmp_path: Path, content: bytes, code: str, message: str, hint: str
+) -> None:
     path = tmp_path / "x.arazzo.yaml"
     path.write_bytes(content)
     with pytest.raises(LoadError) as caught:
         load_document(path, "specs/x.arazzo.yaml")
-    assert caught.value.code == "AZ002"
+    assert caught.value.code == code
     assert str(caught.value) == f"specs/x.arazzo.yaml: {message}"
+    assert load_problem(caught.value).hint == hint
 
 
 def test_missing_file__az002(tmp_path: Path) -> None:
@@ -207,19 +230,50 @@ def test_display_name__used_in_positions(tmp_path: Path) -> None:
     path = tmp_path / "wf.yaml"
     path.write_text("a:\n  b: 1\n")
     document = load_document(path, "specs/wf.yaml")
-    assert document.where("/a/b") == "specs/wf.yaml:2:3"
+    assert str(document.where("/a/b")) == "specs/wf.yaml:2:3"
 
 
 def test_load_problem__renders_like_a_compiler() -> None:
-    """A parse error becomes ``file:line:col: error AZ001: ...`` with a hint."""
+    """A parse error becomes ``file:line:col: error AZ007: ...`` with a hint."""
     with pytest.raises(LoadError) as caught:
         parse_text("a:\n\tb: 1\n", "specs/wf.arazzo.yaml")
     rendered = load_problem(caught.value).render()
     assert rendered == (
-        "specs/wf.arazzo.yaml:2:1: error AZ001: invalid YAML: while scanning for the next token "
+        "specs/wf.arazzo.yaml:2:1: error AZ007: invalid YAML: while scanning for the next token "
         "found character '\\t' that cannot start any token\n"
         "    hint: YAML indents with spaces; a tab or '@'/'`' cannot start a value"
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("a:\n\tb: 1\n", "AZ007"),
+        ("a: @x\n", "AZ007"),
+        ("a: b: c\n", "AZ008"),
+        ("a: 1\nb\nc: 2\n", "AZ009"),
+        ("a:\n  b: 1\n c: 2\n", "AZ010"),
+        ("a: *nope\n", "AZ011"),
+        ("a: 1\n---\nb: 2\n", "AZ012"),
+    ],
+    ids=["tab", "at-sign", "colon-in-value", "no-colon", "indent", "no-anchor", "two-documents"],
+)
+def test_yaml_slips__own_code_and_its_documented_fix_as_hint(text: str, code: str) -> None:
+    """Each kind of YAML slip has its code, and the hint is that code's documented fix (chosen
+    by code, not by searching the message)."""
+    with pytest.raises(LoadError) as caught:
+        parse_text(text, "x.yaml")
+    assert caught.value.code == code, caught.value
+    found = load_problem(caught.value)
+    assert (found.code, found.hint) == (code, CODES[code].fix)
+
+
+def test_other_syntax_errors__az001_without_a_hint() -> None:
+    with pytest.raises(LoadError) as caught:
+        parse_text("a: [1, 2\n", "x.yaml")
+    found = load_problem(caught.value)
+    assert (found.code, found.hint) == ("AZ001", "")
+    assert found.render().startswith("x.yaml:2:1: error AZ001: invalid YAML: while parsing a flow")
 
 
 def test_control_characters__az001_with_position() -> None:

@@ -167,7 +167,7 @@ def test_unusable_source_url__clean_az201(root: Path, url: str, reason: str) -> 
     assert found, "no AZ201"
     problem = found[0]
     assert problem.is_error
-    assert problem.where == "wf.arazzo.yaml"  # a raw Document has no positions
+    assert str(problem.where) == "wf.arazzo.yaml"  # a raw Document has no positions
     assert problem.message.startswith("source 'shop' has url '")
     assert problem.message.endswith(f"which is not a usable file path: {reason}")
     assert len(problem.message) < 200  # a long url is clipped
@@ -192,4 +192,4 @@ def test_goto_problem_points_at_its_own_action_after_a_skipped_one(tmp_path: Pat
     )
     plan = ArazzoFile(parse_text(text, tmp_path / "w.arazzo.yaml"), SourceCache()).plan("w")
     (found,) = [p for p in plan.problems if p.code == "AZ240"]
-    assert found.where == f"{tmp_path / 'w.arazzo.yaml'}:11:32"
+    assert str(found.where) == f"{tmp_path / 'w.arazzo.yaml'}:11:32"

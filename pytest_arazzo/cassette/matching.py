@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 from pytest_arazzo.cassette.fields import FieldRule, matches_any, parse_rules, split_key
 from pytest_arazzo.cassette.scrub import SCRUBBED
+from pytest_arazzo.diagnostics.text import clip
 from pytest_arazzo.http.messages import form_fields
 
 ALWAYS_IGNORED = ("header.Idempotency-Key", "header.Stripe-Version", "header.Content-Length")
@@ -147,4 +148,4 @@ def _show(value: Any) -> str:
     if value is ABSENT:
         return "(absent)"
     text = repr(value) if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-    return text if len(text) <= 120 else text[:117] + "..."
+    return clip(text, 120)

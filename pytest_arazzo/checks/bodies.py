@@ -8,12 +8,12 @@ from typing import Any
 
 from pytest_arazzo.checks.data import items_of, list_of, mapping_of, text_of
 from pytest_arazzo.checks.report import Report, StepContext, operation_name
-from pytest_arazzo.diagnostics.problems import did_you_mean
-from pytest_arazzo.document.loader import Document, escape_token
-from pytest_arazzo.document.pointer import PointerError, parse_pointer
+from pytest_arazzo.diagnostics.text import did_you_mean
+from pytest_arazzo.document.loader import Document
+from pytest_arazzo.document.media import is_json_type
+from pytest_arazzo.document.pointer import PointerError, escape_token, parse_pointer
 from pytest_arazzo.document.sources import Operation, SourceError
 from pytest_arazzo.http.encoding import bracket_parts
-from pytest_arazzo.http.messages import is_json_type
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 

@@ -15,7 +15,7 @@ from pytest_arazzo.checks.data import (
     workflow_ids,
 )
 from pytest_arazzo.checks.report import Report, StepContext
-from pytest_arazzo.diagnostics.problems import did_you_mean
+from pytest_arazzo.diagnostics.text import did_you_mean
 from pytest_arazzo.document.pointer import PointerError, resolve_pointer
 
 

@@ -6,8 +6,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from pytest_arazzo.document.loader import escape_token
-from pytest_arazzo.document.pointer import PointerError, parse_pointer, resolve_pointer
+from pytest_arazzo.document.pointer import (
+    PointerError,
+    escape_token,
+    parse_pointer,
+    resolve_pointer,
+)
 
 
 def items_of(value: Any) -> list[tuple[int, dict[str, Any]]]:

@@ -7,7 +7,7 @@ from typing import Any
 
 from pytest_arazzo.checks.data import items_of, text_of, workflow_label, workflows_of
 from pytest_arazzo.checks.report import Report
-from pytest_arazzo.diagnostics.problems import show
+from pytest_arazzo.diagnostics.text import show
 
 ID_PATTERN = re.compile(r"[A-Za-z0-9_\-]+")
 

@@ -8,8 +8,8 @@ import re
 
 from pytest_arazzo.checks.data import items_of, step_label, workflows_of
 from pytest_arazzo.checks.report import Report, StepContext, operation_name
-from pytest_arazzo.diagnostics.problems import show
-from pytest_arazzo.document.loader import escape_token
+from pytest_arazzo.diagnostics.text import show
+from pytest_arazzo.document.pointer import escape_token
 
 
 def check_path(report: Report, step: StepContext) -> None:

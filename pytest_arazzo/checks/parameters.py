@@ -7,7 +7,7 @@ from typing import Any
 
 from pytest_arazzo.checks.data import items_of, text_of, workflows_of
 from pytest_arazzo.checks.report import Report, StepContext, operation_name
-from pytest_arazzo.diagnostics.problems import did_you_mean, show
+from pytest_arazzo.diagnostics.text import did_you_mean, show
 from pytest_arazzo.document.sources import Operation
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pytest_arazzo.checks.data import items_of, resolve_reusable, step_label
+from pytest_arazzo.diagnostics.position import Position
 from pytest_arazzo.diagnostics.problems import ERROR, WARNING, Problem, problem
 from pytest_arazzo.document.loader import Document
 from pytest_arazzo.document.sources import Operation
@@ -54,8 +55,7 @@ class Report:
     ) -> None:
         where = self.document.where(pointer)
         if position is not None and position[0]:
-            name = self.document.display or str(self.document.path)
-            where = f"{name}:{position[0]}:{position[1]}"
+            where = Position(where.file, *position, pointer)
         found = problem(code, message, where, hint, severity)
         region = frozenset(scope) if scope is not None else _scope_of(pointer)
         self.findings.append(Finding(found, region))

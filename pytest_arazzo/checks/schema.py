@@ -97,7 +97,8 @@ def validator() -> Validator:
     schema = arazzo_schema()
     schema = _inline_anchors(schema, _anchors(schema))
     schema["$defs"]["schema"] = {"type": ["object", "boolean"]}
-    fast = validators.extend(Draft202012Validator, {"uniqueItems": _unique_items})
+    extend: Any = validators.extend  # untyped in jsonschema
+    fast: type[Validator] = extend(Draft202012Validator, {"uniqueItems": _unique_items})
     return fast(schema)
 
 

@@ -12,11 +12,14 @@ from pytest_arazzo.checks.data import json_pointer, path_tokens
 from pytest_arazzo.checks.report import Report
 from pytest_arazzo.checks.schema import canonical, input_schemas, meta_validator, validator
 from pytest_arazzo.checks.words import describe, subject
-from pytest_arazzo.diagnostics.problems import WARNING, did_you_mean, kind_of, show
+from pytest_arazzo.diagnostics.problems import WARNING
+from pytest_arazzo.diagnostics.text import clip, did_you_mean, kind_of, show
 from pytest_arazzo.document.pointer import PointerError
 
 if TYPE_CHECKING:
     from jsonschema.exceptions import ValidationError
+
+MAX_MESSAGE = 200  # characters of a JSON Schema message quoted in a problem
 
 
 def check_structure(report: Report) -> None:
@@ -66,7 +69,11 @@ def explain(error: ValidationError, data: Any) -> list[Issue]:
         return _explain_choice(error, path, data)
     explainer = _EXPLAINERS.get(str(error.validator))
     if explainer is None:
-        return [Issue("AZ100", tuple(path), f"{subject(data, path)}: {_clip(error.message)}")]
+        return [
+            Issue(
+                "AZ100", tuple(path), f"{subject(data, path)}: {clip(error.message, MAX_MESSAGE)}"
+            )
+        ]
     return explainer(error, path, data)
 
 
@@ -77,8 +84,13 @@ def _inside_criterion(path: list[Any]) -> bool:
     )
 
 
-def _clip(text: str, limit: int = 200) -> str:
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+def _keyword_value(error: ValidationError) -> Any:
+    """The value of the schema keyword that failed (``required``'s list, ``enum``'s values...).
+
+    jsonschema types it with an "unset" sentinel; a reported error always has it set.
+    """
+    value: Any = error.validator_value
+    return value
 
 
 def _explain_required(error: ValidationError, path: list[Any], data: Any) -> list[Issue]:
@@ -87,7 +99,7 @@ def _explain_required(error: ValidationError, path: list[Any], data: Any) -> lis
         return []
     owner = describe(data, path)
     issues = []
-    for name in error.validator_value:
+    for name in _keyword_value(error):
         if name in instance or (name == "in" and len(path) >= 2 and path[-2] == "parameters"):
             continue  # a parameter without 'in' is AZ220, from the planner
         hint = did_you_mean(str(name), [str(key) for key in instance], list_known=False)
@@ -145,7 +157,7 @@ _TYPE_WORDS = {
 
 
 def _explain_type(error: ValidationError, path: list[Any], data: Any) -> list[Issue]:
-    expected = error.validator_value
+    expected = _keyword_value(error)
     expected = [expected] if isinstance(expected, str) else list(expected)
     words = " or ".join(_TYPE_WORDS.get(str(name), str(name)) for name in expected)
     instance = error.instance
@@ -157,7 +169,7 @@ def _explain_type(error: ValidationError, path: list[Any], data: Any) -> list[Is
 
 
 def _explain_enum(error: ValidationError, path: list[Any], data: Any) -> list[Issue]:
-    allowed = error.validator_value if error.validator == "enum" else [error.validator_value]
+    allowed = _keyword_value(error) if error.validator == "enum" else [_keyword_value(error)]
     shown = ", ".join(show(value) for value in allowed)
     instance = error.instance
     hint = ""
@@ -170,7 +182,7 @@ def _explain_enum(error: ValidationError, path: list[Any], data: Any) -> list[Is
 
 
 def _explain_pattern(error: ValidationError, path: list[Any], data: Any) -> list[Issue]:
-    instance, pattern = error.instance, error.validator_value
+    instance, pattern = error.instance, _keyword_value(error)
     if "propertyNames" in error.schema_path:
         message = (
             f"component name '{instance}' in components.{path[-1] if path else ''} must "
@@ -209,7 +221,7 @@ def _explain_unique(error: ValidationError, path: list[Any], data: Any) -> list[
 
 def _explain_minimum(error: ValidationError, path: list[Any], data: Any) -> list[Issue]:
     message = (
-        f"{subject(data, path)} must be at least {error.validator_value}, "
+        f"{subject(data, path)} must be at least {_keyword_value(error)}, "
         f"got {show(error.instance)}"
     )
     return [Issue("AZ108", tuple(path), message)]
@@ -218,7 +230,7 @@ def _explain_minimum(error: ValidationError, path: list[Any], data: Any) -> list
 def _explain_dependent(error: ValidationError, path: list[Any], data: Any) -> list[Issue]:
     instance = error.instance if isinstance(error.instance, dict) else {}
     issues = []
-    for name, needs in (error.validator_value or {}).items():
+    for name, needs in (_keyword_value(error) or {}).items():
         for need in needs if name in instance else []:
             if need not in instance:
                 owner = describe(data, path)
@@ -263,7 +275,9 @@ def _explain_choice(error: ValidationError, path: list[Any], data: Any) -> list[
     issues = [issue for sub in chosen for issue in explain(sub, data)]
     if issues or _inside_criterion(path) or all(_missing_in(sub) for sub in chosen):
         return issues
-    return [Issue("AZ100", tuple(path), f"{describe(data, path)}: {_clip(error.message)}")]
+    return [
+        Issue("AZ100", tuple(path), f"{describe(data, path)}: {clip(error.message, MAX_MESSAGE)}")
+    ]
 
 
 def _missing_in(error: ValidationError) -> bool:
@@ -272,13 +286,13 @@ def _missing_in(error: ValidationError) -> bool:
     return (
         error.validator == "required"
         and isinstance(instance, dict)
-        and [name for name in error.validator_value if name not in instance] == ["in"]
+        and [name for name in _keyword_value(error) if name not in instance] == ["in"]
     )
 
 
 def _exactly_one_of(error: ValidationError, path: list[Any], data: Any) -> list[Issue] | None:
     """``oneOf: [{required: [a]}, {required: [b]}]`` → "must have exactly one of a, b"."""
-    branches = error.validator_value
+    branches = _keyword_value(error)
     if error.validator != "oneOf" or not all(
         isinstance(branch, dict) and set(branch) == {"required"} and len(branch["required"]) == 1
         for branch in branches
@@ -314,14 +328,14 @@ def _cost(errors: list[ValidationError]) -> int:
         elif error.validator in ("unevaluatedProperties", "additionalProperties"):
             cost += len(_explain_unexpected(error, list(error.absolute_path), {})) or 1
         elif error.validator == "required" and isinstance(error.instance, dict):
-            cost += sum(name not in error.instance for name in error.validator_value)
+            cost += sum(name not in error.instance for name in _keyword_value(error))
         else:
             cost += 1
     return cost
 
 
 def _same_kind(error: ValidationError) -> bool:
-    allowed = error.validator_value if error.validator == "enum" else [error.validator_value]
+    allowed = _keyword_value(error) if error.validator == "enum" else [_keyword_value(error)]
     return any(type(value) is type(error.instance) for value in allowed)
 
 

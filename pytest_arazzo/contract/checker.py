@@ -34,6 +34,8 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from pytest_arazzo.contract.severity import contract_severity
+from pytest_arazzo.diagnostics.position import Position
+from pytest_arazzo.diagnostics.text import clip
 from pytest_arazzo.document.loader import Document, escape_token
 from pytest_arazzo.document.pointer import PointerError, resolve_pointer
 from pytest_arazzo.document.sources import Operation, Source, SourceError
@@ -61,10 +63,6 @@ Location = tuple[Document, str, Any]  # a document, a JSON Pointer in it, the va
 
 class ContractWarning(UserWarning):
     """A contract violation reported as a warning (ini ``arazzo_contract = warning``)."""
-
-
-def _clip(text: str) -> str:
-    return text if len(text) <= MAX_MESSAGE else text[: MAX_MESSAGE - 3] + "..."
 
 
 # -- OpenAPI 3.0 → JSON Schema 2020-12 --------------------------------------------------------
@@ -123,7 +121,7 @@ class SchemaCheck:
         result = []
         for error in found:
             chosen: ValidationError = best_match([error]) if error.context else error
-            result.append((chosen.json_path, _clip(chosen.message)))
+            result.append((chosen.json_path, clip(chosen.message, MAX_MESSAGE)))
         return result
 
 
@@ -149,7 +147,9 @@ class SourceSchemas:
         while isinstance(node, dict) and isinstance(node.get("$ref"), str):
             document, pointer = self._target(document, node["$ref"])
             if (document.path, pointer) in seen or len(seen) > 50:
-                raise SourceError(f"$ref cycle through '{node['$ref']}'", str(document.path))
+                raise SourceError(
+                    f"$ref cycle through '{node['$ref']}'", Position(str(document.path))
+                )
             seen.add((document.path, pointer))
             node = self._at(document, pointer)
         return document, pointer, node
@@ -250,7 +250,8 @@ class SourceSchemas:
             Draft202012Validator.check_schema(schema)
         except (SourceError, SchemaError) as error:
             where = location[0].where(location[1])
-            return f"the OpenAPI schema at {where} cannot be used: {_clip(error.message)}"
+            reason = clip(error.message, MAX_MESSAGE)
+            return f"the OpenAPI schema at {where} cannot be used: {reason}"
         needs_registry = "$ref" in json.dumps(schema)
         validator = (
             Draft202012Validator(schema, registry=self.registry)

@@ -29,7 +29,7 @@ CODES: dict[str, Code] = {
         Code(
             "AZ002",
             ERROR,
-            "the file cannot be read as text (missing, unreadable, binary, not UTF-8, too big)",
+            "the file cannot be read (missing, unreadable, too big)",
             "point at a UTF-8 YAML/JSON file of at most 20 MiB",
         ),
         Code(
@@ -51,6 +51,44 @@ CODES: dict[str, Code] = {
             "not an Arazzo Description (top level is not a mapping, or nothing to run)",
             "start from 'arazzo: 1.0.1', info, sourceDescriptions and workflows",
         ),
+        Code(
+            "AZ007",
+            ERROR,
+            "a character that cannot start a YAML value (a tab in the indentation, '@', '`')",
+            "YAML indents with spaces; a tab or '@'/'`' cannot start a value",
+        ),
+        Code(
+            "AZ008",
+            ERROR,
+            "a value contains ': ' where YAML does not allow a mapping",
+            "quote a value that contains ': ' (or fix indentation)",
+        ),
+        Code(
+            "AZ009",
+            ERROR,
+            "YAML expected a ':' after a key",
+            "a key is missing its ':' or a quote is not closed",
+        ),
+        Code(
+            "AZ010",
+            ERROR,
+            "a line is indented where YAML expected the block above to end",
+            "check the indentation of this line against the lines above",
+        ),
+        Code(
+            "AZ011",
+            ERROR,
+            "a YAML alias (*name) without an anchor (&name) before it",
+            "define the &anchor before using *alias",
+        ),
+        Code(
+            "AZ012",
+            ERROR,
+            "more than one YAML document in the file",
+            "keep one YAML document per file (remove the extra '---')",
+        ),
+        Code("AZ013", ERROR, "a binary file", "Arazzo files are YAML or JSON text"),
+        Code("AZ014", ERROR, "the file is not UTF-8 text", "save the file as UTF-8"),
         # -- structure (Arazzo 1.0 JSON Schema) -----------------------------------------------
         Code("AZ100", ERROR, "other violation of the Arazzo JSON Schema", "follow the message"),
         Code("AZ101", ERROR, "a required field is missing", "add the field"),

@@ -9,7 +9,6 @@ Every problem has a stable code listed in :data:`pytest_arazzo.diagnostics.codes
 
 from __future__ import annotations
 
-import difflib
 import re
 import warnings
 from collections.abc import Iterable
@@ -17,12 +16,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from pytest_arazzo.diagnostics.codes import CODES, ERROR, INFO, WARNING
+from pytest_arazzo.diagnostics.position import Position
+from pytest_arazzo.diagnostics.text import did_you_mean, kind_of, show
 
 __all__ = [
     "CODES",
     "ERROR",
     "INFO",
     "WARNING",
+    "Position",
     "Problem",
     "criterion_hint",
     "did_you_mean",
@@ -46,7 +48,7 @@ class Problem:
     code: str
     severity: str
     message: str
-    where: str
+    where: Position
     hint: str = ""
 
     def render(self) -> str:
@@ -58,7 +60,9 @@ class Problem:
         return self.severity == ERROR
 
 
-def problem(code: str, message: str, where: str, hint: str = "", severity: str = "") -> Problem:
+def problem(
+    code: str, message: str, where: Position, hint: str = "", severity: str = ""
+) -> Problem:
     """A :class:`Problem` whose severity defaults to the one documented for ``code``."""
     known = CODES.get(code)
     return Problem(code, severity or (known.severity if known else ERROR), message, where, hint)
@@ -67,12 +71,8 @@ def problem(code: str, message: str, where: str, hint: str = "", severity: str =
 def sort_problems(problems: Iterable[Problem]) -> list[Problem]:
     """Errors first, then by position in the file (numerically: line 9 before line 10)."""
 
-    def key(problem: Problem) -> tuple[int, str, int, int, str]:
-        parts = problem.where.rsplit(":", 2)
-        order = SEVERITY_ORDER.get(problem.severity, 3)
-        if len(parts) == 3 and parts[1].isdigit() and parts[2].isdigit():
-            return (order, parts[0], int(parts[1]), int(parts[2]), problem.code)
-        return (order, problem.where, 0, 0, problem.code)
+    def key(problem: Problem) -> tuple[int, Position, str]:
+        return (SEVERITY_ORDER.get(problem.severity, 3), problem.where, problem.code)
 
     return sorted(dict.fromkeys(problems), key=key)
 
@@ -95,10 +95,8 @@ def summarize(problems: Iterable[Problem]) -> str:
 def warn(found: Problem, category: type[Warning]) -> None:
     """Issue ``found`` as a warning located at its file and line (pytest's summary shows the
     Arazzo file and the offending line, not the plugin's code)."""
-    parts = found.where.rsplit(":", 2)
-    located = len(parts) == 3 and parts[1].isdigit()
-    filename, line = (parts[0], int(parts[1])) if located else (found.where, 0)
-    warnings.warn_explicit(category(found.render()), category, filename, line)
+    where = found.where
+    warnings.warn_explicit(category(found.render()), category, where.file, where.line)
 
 
 def failing_problems(
@@ -113,58 +111,6 @@ def failing_problems(
         elif found.severity == WARNING:
             warn(found, category)
     return failing
-
-
-# -- helpers shared by the checks ---------------------------------------------------------
-
-
-def did_you_mean(name: str, known: Iterable[str], *, list_known: bool = True) -> str:
-    """A did-you-mean hint: a letter-case twin first, then close spellings, else the list."""
-    known = [str(item) for item in known]
-    for candidate in known:
-        if candidate != name and candidate.lower() == name.lower():
-            return f"did you mean '{candidate}'? (differs only in letter case)"
-    lowered = {item.lower(): item for item in known}
-    close = difflib.get_close_matches(name.lower(), list(lowered), n=3, cutoff=0.6)
-    if close:
-        return "did you mean " + " or ".join(f"'{lowered[item]}'" for item in close) + "?"
-    if list_known and known:
-        shown = ", ".join(sorted(known)[:12]) + (", ..." if len(known) > 12 else "")
-        return f"known: {shown}"
-    return ""
-
-
-def show(value: Any, limit: int = 60) -> str:
-    """A value as a person reads it in a message: ``'abc'``, ``5``, ``a list``."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float, str)):
-        text = repr(value)
-    elif isinstance(value, dict):
-        return "a mapping" if value else "an empty mapping"
-    elif isinstance(value, list):
-        return "a list" if value else "an empty list"
-    else:
-        text = type(value).__name__
-    text = text.encode("ascii", "backslashreplace").decode("ascii")
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-def kind_of(value: Any) -> str:
-    """``a string 'x'``, ``an integer (5)``, ``a list``... for "got ..." in messages."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return f"a boolean ({show(value)})"
-    if isinstance(value, int):
-        return f"an integer ({show(value)})"
-    if isinstance(value, float):
-        return f"a number ({show(value)})"
-    if isinstance(value, str):
-        return f"a string ({show(value)})"
-    return show(value)
 
 
 # -- hints for problems other modules report ----------------------------------------------
@@ -196,7 +142,8 @@ def _as_simple_condition(raw: dict[str, Any], path: str, operator: str, value: s
     pointer = path.replace("[", ".").replace("]", "").replace(".", "/")
     if len(value) >= 2 and value[0] == value[-1] == '"':
         value = "'" + value[1:-1].replace("'", "''") + "'"
-    context = raw.get("context") if isinstance(raw.get("context"), str) else "$response.body"
+    given = raw.get("context")
+    context = given if isinstance(given, str) else "$response.body"
     separator = "" if "#" in context else "#"
     return (
         "a JSONPath query selects nodes, it does not compare them; write a simple condition "

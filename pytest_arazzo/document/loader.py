@@ -17,7 +17,10 @@ from typing import Any
 
 import yaml
 
+from pytest_arazzo.diagnostics.codes import CODES
+from pytest_arazzo.diagnostics.position import Position
 from pytest_arazzo.diagnostics.problems import Problem, problem
+from pytest_arazzo.diagnostics.text import clip
 from pytest_arazzo.document.pointer import escape_token
 
 MAX_DEPTH = 200
@@ -25,14 +28,32 @@ MAX_BYTES = 20 * 1024 * 1024
 MAX_NODES = 2_000_000  # values in the built document
 MAX_ALIAS_EXPANSION = 100_000  # values that aliases may add ("billion laughs" guard)
 
+# The kinds of load failure, as documented codes (:data:`..diagnostics.codes.CODES`).
 SYNTAX, UNREADABLE, TOO_BIG, EMPTY = "AZ001", "AZ002", "AZ003", "AZ004"
+BAD_START, VALUE_COLON, NO_COLON, INDENT = "AZ007", "AZ008", "AZ009", "AZ010"
+NO_ANCHOR, SEVERAL_DOCUMENTS, BINARY, NOT_UTF8 = "AZ011", "AZ012", "AZ013", "AZ014"
+
+# PyYAML tells what went wrong only in words: its phrase → the code of that kind of failure.
+_YAML_PROBLEMS = (
+    ("cannot start any token", BAD_START),
+    ("mapping values are not allowed", VALUE_COLON),
+    ("could not find expected ':'", NO_COLON),
+    ("expected <block end>", INDENT),  # PyYAML's own parser
+    ("did not find expected key", INDENT),  # libyaml's words for the same slip
+    ("found undefined alias", NO_ANCHOR),
+    ("expected a single document", SEVERAL_DOCUMENTS),
+)
+
+# The codes whose documented fix is specific enough to print as the problem's hint.
+_HINTED = (BAD_START, VALUE_COLON, NO_COLON, INDENT, NO_ANCHOR, SEVERAL_DOCUMENTS, BINARY, NOT_UTF8)
+LOAD_HINTS = {code: CODES[code].fix for code in _HINTED}
 
 
 class LoadError(Exception):
-    """A document that cannot be read or parsed; carries ``path:line:col`` and a code.
+    """A document that cannot be read or parsed: its position, message and code.
 
-    Codes (see :mod:`..diagnostics.problems`): ``AZ001`` syntax, ``AZ002`` unreadable file,
-    ``AZ003`` too deep or too large, ``AZ004`` empty document.
+    ``code`` names the kind of failure (``AZ001`` syntax, ``AZ002`` unreadable, ``AZ003`` too
+    deep or too large, ``AZ004`` empty, ``AZ007``-``AZ014`` specific syntax and encoding slips).
     """
 
     def __init__(
@@ -40,14 +61,14 @@ class LoadError(Exception):
     ) -> None:
         self.path, self.message, self.line, self.col = str(path), message, line, col
         self.code = code
-        super().__init__(self.where() + ": " + message)
+        super().__init__(f"{self.where()}: {message}")
 
     def moved(self, path: str | Path) -> LoadError:
         """The same error, naming ``path`` as the file."""
         return LoadError(path, self.message, self.line, self.col, self.code)
 
-    def where(self) -> str:
-        return f"{self.path}:{self.line}:{self.col}" if self.line else self.path
+    def where(self) -> Position:
+        return Position(self.path, self.line, self.col)
 
 
 @dataclass
@@ -69,11 +90,10 @@ class Document:
                 return (0, 0)
             pointer = pointer.rsplit("/", 1)[0]
 
-    def where(self, pointer: str = "") -> str:
-        """``path:line:col`` for a pointer, as compilers print it."""
+    def where(self, pointer: str = "") -> Position:
+        """The :class:`Position` of a pointer (``str()`` of it: ``path:line:col``)."""
         line, col = self.locate(pointer)
-        name = self.display or str(self.path)
-        return f"{name}:{line}:{col}" if line else name
+        return Position(self.display or str(self.path), line, col, pointer)
 
 
 _BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: ~8x faster
@@ -112,7 +132,7 @@ def _scalar(node: yaml.ScalarNode) -> Any:
         return _convert(node.tag, node.value)
     except (ValueError, OverflowError):
         name = _EXPLICIT.get(node.tag, node.tag)
-        shown = node.value if len(node.value) <= 40 else node.value[:37] + "..."
+        shown = clip(node.value, 40)
         raise LoadError("", f"{shown!r} is not a valid {name} value", *_mark(node)) from None
 
 
@@ -257,7 +277,8 @@ def parse_text(text: str, path: str | Path = "<string>") -> Document:
         if problem.endswith("found character that cannot start any token"):  # libyaml
             shown = _char_at(text, line, col)
             problem = problem.replace("character", f"character {shown!r}") if shown else problem
-        raise LoadError(path, f"invalid YAML: {problem}", line, col) from None
+        code = next((code for phrase, code in _YAML_PROBLEMS if phrase in problem), SYNTAX)
+        raise LoadError(path, f"invalid YAML: {problem}", line, col, code) from None
     except yaml.reader.ReaderError as error:
         raise _reader_error(path, text, error) from None
     except yaml.YAMLError as error:
@@ -354,27 +375,14 @@ def _load(path: Path) -> Document:
         message = f"file is larger than {MAX_BYTES // (1024 * 1024)} MiB"
         raise LoadError(path, message, code=UNREADABLE)
     if b"\x00" in raw:
-        raise LoadError(path, "this is a binary file, not YAML or JSON", code=UNREADABLE)
+        raise LoadError(path, "this is a binary file, not YAML or JSON", code=BINARY)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise LoadError(path, f"not UTF-8 text (byte {error.start})", code=UNREADABLE) from None
+        raise LoadError(path, f"not UTF-8 text (byte {error.start})", code=NOT_UTF8) from None
     return parse_text(text, path)
 
 
-_LOAD_HINTS = (
-    ("cannot start any token", "YAML indents with spaces; a tab or '@'/'`' cannot start a value"),
-    ("mapping values are not allowed", "quote a value that contains ': ' (or fix indentation)"),
-    ("could not find expected ':'", "a key is missing its ':' or a quote is not closed"),
-    ("expected <block end>", "check the indentation of this line against the lines above"),
-    ("found undefined alias", "define the &anchor before using *alias"),
-    ("binary file", "Arazzo files are YAML or JSON text"),
-    ("not UTF-8", "save the file as UTF-8"),
-    ("expected a single document", "keep one YAML document per file (remove the extra '---')"),
-)
-
-
 def load_problem(error: LoadError) -> Problem:
-    """The problem for a file that cannot be read or parsed (``AZ001``-``AZ004``)."""
-    hint = next((text for needle, text in _LOAD_HINTS if needle in error.message), "")
-    return problem(getattr(error, "code", "AZ001"), error.message, error.where(), hint)
+    """The problem for a file that cannot be read or parsed (its code says which kind)."""
+    return problem(error.code, error.message, error.where(), LOAD_HINTS.get(error.code, ""))

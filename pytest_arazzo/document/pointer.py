@@ -18,6 +18,8 @@ from collections.abc import Mapping, MutableMapping, Sequence
 from functools import lru_cache
 from typing import Any
 
+from pytest_arazzo.diagnostics.text import clip
+
 __all__ = [
     "PointerError",
     "escape_token",
@@ -121,15 +123,12 @@ def _describe(value: Any) -> str:
     if isinstance(value, (int, float)):
         return f"a number ({value!r})"
     if isinstance(value, str):
-        shown = value if len(value) <= 40 else value[:37] + "..."
-        return f"a string ({shown!r})"
+        return f"a string ({clip(value, 40)!r})"
     try:
         text = json.dumps(value, default=str)
     except (TypeError, ValueError):
         text = repr(value)
-    if len(text) > 40:
-        text = text[:37] + "..."
-    return f"{type(value).__name__} {text}"
+    return f"{type(value).__name__} {clip(text, 40)}"
 
 
 def _keys_hint(mapping: Mapping[Any, Any]) -> str:

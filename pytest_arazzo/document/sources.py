@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
 
+from pytest_arazzo.diagnostics.position import Position
+from pytest_arazzo.diagnostics.text import clip
 from pytest_arazzo.document.loader import Document, LoadError, load_document
 from pytest_arazzo.document.pointer import (
     PointerError,
@@ -30,10 +32,11 @@ MAX_REF_DEPTH = 50
 
 
 class SourceError(Exception):
-    """A source description that cannot be used, or a ``$ref`` that does not resolve."""
+    """A source description that cannot be used, or a ``$ref`` that does not resolve; with
+    where (if known) and a hint on how to fix it (if one applies)."""
 
-    def __init__(self, message: str, where: str = "") -> None:
-        self.message, self.where = message, where
+    def __init__(self, message: str, where: Position | None = None, hint: str = "") -> None:
+        self.message, self.where, self.hint = message, where, hint
         super().__init__(f"{where}: {message}" if where else message)
 
 
@@ -54,7 +57,7 @@ class RefResolver:
                 document = self.cache.document(document.path.parent / unquote(target))
             key = (str(document.path), fragment)
             if key in seen or len(seen) > MAX_REF_DEPTH:
-                raise SourceError(f"$ref cycle through '{ref}'", str(document.path))
+                raise SourceError(f"$ref cycle through '{ref}'", Position(str(document.path)))
             seen.add(key)
             try:
                 value = (
@@ -62,7 +65,7 @@ class RefResolver:
                 )
             except PointerError as error:
                 raise SourceError(
-                    f"$ref '{ref}' does not resolve: {error}", str(document.path)
+                    f"$ref '{ref}' does not resolve: {error}", Position(str(document.path))
                 ) from None
         return value, document
 
@@ -350,12 +353,16 @@ class SourceCache:
         try:
             if not path.exists():
                 shown = display_path(path.resolve(), self.rootdir)
-                raise SourceError(f"source '{name}' points at {url}, but {shown} does not exist")
+                raise SourceError(
+                    f"source '{name}' points at {url}, but {shown} does not exist",
+                    hint="fix the sourceDescriptions url (it is relative to the Arazzo file)",
+                )
             document = self.document(path)
         except (ValueError, OSError) as error:  # a NUL in the url, a name too long for the OS
             raise SourceError(
-                f"source '{name}' has url {_clipped(url)}, which is not a usable file path: "
-                f"{_path_error(error)}"
+                f"source '{name}' has url {_quoted(url)}, which is not a usable file path: "
+                f"{_path_error(error)}",
+                hint="the url must be a file path relative to the Arazzo file, such as api.yaml",
             ) from None
         if not isinstance(document.data, dict):
             raise SourceError(f"source '{name}' ({url}) is not a mapping", document.where())
@@ -369,10 +376,9 @@ class SourceCache:
         return Source(name, kind, url, document, RefResolver(self, document))
 
 
-def _clipped(text: str, limit: int = 80) -> str:
+def _quoted(text: str, limit: int = 80) -> str:
     """``text`` quoted, control characters escaped, at most ``limit`` characters."""
-    shown = repr(text)
-    return shown if len(shown) <= limit else shown[: limit - 4] + "...'"
+    return clip(repr(text), limit, marker="...'")
 
 
 def _path_error(error: ValueError | OSError) -> str:

@@ -9,11 +9,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from pytest_arazzo.diagnostics.position import Position
+from pytest_arazzo.diagnostics.text import clip
+
 if TYPE_CHECKING:
     from pytest_arazzo.http.messages import OutgoingRequest, ReceivedResponse
-    from pytest_arazzo.language.outcome import Outcome
+    from pytest_arazzo.language.criteria import Outcome
 
 MAX_BODY_CHARS = 600
+TRUNCATED = "... (truncated)"
+NOWHERE = Position("")  # a failure not (yet) attached to a workflow
 
 
 @dataclass
@@ -45,7 +50,7 @@ class WorkflowFailure(Exception):
     """Base of every reported failure. ``render()`` gives the full report text."""
 
     workflow_id: str = ""
-    where: str = ""
+    where: Position = NOWHERE
     trace: list[StepRecord]
 
     def __init__(self, message: str, *, hint: str = "") -> None:
@@ -68,7 +73,7 @@ class WorkflowFailure(Exception):
             lines.append("  steps run: " + ", ".join(record.render() for record in self.trace))
         return "\n".join(lines)
 
-    def at(self, workflow_id: str, where: str) -> WorkflowFailure:
+    def at(self, workflow_id: str, where: Position) -> WorkflowFailure:
         """Attach the workflow this failure happened in (innermost wins)."""
         if not self.workflow_id:
             self.workflow_id, self.where = workflow_id, where
@@ -94,7 +99,7 @@ class StepFailure(WorkflowFailure):
     def __init__(
         self,
         step_id: str,
-        step_where: str,
+        step_where: Position,
         message: str,
         *,
         exchange: Exchange | None = None,
@@ -127,7 +132,7 @@ class StepFailure(WorkflowFailure):
             elif self.exchange.response.content and (
                 self.outcomes or self.show_body or self.exchange.response.status >= 400
             ):
-                lines.append(f"response body: {_clip(self.exchange.response.content)}")
+                lines.append(f"response body: {_body(self.exchange.response.content)}")
         return lines
 
 
@@ -176,6 +181,7 @@ class LimitFailure(WorkflowFailure):
     """A loop or retry bound was hit."""
 
 
-def _clip(content: bytes) -> str:
+def _body(content: bytes) -> str:
+    """A response body as text, at most :data:`MAX_BODY_CHARS` characters of it shown."""
     text = content.decode("utf-8", errors="replace")
-    return text if len(text) <= MAX_BODY_CHARS else text[:MAX_BODY_CHARS] + "... (truncated)"
+    return clip(text, MAX_BODY_CHARS + len(TRUNCATED), marker=TRUNCATED)

@@ -12,13 +12,17 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+from pytest_arazzo.diagnostics.position import Position
 from pytest_arazzo.diagnostics.problems import ERROR, WARNING, Problem, criterion_hint
 from pytest_arazzo.document.loader import Document
 from pytest_arazzo.document.sources import Operation, Source, SourceCache, SourceError, inline_refs
-from pytest_arazzo.language.criteria import Criterion, compile_criterion
-from pytest_arazzo.language.errors import CriterionError, ExpressionError
-from pytest_arazzo.language.parser import parse_source_reference
-from pytest_arazzo.language.templates import Compiled, compile_value
+from pytest_arazzo.language.criteria import Criterion, CriterionError, compile_criterion
+from pytest_arazzo.language.expressions import (
+    Compiled,
+    ExpressionError,
+    compile_value,
+    parse_source_reference,
+)
 from pytest_arazzo.plan.payloads import compile_payload
 from pytest_arazzo.plan.styles import parameter_style
 
@@ -63,7 +67,7 @@ class ActionPlan:
 class StepPlan:
     step_id: str
     pointer: str
-    where: str
+    where: Position
     operation: Operation | None
     workflow_id: str | None
     parameters: list[ParamPlan]
@@ -77,7 +81,7 @@ class StepPlan:
 @dataclass
 class WorkflowPlan:
     workflow_id: str
-    where: str
+    where: Position
     file: ArazzoFile
     steps: list[StepPlan]
     outputs: dict[str, Compiled]
@@ -152,9 +156,7 @@ class ArazzoFile:
                 source = self.cache.source(description, self.document)
             except SourceError as error:
                 self.source_problems.append(
-                    Problem(
-                        "AZ201", ERROR, error.message, error.where or where, _source_hint(error)
-                    )
+                    Problem("AZ201", ERROR, error.message, error.where or where, error.hint)
                 )
                 continue
             self.sources[source.name] = source
@@ -223,14 +225,6 @@ class ArazzoFile:
         if workflow_id not in self._plans:
             self._plans[workflow_id] = _Planner(self, workflow_id).plan()
         return self._plans[workflow_id]
-
-
-def _source_hint(error: SourceError) -> str:
-    if "does not exist" in error.message:
-        return "fix the sourceDescriptions url (it is relative to the Arazzo file)"
-    if "not a usable file path" in error.message:
-        return "the url must be a file path relative to the Arazzo file, such as api.yaml"
-    return ""
 
 
 class _Planner:

@@ -15,6 +15,7 @@ import pytest
 from pytest_arazzo.cassette.scrub import scrub_literals, secret_variants
 from pytest_arazzo.checks import check_document
 from pytest_arazzo.checks.data import workflow_ids
+from pytest_arazzo.diagnostics.position import Position
 from pytest_arazzo.diagnostics.problems import (
     WARNING,
     Problem,
@@ -59,7 +60,7 @@ class ArazzoFileCollector(pytest.File):
             found = problem(
                 "AZ999",
                 f"internal error while collecting this file: {type(error).__name__}: {error}",
-                display_path(self.path, self.config.rootpath),
+                Position(display_path(self.path, self.config.rootpath)),
                 "this is a bug in pytest-arazzo; please report it with the file",
             )
             yield FileProblemItem.from_parent(

@@ -20,8 +20,10 @@ from pytest_arazzo.checks.data import (
 from pytest_arazzo.checks.report import Report
 from pytest_arazzo.diagnostics.text import did_you_mean
 from pytest_arazzo.document.pointer import escape_token
-from pytest_arazzo.language.criteria import CriterionError, compile_criterion
-from pytest_arazzo.language.expressions import Expression, ExpressionError, compile_value
+from pytest_arazzo.language.criteria import compile_criterion
+from pytest_arazzo.language.errors import CriterionError, ExpressionError
+from pytest_arazzo.language.evaluate import Expression
+from pytest_arazzo.language.templates import compile_value
 
 
 @dataclass

@@ -14,7 +14,7 @@ from pytest_arazzo.diagnostics.text import clip
 
 if TYPE_CHECKING:
     from pytest_arazzo.http.messages import OutgoingRequest, ReceivedResponse
-    from pytest_arazzo.language.criteria import Outcome
+    from pytest_arazzo.language.outcome import Outcome
 
 MAX_BODY_CHARS = 600
 TRUNCATED = "... (truncated)"

@@ -16,13 +16,10 @@ from pytest_arazzo.diagnostics.position import Position
 from pytest_arazzo.diagnostics.problems import ERROR, WARNING, Problem, criterion_hint
 from pytest_arazzo.document.loader import Document
 from pytest_arazzo.document.sources import Operation, Source, SourceCache, SourceError, inline_refs
-from pytest_arazzo.language.criteria import Criterion, CriterionError, compile_criterion
-from pytest_arazzo.language.expressions import (
-    Compiled,
-    ExpressionError,
-    compile_value,
-    parse_source_reference,
-)
+from pytest_arazzo.language.criteria import Criterion, compile_criterion
+from pytest_arazzo.language.errors import CriterionError, ExpressionError
+from pytest_arazzo.language.parser import parse_source_reference
+from pytest_arazzo.language.templates import Compiled, compile_value
 from pytest_arazzo.plan.payloads import compile_payload
 from pytest_arazzo.plan.styles import parameter_style
 

@@ -15,16 +15,14 @@ import pytest
 import yaml
 from requests.structures import CaseInsensitiveDict
 
-from pytest_arazzo.contract.checker import (
-    ContractChecker,
-    coerce,
-    convert_oas30,
-    decode_form,
-)
+from pytest_arazzo.contract.checker import ContractChecker
+from pytest_arazzo.contract.compile import convert_oas30
+from pytest_arazzo.contract.decode import coerce, decode_form
 from pytest_arazzo.contract.severity import contract_severity
 from pytest_arazzo.document.loader import load_document
-from pytest_arazzo.document.sources import Operation, SourceCache
+from pytest_arazzo.document.sources import SourceCache
 from pytest_arazzo.http.messages import OutgoingRequest, ReceivedResponse
+from pytest_arazzo.plan.model import OperationPlan
 from pytest_arazzo.plan.planner import ArazzoFile
 from tests.conftest import ROOT, SEED, record_args
 from tests.stripe_server import StripeServer
@@ -36,7 +34,7 @@ FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
 
 @pytest.fixture(scope="module")
-def operations() -> dict[str, Operation]:
+def operations() -> dict[str, OperationPlan]:
     plan = ArazzoFile(load_document(SEED), SourceCache()).plan("create-and-finalize-invoice")
     return {step.step_id: step.operation for step in plan.steps if step.operation}
 
@@ -286,7 +284,7 @@ def test_contract_severity_from_ini(seed_project: pytest.Pytester, severity: str
         result.stdout.fnmatch_lines(["*ContractWarning: step 'finalizeInvoice': response 200 *"])
 
 
-def _operation(tmp_path: Path, operation_yaml: str, path: str = "/things") -> Operation:
+def _operation(tmp_path: Path, operation_yaml: str, path: str = "/things") -> OperationPlan:
     """The one GET operation of a small OpenAPI 3.0 file written for the test."""
     body = textwrap.indent(textwrap.dedent(operation_yaml).strip(), "      ")
     (tmp_path / "api.yml").write_text(
@@ -300,4 +298,4 @@ def _operation(tmp_path: Path, operation_yaml: str, path: str = "/things") -> Op
     )
     file = ArazzoFile(load_document(arazzo), SourceCache(tmp_path))
     (operation,) = file.sources["api"].operations
-    return operation
+    return file.resolved.operation_plan(operation)

@@ -2,25 +2,34 @@
 crash, so the checks need no ``AZ999`` for it.
 
 Arazzo 1.0.1 § Schema says what each field holds; users bring anything. ``ArazzoFile(...)``,
-``.plan(...)`` and ``.reachable(...)`` must return for every document, and a source url that is
+``.plan(...)`` and ``plan.reachable()`` must return for every document, and a source url that is
 no usable file path (a NUL, a name too long for the OS) is one clean ``AZ201``.
 """
 
 from __future__ import annotations
 
 import copy
+import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from requests.structures import CaseInsensitiveDict
 
 from pytest_arazzo.checks import check_file
+from pytest_arazzo.contract.checker import ContractChecker
 from pytest_arazzo.diagnostics.problems import CODES, Problem
-from pytest_arazzo.document.loader import Document, parse_text
-from pytest_arazzo.document.sources import SourceCache
+from pytest_arazzo.document.loader import Document, load_document, parse_text
+from pytest_arazzo.document.sources import Operation, RefResolver, Source, SourceCache
+from pytest_arazzo.execute.failures import StepFailure
+from pytest_arazzo.execute.runner import Runner
+from pytest_arazzo.http.auth import Credentials
+from pytest_arazzo.http.messages import OutgoingRequest, ReceivedResponse
+from pytest_arazzo.plan.model import WorkflowPlan
 from pytest_arazzo.plan.planner import ArazzoFile
+from pytest_arazzo.transport.base import Authorize
 from tests.test_check_robustness import OPENAPI, VALID, apply, paths_of
 
 WRONG: list[Any] = [None, 5, -1, 1.5, True, "", "x", "$inputs.", [], [5], ["x"], {}, {"k": 5}]
@@ -40,7 +49,7 @@ def plan_everything(data: Any, root: Path) -> list[Problem]:
     found = list(file.source_problems)
     for workflow_id in file.workflows:
         plan = file.plan(workflow_id)
-        for reached in file.reachable(plan):
+        for reached in plan.reachable():
             found += reached.problems
     for item in found:
         assert isinstance(item, Problem) and item.code in CODES, item
@@ -193,3 +202,147 @@ def test_goto_problem_points_at_its_own_action_after_a_skipped_one(tmp_path: Pat
     plan = ArazzoFile(parse_text(text, tmp_path / "w.arazzo.yaml"), SourceCache()).plan("w")
     (found,) = [p for p in plan.problems if p.code == "AZ240"]
     assert str(found.where) == f"{tmp_path / 'w.arazzo.yaml'}:11:32"
+
+
+# -- plans are plain data: nothing loaded or resolved while a workflow runs ---------------------
+
+PLAIN_OPENAPI = """\
+openapi: 3.0.3
+info: {title: shop, version: '1'}
+servers: [{url: 'http://shop.test/v1'}]
+components:
+  securitySchemes:
+    key: {$ref: 'parts.yaml#/key'}
+paths:
+  /orders:
+    post:
+      operationId: createOrder
+      security: [{key: []}]
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: {$ref: 'parts.yaml#/Order'}
+      responses:
+        '201':
+          description: created
+          content:
+            application/json:
+              schema: {$ref: 'parts.yaml#/Order'}
+"""
+PLAIN_PARTS = """\
+key: {type: apiKey, in: header, name: X-Key}
+Order:
+  type: object
+  required: [id, quantity]
+  properties:
+    id: {type: string, readOnly: true}
+    quantity: {type: integer, minimum: 1}
+    next: {$ref: '#/Order'}
+"""
+PLAIN_ARAZZO = """\
+arazzo: 1.0.1
+info: {title: t, version: '1'}
+sourceDescriptions: [{name: shop, url: shop.yaml, type: openapi}]
+workflows:
+- workflowId: order
+  steps:
+  - stepId: create
+    operationId: createOrder
+    requestBody: {payload: {quantity: 2}}
+    successCriteria: [{condition: $statusCode == 201}]
+    onSuccess: [{name: more, type: goto, workflowId: again, criteria: [{condition: 'false'}]}]
+    outputs: {id: $response.body#/id}
+  outputs: {id: $steps.create.outputs.id}
+- workflowId: again
+  dependsOn: [order]
+  steps:
+  - {stepId: noop, workflowId: order}
+"""
+
+
+class _Answer:
+    """A transport that answers every request with one JSON response."""
+
+    def __init__(self, body: dict[str, Any]) -> None:
+        self.body = body
+        self.sent: list[OutgoingRequest] = []
+
+    def send(
+        self, request: OutgoingRequest, step_id: str, authorize: Authorize | None = None
+    ) -> ReceivedResponse:
+        if authorize is not None:
+            authorize(request)
+        self.sent.append(request)
+        headers = CaseInsensitiveDict({"Content-Type": "application/json"})
+        return ReceivedResponse(201, headers, json.dumps(self.body).encode())
+
+    def close(self) -> None:
+        pass
+
+
+def _objects(root: object) -> list[object]:
+    """Every object reachable from ``root`` through containers and attributes."""
+    seen: dict[int, object] = {}
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen or isinstance(node, (str, bytes, int, float, type(None), type)):
+            continue
+        seen[id(node)] = node
+        if isinstance(node, dict):
+            stack += [*node.keys(), *node.values()]
+        elif isinstance(node, (list, tuple, set, frozenset)):
+            stack += list(node)
+        else:
+            stack += list(getattr(node, "__dict__", {}).values())
+            stack += [
+                getattr(node, name)
+                for name in getattr(node, "__slots__", ())
+                if hasattr(node, name)
+            ]
+    return list(seen.values())
+
+
+def _plain_plan(tmp_path: Path) -> WorkflowPlan:
+    (tmp_path / "shop.yaml").write_text(PLAIN_OPENAPI)
+    (tmp_path / "parts.yaml").write_text(PLAIN_PARTS)
+    (tmp_path / "wf.arazzo.yaml").write_text(PLAIN_ARAZZO)
+    document = load_document(tmp_path / "wf.arazzo.yaml", "wf.arazzo.yaml")
+    plan = ArazzoFile(document, SourceCache(tmp_path)).plan("order")
+    assert not plan.errors, plan.errors
+    return plan
+
+
+def test_plan__holds_no_document_cache_or_loaded_source(tmp_path: Path) -> None:
+    """After planning, the plan (and every plan it links to: Arazzo 1.0.1 § Step Object
+    workflowId, § Success Action Object goto, § Workflow Object dependsOn) is plain data."""
+    plan = _plain_plan(tmp_path)
+    objects = _objects(plan)
+    live = (Document, SourceCache, Source, Operation, RefResolver, ArazzoFile)
+    assert not [type(item).__name__ for item in objects if isinstance(item, live)]
+    again = plan.target("again")
+    assert again.target("order") is plan  # the cycle is linked, not re-planned
+    assert [item.workflow_id for item in plan.reachable()] == ["order", "again"]
+    with pytest.raises(KeyError, match="workflow 'nope' does not exist"):
+        plan.target("nope")
+
+
+def test_plan__runs_with_its_source_files_deleted(tmp_path: Path) -> None:
+    """Everything a run needs (the operation, its servers and security scheme, the schemas of
+    the contract check behind ``$ref`` in another file) is loaded at plan time."""
+    plan = _plain_plan(tmp_path)
+    for name in ("shop.yaml", "parts.yaml", "wf.arazzo.yaml"):
+        (tmp_path / name).unlink()
+    transport = _Answer({"id": "o_1", "quantity": 0})
+    checker = ContractChecker()
+    credentials = Credentials({"shop": "SHOP_KEY"}, {"SHOP_KEY": "k-123"}, ())
+    runner = Runner(transport, credentials=credentials, exchange_checks=checker.checks())
+    with pytest.raises(StepFailure) as failure:  # the response breaks the contract: minimum 1
+        runner.run(plan, {})
+    assert "response 201 body at $.quantity: 0 is less than the minimum of 1" in str(failure.value)
+    (request,) = transport.sent
+    assert request.url == "http://shop.test/v1/orders"
+    assert request.headers["X-Key"] == "k-123"
+    transport.body = {"id": "o_2", "quantity": 3}
+    assert runner.run(plan, {}).outputs == {"id": "o_2"}

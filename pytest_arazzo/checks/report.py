@@ -13,7 +13,8 @@ from pytest_arazzo.diagnostics.position import Position
 from pytest_arazzo.diagnostics.problems import ERROR, WARNING, Problem, problem
 from pytest_arazzo.document.loader import Document
 from pytest_arazzo.document.sources import Operation
-from pytest_arazzo.plan.planner import ArazzoFile, StepPlan
+from pytest_arazzo.plan.model import StepPlan
+from pytest_arazzo.plan.planner import ArazzoFile
 
 BUG = "this is a bug in pytest-arazzo; please report it with the file"
 
@@ -101,7 +102,7 @@ class StepContext:
 
     @property
     def operation(self) -> Operation | None:
-        return self.plan.operation if self.plan is not None else None
+        return self.file.operation_at(self.pointer) if self.plan is not None else None
 
     @property
     def target_field(self) -> str:

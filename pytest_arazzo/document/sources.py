@@ -338,6 +338,24 @@ class SourceCache:
             raise SourceError(found.message, found.where())
         return found
 
+    def reachable(self, root: Document) -> tuple[list[Document], dict[Path, SourceError]]:
+        """``root`` and every document its ``$ref`` values reach (transitively), loaded; and
+        why each file that could not be loaded failed (by resolved path)."""
+        documents, broken = [root], {}
+        seen = {root.path.resolve()}
+        for document in documents:  # grows while walking
+            for target in _ref_files(document.data):
+                path = (document.path.parent / unquote(target)).resolve()
+                if path in seen:
+                    continue
+                seen.add(path)
+                try:
+                    documents.append(self.document(path))
+                except (SourceError, ValueError, OSError) as error:
+                    message = getattr(error, "message", str(error))
+                    broken[path] = SourceError(message, getattr(error, "where", None))
+        return documents, broken
+
     def source(self, description: dict[str, Any], arazzo: Document) -> Source:
         """Load the source a Source Description Object names, relative to the Arazzo file."""
         name, url = str(description.get("name", "")), str(description.get("url", ""))
@@ -374,6 +392,22 @@ class SourceCache:
                 document.where(),
             )
         return Source(name, kind, url, document, RefResolver(self, document))
+
+
+def _ref_files(data: Any) -> Iterator[str]:
+    """The file part of every ``$ref`` in ``data`` that names another file."""
+    stack = [data]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and not ref.startswith("#"):
+                target = ref.split("#", 1)[0]
+                if target:
+                    yield target
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
 
 
 def _quoted(text: str, limit: int = 80) -> str:

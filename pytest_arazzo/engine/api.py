@@ -32,15 +32,13 @@ from pytest_arazzo.execute.runner import Limits, Runner
 from pytest_arazzo.execute.state import RunResult
 from pytest_arazzo.http.auth import Credentials
 from pytest_arazzo.http.servers import Servers
-from pytest_arazzo.plan.planner import ArazzoFile, WorkflowPlan
+from pytest_arazzo.plan.model import WorkflowPlan
+from pytest_arazzo.plan.planner import ArazzoFile
+from pytest_arazzo.transport.base import Transport
+from pytest_arazzo.transport.live import LiveOptions, LiveTransport
 from pytest_arazzo.transport.netguard import NetworkGuard
-from pytest_arazzo.transport.transports import (
-    LiveOptions,
-    LiveTransport,
-    RecordingTransport,
-    ReplayTransport,
-    Transport,
-)
+from pytest_arazzo.transport.recording import RecordingTransport
+from pytest_arazzo.transport.replay import ReplayTransport
 
 __all__ = [
     "Document",

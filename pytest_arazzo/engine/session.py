@@ -19,6 +19,7 @@ from typing import Any
 
 from pytest_arazzo.cassette.format import Cassette, CassetteError, load_cassette, save_cassette
 from pytest_arazzo.cassette.matching import RequestMatcher
+from pytest_arazzo.cassette.naming import UNSAFE_NAME_HINT, CassetteNameError, cassette_path
 from pytest_arazzo.cassette.scrub import Scrubber
 from pytest_arazzo.checks import check_workflow, unrunnable
 from pytest_arazzo.contract.checker import ContractChecker
@@ -30,15 +31,13 @@ from pytest_arazzo.execute.failures import PlanFailure, WorkflowFailure
 from pytest_arazzo.execute.inputs import DEFAULT_SET, spec_stem
 from pytest_arazzo.execute.runner import Limits, Runner, RunResult, Servers
 from pytest_arazzo.http.auth import Credentials
-from pytest_arazzo.plan.planner import ArazzoFile, WorkflowPlan
+from pytest_arazzo.plan.model import WorkflowPlan
+from pytest_arazzo.plan.planner import ArazzoFile
+from pytest_arazzo.transport.live import LiveOptions, LiveTransport
 from pytest_arazzo.transport.netguard import NetworkGuard
-from pytest_arazzo.transport.throttle import Throttle
-from pytest_arazzo.transport.transports import (
-    LiveOptions,
-    LiveTransport,
-    RecordingTransport,
-    ReplayTransport,
-)
+from pytest_arazzo.transport.recording import RecordingTransport
+from pytest_arazzo.transport.replay import ReplayTransport
+from pytest_arazzo.transport.throttle import SharedThrottle, Throttle
 
 
 @dataclass
@@ -62,8 +61,10 @@ class SessionState:
         self.cache = SourceCache(settings.rootdir)
         self.files: dict[Path, ArazzoFile] = {}
         self.matcher = RequestMatcher(settings.match_ignore)
-        workers = max(int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1") or 1), 1)
-        self.throttle = Throttle(settings.rate_limit / workers)
+        if settings.throttle_file is not None:  # pytest-xdist: one window for all workers
+            self.throttle: Throttle = SharedThrottle(settings.rate_limit, settings.throttle_file)
+        else:
+            self.throttle = Throttle(settings.rate_limit)
         self.run_id = uuid.uuid4().hex
         self.claimed: dict[Path, str] = {}
         self.contract = ContractChecker(settings.contract)  # validators compiled once
@@ -102,9 +103,11 @@ class SessionState:
         return self.files[document.path]
 
     def cassette_path(self, spec: ItemSpec) -> Path:
-        suffix = "" if spec.input_set == DEFAULT_SET else f"[{spec.input_set}]"
-        name = f"{spec.workflow_id}{suffix}.yaml"
-        return self.settings.cassette_dir / spec_stem(spec.path) / name
+        """The item's cassette file; raises :class:`CassetteNameError` for an unsafe name."""
+        input_set = None if spec.input_set == DEFAULT_SET else spec.input_set
+        return cassette_path(
+            self.settings.cassette_dir, spec_stem(spec.path), spec.workflow_id, input_set
+        )
 
     def claim(self, path: Path, nodeid: str) -> None:
         """One cassette file per item: two items mapping to one file is an error."""
@@ -143,6 +146,7 @@ class SessionState:
             credentials=credentials,
             limits=Limits(max_steps=self.settings.max_steps),
             exchange_checks=self.contract.checks(),
+            stripe_version=self.settings.stripe_version,
         )
 
 
@@ -180,14 +184,11 @@ def run_item(state: SessionState, spec: ItemSpec, nodeid: str) -> str | None:
     if settings.live:
         _run_live(state, plan, given, nodeid)
         return None
-    path = state.cassette_path(spec)
-    if path.parent != settings.cassette_dir / spec_stem(spec.path) or "\\" in path.name:
-        raise WorkflowFailure(  # a '/' or '..' would put the cassette in another folder
-            f"the cassette of workflow '{spec.workflow_id}' with input set '{spec.input_set}' "
-            f"would be written outside its folder ({_relative(path, settings.rootdir)})",
-            hint="use letters, digits, '-' and '_' in workflowIds and input set names "
-            "(no '/' or '\\')",
-        ).at(spec.workflow_id, where)
+    try:
+        path = state.cassette_path(spec)
+    except CassetteNameError as error:
+        failure = WorkflowFailure(str(error), hint=UNSAFE_NAME_HINT)
+        raise failure.at(spec.workflow_id, where) from None
     try:
         state.claim(path, nodeid)
     except WorkflowFailure as failure:
@@ -240,15 +241,15 @@ def _replay(state: SessionState, plan: Any, inputs: dict[str, Any], cassette: Ca
     """Replay with the network blocked; raises :class:`StaleCassette` when the cassette drifted."""
     pinned = state.settings.stripe_version
     if pinned and cassette.stripe_version != pinned:
-        failure = WorkflowFailure(
+        stale = WorkflowFailure(
             f"{cassette.path.name} was recorded with Stripe-Version "
             f"{cassette.stripe_version or '(none)'}, but arazzo_stripe_version is {pinned}",
             hint="re-record it with --record",
         )
-        raise StaleCassette(failure.at(plan.workflow_id, plan.where), "Stripe-Version changed")
+        raise StaleCassette(stale.at(plan.workflow_id, plan.where), "Stripe-Version changed")
     transport = ReplayTransport(cassette, state.matcher)
     guard = NetworkGuard(lambda: transport.current)
-    failure = None
+    failure: WorkflowFailure | None = None
     try:
         with guard:
             state.runner(transport, None).run(plan, inputs)
@@ -307,7 +308,7 @@ def _record(state: SessionState, plan: Any, inputs: dict[str, Any], path: Path, 
         stripe_version=state.settings.stripe_version or None,
     )
     try:
-        save_cassette(cassette, state.scrubber(credentials))
+        save_cassette(cassette, state.scrubber(credentials), state.settings.refused_keys)
     except (CassetteError, OSError) as error:
         raise WorkflowFailure(f"cassette not written: {error}").at(
             plan.workflow_id, plan.where

@@ -19,7 +19,7 @@ from __future__ import annotations
 from pytest_arazzo.execute.failures import Exchange
 from pytest_arazzo.http.messages import retry_after_seconds
 from pytest_arazzo.language.context import EvalContext
-from pytest_arazzo.plan.planner import ActionPlan
+from pytest_arazzo.plan.model import ActionPlan
 
 
 class ActionWarning(UserWarning):

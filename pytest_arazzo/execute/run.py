@@ -32,16 +32,34 @@ from pytest_arazzo.execute.state import (
     trace_record,
 )
 from pytest_arazzo.http.auth import CredentialError
-from pytest_arazzo.http.messages import OutgoingRequest
+from pytest_arazzo.http.messages import OutgoingRequest, TransportError
 from pytest_arazzo.http.request import BuildError, build_request
 from pytest_arazzo.language.context import EvalContext
 from pytest_arazzo.language.errors import UnresolvedError
 from pytest_arazzo.language.templates import Compiled
-from pytest_arazzo.plan.planner import ActionPlan, StepPlan, WorkflowPlan
-from pytest_arazzo.transport.transports import ReplayMismatch, TransportError
+from pytest_arazzo.plan.model import ActionPlan, StepPlan, WorkflowPlan
+from pytest_arazzo.transport.base import ReplayMismatch
 
 if TYPE_CHECKING:
     from pytest_arazzo.execute.runner import Runner
+
+
+def version_note(pinned: str, exchange: Exchange) -> str:
+    """A line naming both API versions when the response came with another ``Stripe-Version``
+    than the one requests pin: the description documents one, the account answered another."""
+    answered = exchange.response.headers.get("Stripe-Version")
+    if not answered or answered == pinned:
+        return ""
+    if not pinned:
+        return (
+            f"\n  the API answered with Stripe-Version {answered}, and no version was pinned: "
+            "set arazzo_stripe_version to the version the OpenAPI description documents"
+        )
+    return (
+        f"\n  requests pinned Stripe-Version {pinned} (arazzo_stripe_version), but the account "
+        f"answered with Stripe-Version {answered}: the response may follow {answered}, not the "
+        f"{pinned} the pin (and the OpenAPI description) expect"
+    )
 
 
 class WorkflowRun:
@@ -64,14 +82,14 @@ class WorkflowRun:
         self.detours = 0  # retry actions running another step, nested
 
     def context(self) -> EvalContext:
-        file = self.plan.file
+        plan = self.plan
         return EvalContext(
             inputs=self.inputs,
             outputs=self.outputs,
             steps=self.steps,
             workflows=self.shared.workflows,
-            source_descriptions=file.source_descriptions,
-            components=file.components,
+            source_descriptions=plan.source_descriptions,
+            components=plan.components,
         )
 
     def execute(self) -> RunResult:
@@ -110,7 +128,7 @@ class WorkflowRun:
     def run_dependencies(self) -> None:
         """``dependsOn``: each dependency runs once per run, before any step of this one."""
         for reference in self.plan.depends_on:
-            target = self.plan.file.plan_reference(reference)
+            target = self.plan.target(reference)
             if id(target) in self.shared.completed:
                 continue
             try:
@@ -230,7 +248,8 @@ class WorkflowRun:
                 step.step_id,
                 step.where,
                 "contract violations:\n"
-                + "\n".join(f"  - {violation}" for violation in violations),
+                + "\n".join(f"  - {violation}" for violation in violations)
+                + version_note(self.runner.stripe_version, exchange),
                 exchange=exchange,
                 hint="the workflow, the OpenAPI description and the API disagree: fix whichever "
                 "is wrong",
@@ -252,7 +271,7 @@ class WorkflowRun:
                         f"parameter '{param.name}': {error.expression}: {error.reason}",
                     ) from None
         assert step.workflow_id is not None
-        target = self.plan.file.plan_reference(step.workflow_id)
+        target = self.plan.target(step.workflow_id)
         try:
             nested = self.run_workflow(target, inputs)
         except (LimitFailure, PlanFailure):
@@ -412,7 +431,7 @@ class WorkflowRun:
         """Run the workflow a ``goto``/``retry`` action names; its failure is reported inside
         this workflow's, naming the step and the action that led there."""
         assert action.workflow_id is not None
-        target_plan = self.plan.file.plan_reference(action.workflow_id)
+        target_plan = self.plan.target(action.workflow_id)
         try:
             self.run_workflow(target_plan, self.inputs_for(target_plan))
         except (LimitFailure, PlanFailure):

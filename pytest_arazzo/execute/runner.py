@@ -32,8 +32,8 @@ from pytest_arazzo.execute.run import WorkflowRun
 from pytest_arazzo.execute.state import RunResult, Shared
 from pytest_arazzo.http.auth import Credentials
 from pytest_arazzo.http.servers import Servers
-from pytest_arazzo.plan.planner import StepPlan, WorkflowPlan
-from pytest_arazzo.transport.transports import Transport
+from pytest_arazzo.plan.model import StepPlan, WorkflowPlan
+from pytest_arazzo.transport.base import Transport
 
 __all__ = ["ExchangeCheck", "Limits", "RunResult", "Runner", "Servers"]
 
@@ -61,9 +61,11 @@ class Runner:
         limits: Limits | None = None,
         sleep: Callable[[float], None] = time.sleep,
         exchange_checks: list[ExchangeCheck] | None = None,
+        stripe_version: str = "",
     ) -> None:
         self.transport = transport
         self.exchange_checks = exchange_checks or []
+        self.stripe_version = stripe_version  # the pin sent live, named when responses differ
         self.servers = servers or Servers()
         self.credentials = credentials
         self.limits = limits or Limits()
@@ -71,7 +73,7 @@ class Runner:
 
     def run(self, plan: WorkflowPlan, inputs: Mapping[str, Any]) -> RunResult:
         """Run ``plan``; raises :class:`WorkflowFailure` with a full report on any failure."""
-        errors = [p for reached in plan.file.reachable(plan) for p in reached.errors]
+        errors = [p for reached in plan.reachable() for p in reached.errors]
         if errors:
             raise PlanFailure(list(dict.fromkeys(errors))).at(plan.workflow_id, plan.where)
         return WorkflowRun(self, plan, dict(inputs), 0, Shared()).execute()

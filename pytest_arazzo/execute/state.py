@@ -10,7 +10,7 @@ from pytest_arazzo.execute import actions
 from pytest_arazzo.execute.failures import Exchange, StepFailure, StepRecord
 from pytest_arazzo.language.context import EvalContext
 from pytest_arazzo.language.outcome import Outcome
-from pytest_arazzo.plan.planner import StepPlan
+from pytest_arazzo.plan.model import StepPlan
 
 
 @dataclass

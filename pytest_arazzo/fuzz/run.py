@@ -5,9 +5,9 @@ values, and input-set values named in ini ``arazzo_fuzz_pin``, stay fixed. First
 Hypothesis explicit examples: the item's input set, then the schema's ``examples``/``default``.
 
 - Replay (default): every request is answered by the cassette's interaction recorded for the same
-  step (the n-th run of a step gets its n-th recording), whatever its body, through ``responses``
-  with the network blocked. Criteria, expressions, outputs and the contract checks see generated
-  inputs, offline.
+  step (the n-th run of a step gets its n-th recording), whatever its body: the replay transport
+  with the :class:`~pytest_arazzo.transport.replay.ByStep` selector, network blocked. Criteria,
+  expressions, outputs and the contract checks see generated inputs, offline.
 - Live (``--live``): the server is the oracle. Bounded (25 examples unless configured), throttled
   by the live transport, and Hypothesis's re-checks that assume a deterministic target are off:
   no ``explain`` phase, no deadline, no too-slow health check, one bug reported; each distinct
@@ -23,13 +23,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import shlex
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-import requests
-import responses
 from hypothesis import HealthCheck, Phase, example, given, reject, settings
 from hypothesis.database import ExampleDatabase
 from hypothesis.errors import (
@@ -39,18 +36,19 @@ from hypothesis.errors import (
     HypothesisException,
     Unsatisfiable,
 )
-from requests.structures import CaseInsensitiveDict
 
-from pytest_arazzo.cassette.format import Cassette, CassetteError, Interaction, load_cassette
-from pytest_arazzo.cassette.scrub import secret_variants
+from pytest_arazzo.cassette.format import Cassette, CassetteError, load_cassette
+from pytest_arazzo.cassette.naming import UNSAFE_NAME_HINT, CassetteNameError
 from pytest_arazzo.execute.failures import StepFailure, WorkflowFailure
 from pytest_arazzo.fuzz.config import FuzzRequest, FuzzStats
 from pytest_arazzo.fuzz.strategies import SchemaStrategyError, examples_of, from_schema
 from pytest_arazzo.http.auth import Credentials
-from pytest_arazzo.http.messages import OutgoingRequest, ReceivedResponse
-from pytest_arazzo.plan.planner import WorkflowPlan
+from pytest_arazzo.http.keys import secret_variants
+from pytest_arazzo.http.messages import OutgoingRequest
+from pytest_arazzo.plan.model import WorkflowPlan
+from pytest_arazzo.transport.live import LiveTransport
 from pytest_arazzo.transport.netguard import NetworkGuard
-from pytest_arazzo.transport.transports import LiveTransport, TransportError
+from pytest_arazzo.transport.replay import ByStep, ReplayTransport
 
 if TYPE_CHECKING:
     from pytest_arazzo.engine.session import ItemSpec, SessionState
@@ -107,79 +105,6 @@ def hypothesis_settings(request: FuzzRequest, nodeid: str, live: bool) -> settin
         changes["phases"] = [phase for phase in base.phases if phase != Phase.explain]
         changes["suppress_health_check"] = [*base.suppress_health_check, HealthCheck.too_slow]
     return settings(base, **changes)
-
-
-# -- replay transport ----------------------------------------------------------------------------
-
-
-class FuzzReplayTransport:
-    """Answers each request with the cassette's interaction for the same step, whatever the
-    request holds (the n-th run of a step gets the step's n-th recording, or its last)."""
-
-    def __init__(self, cassette: Cassette) -> None:
-        self.cassette = cassette
-        self.by_step: dict[str, list[Interaction]] = {}
-        self.by_route: dict[tuple[str, str], list[Interaction]] = {}
-        for interaction in cassette.interactions:
-            self.by_step.setdefault(interaction.step, []).append(interaction)
-            method = str(interaction.request.get("method", "")).upper()
-            path = requests.utils.urlparse(str(interaction.request.get("url", ""))).path
-            self.by_route.setdefault((method, path), []).append(interaction)
-        self.counts: dict[str, int] = {}
-        self.session = requests.Session()
-        self.session.trust_env = False
-        self.mock = responses.RequestsMock(assert_all_requests_are_fired=False)
-        for method in ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "TRACE"):
-            self.mock.add_callback(method, re.compile(r".*"), self._serve, content_type=None)
-        self.pending: Interaction | None = None
-        self.mock.start()
-
-    def begin(self) -> None:
-        """A new workflow run starts: step counts restart."""
-        self.counts.clear()
-
-    def send(self, request: OutgoingRequest, step_id: str, authorize: Any = None) -> Any:
-        self.pending = self._pick(request, step_id)
-        response = self.session.send(_prepared(request), allow_redirects=False)
-        return ReceivedResponse.from_requests(response)
-
-    def _pick(self, request: OutgoingRequest, step_id: str) -> Interaction:
-        recorded = self.by_step.get(step_id) or self.by_route.get(
-            (request.method.upper(), request.path)
-        )
-        if not recorded:
-            raise TransportError(
-                f"the cassette {self.cassette.path.name} has no interaction for step '{step_id}' "
-                f"({request.method} {request.path})",
-                "replay fuzzing answers each step with its recorded response: re-record the "
-                "cassette so it covers this step",
-            )
-        count = self.counts.get(step_id, 0)
-        self.counts[step_id] = count + 1
-        return recorded[min(count, len(recorded) - 1)]
-
-    def _serve(self, prepared: Any) -> tuple[int, dict[str, str], bytes]:
-        assert self.pending is not None
-        return self.pending.reply
-
-    def close(self) -> None:
-        self.mock.stop()
-        self.mock.reset()
-        self.session.close()
-
-
-def _prepared(request: OutgoingRequest) -> requests.PreparedRequest:
-    """The request as ``requests`` sends it, built directly: the URL and body are already
-    encoded, so ``Request.prepare()``'s parsing and re-encoding would only cost time."""
-    prepared = requests.PreparedRequest()
-    prepared.method = request.method.upper()
-    prepared.url = request.url
-    prepared.headers = CaseInsensitiveDict(request.headers)
-    prepared.body = request.body or None
-    if prepared.body is not None:
-        prepared.headers["Content-Length"] = str(len(prepared.body))
-    prepared.hooks = {"response": []}
-    return prepared
 
 
 # -- failures and how to reproduce them -----------------------------------------------------------
@@ -311,8 +236,8 @@ class _Property:
     def run(self, inputs: dict[str, Any]) -> WorkflowFailure | None:
         self.stats.sent += 1
         transport = self.runner.transport
-        if isinstance(transport, FuzzReplayTransport):
-            transport.begin()
+        if isinstance(transport, ReplayTransport):
+            transport.restart()
         try:
             self.runner.run(self.plan, inputs)
         except WorkflowFailure as failure:
@@ -330,7 +255,7 @@ def run_fuzz(
     pinned = _pinned(spec.inputs, settings_.cli_inputs, request.pins)
     schema = plan.inputs_schema
     try:
-        strategy = from_schema(_unpinned_schema(schema, pinned), plan.file.data)
+        strategy = from_schema(_unpinned_schema(schema, pinned), {"components": plan.components})
     except SchemaStrategyError as error:
         raise WorkflowFailure(
             f"cannot generate inputs from the workflow's input schema: {error}"
@@ -347,7 +272,7 @@ def run_fuzz(
             ).at(plan.workflow_id, plan.where)
         cassette = _cassette(state, spec, plan, nodeid)
         known_good = {**cassette.inputs, **known_good}
-        transport = FuzzReplayTransport(cassette)
+        transport = ReplayTransport(cassette, selector=ByStep(cassette))
         runner = state.runner(transport, None)
     prop = _Property(runner, plan, pinned, live, request.stats)
     try:
@@ -386,7 +311,12 @@ def _hypothesis_test(prop: _Property, strategy: Any, explicit: list[dict[str, An
 
 
 def _cassette(state: SessionState, spec: ItemSpec, plan: WorkflowPlan, nodeid: str) -> Cassette:
-    path = state.cassette_path(spec)
+    try:
+        path = state.cassette_path(spec)
+    except CassetteNameError as error:
+        raise WorkflowFailure(str(error), hint=UNSAFE_NAME_HINT).at(
+            plan.workflow_id, plan.where
+        ) from None
     if not path.exists():
         raise WorkflowFailure(
             f"no cassette for this item at {path}: replay fuzzing answers generated requests "

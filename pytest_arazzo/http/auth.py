@@ -1,19 +1,19 @@
 """Credentials for live runs: read from environment variables, applied per OpenAPI security scheme.
 
 Configured per source (ini ``arazzo_credentials = invoiceApi=STRIPE_API_KEY``). Live-mode keys
-(Stripe ``sk_live_``/``rk_live_`` and any ``arazzo_refuse_keys`` pattern) are refused, always.
+(:mod:`keys`: Stripe ``sk_live_``/``rk_live_``/``pk_live_`` and any ``arazzo_refuse_keys`` pattern)
+are refused, always.
 """
 
 from __future__ import annotations
 
 import base64
-import re
 from collections.abc import Mapping
 
-from pytest_arazzo.document.sources import Operation
 from pytest_arazzo.http.encoding import cookie_header
-from pytest_arazzo.http.keys import DEFAULT_REFUSED
+from pytest_arazzo.http.keys import DEFAULT_REFUSED, find_live_key, masked
 from pytest_arazzo.http.messages import OutgoingRequest
+from pytest_arazzo.plan.model import OperationPlan
 
 
 class CredentialError(Exception):
@@ -31,7 +31,7 @@ class Credentials:
     ) -> None:
         self.variables = dict(variables)
         self.environ = environ
-        self.refused = [re.compile(pattern) for pattern in refused]
+        self.refused = tuple(refused)
 
     def for_source(self, source: str) -> str | None:
         """The credential value for ``source`` (``None``: none configured); raises
@@ -45,12 +45,12 @@ class Credentials:
                 f"source '{source}' needs a credential: set the environment variable {variable} "
                 "(a test-mode key, e.g. sk_test_... for Stripe)"
             )
-        for pattern in self.refused:
-            if pattern.search(value):
-                raise CredentialError(
-                    f"{variable} holds a live-mode key ({value[:8]}...); pytest-arazzo refuses "
-                    "live keys, always: use a test-mode key (sk_test_... for Stripe)"
-                )
+        live = find_live_key(value, self.refused)
+        if live is not None:
+            raise CredentialError(
+                f"{variable} holds a live-mode key ({masked(live)}); pytest-arazzo refuses "
+                "live keys, always: use a test-mode key (sk_test_... for Stripe)"
+            )
         return value
 
     def secrets(self) -> list[str]:
@@ -58,7 +58,7 @@ class Credentials:
         values = (self.environ.get(variable, "") for variable in self.variables.values())
         return [value for value in values if value]
 
-    def apply(self, request: OutgoingRequest, operation: Operation) -> None:
+    def apply(self, request: OutgoingRequest, operation: OperationPlan) -> None:
         """Add the source's credential to ``request`` per the operation's security scheme."""
         credential = self.for_source(operation.source.name)
         if credential is None:

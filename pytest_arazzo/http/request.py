@@ -16,6 +16,7 @@ from typing import Any
 import elementpath
 from urllib3 import encode_multipart_formdata
 
+from pytest_arazzo.document.media import is_json_type
 from pytest_arazzo.document.pointer import PointerError, set_pointer
 from pytest_arazzo.http.encoding import (
     EncodingError,
@@ -28,11 +29,11 @@ from pytest_arazzo.http.encoding import (
     query_pairs,
     scalar_text,
 )
-from pytest_arazzo.http.messages import OutgoingRequest, is_json_type, parse_body
+from pytest_arazzo.http.messages import OutgoingRequest, parse_body
 from pytest_arazzo.language.context import EvalContext
 from pytest_arazzo.language.errors import UnresolvedError
 from pytest_arazzo.plan.payloads import FORM
-from pytest_arazzo.plan.planner import BodyPlan, ParamPlan, StepPlan
+from pytest_arazzo.plan.model import BodyPlan, ParamPlan, StepPlan
 
 _PATH_PARAM = re.compile(r"\{([^{}]+)\}")
 _ATTRIBUTE = re.compile(r"(.+)/@([\w.:-]+)")
@@ -88,7 +89,10 @@ def _place(
         request.path_params[param.name] = value
         path_values[param.name] = path_value(param.name, value, param.style, param.explode)
     elif location == "query":
-        request.query += query_pairs(param.name, value, param.style, param.explode)
+        pairs = query_pairs(param.name, value, param.style, param.explode)
+        request.query += pairs
+        if param.spec.get("allowReserved") is True and param.media_type is None:
+            request.reserved.update(key for key, _ in pairs)
     elif location == "header":
         _set_header(request.headers, param.name, header_value(param.name, value, param.explode))
     elif location == "cookie":

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
-from pytest_arazzo.document.sources import Operation, server_url
+from pytest_arazzo.document.sources import server_url
 from pytest_arazzo.http.messages import TransportError
+from pytest_arazzo.plan.model import OperationPlan
 
 
 class Servers:
@@ -22,16 +23,16 @@ class Servers:
         self.overrides = dict(overrides or {})
         self._cache: dict[int, str] = {}
 
-    def base_url(self, operation: Operation) -> str:
+    def base_url(self, operation: OperationPlan) -> str:
         key = id(operation)
         if key not in self._cache:
             self._cache[key] = self._base_url(operation)
         return self._cache[key]
 
-    def _base_url(self, operation: Operation) -> str:
+    def _base_url(self, operation: OperationPlan) -> str:
         name = operation.source.name
         override = self.overrides.get(name) or self.overrides.get("*")
-        servers = operation.servers()
+        servers = operation.servers
         if override:
             relative = server_url(servers[0], "") if servers else ""
             if relative and not urlsplit(relative).scheme:

@@ -19,8 +19,9 @@ from pytest_arazzo.document.loader import load_document
 from pytest_arazzo.document.sources import SourceCache
 from pytest_arazzo.execute.failures import WorkflowFailure
 from pytest_arazzo.execute.runner import Limits, Runner, RunResult, Servers
-from pytest_arazzo.plan.planner import ArazzoFile, WorkflowPlan
-from pytest_arazzo.transport.transports import LiveOptions, LiveTransport
+from pytest_arazzo.plan.model import WorkflowPlan
+from pytest_arazzo.plan.planner import ArazzoFile
+from pytest_arazzo.transport.live import LiveOptions, LiveTransport
 from tests.conformance.server import LoopbackServer
 
 PETS = "./pets.openapi.yaml"

@@ -1,0 +1,195 @@
+"""Check a request against its operation (OpenAPI 3.x § Parameter Object, § Request Body Object).
+
+Required path, query, header and cookie parameters are present and their values (wire strings
+coerced to the schema's types) are valid; the body is valid for its documented media type: JSON
+is parsed, form bodies are decoded from bracket notation (``a[b]=``, ``a[0][c]=``) and coerced, so
+``additionalProperties: false`` catches unknown fields.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+from pytest_arazzo.contract.compile import (
+    Check,
+    Location,
+    SchemaCheck,
+    SourceSchemas,
+    check_instance,
+)
+from pytest_arazzo.contract.decode import (
+    FORM_TYPES,
+    UNDECODABLE,
+    SentValues,
+    bare,
+    coerce,
+    decode_body,
+    schema_types,
+    split_array,
+)
+from pytest_arazzo.contract.locate import match_media
+from pytest_arazzo.http.messages import OutgoingRequest
+
+LOCATIONS = ("path", "query", "header", "cookie")
+_IGNORED_HEADERS = {"accept", "content-type", "authorization"}  # OpenAPI: described elsewhere
+
+
+@dataclass
+class ParamContract:
+    name: str
+    location: str
+    required: bool
+    style: str
+    explode: bool
+    check: Check
+    json_content: bool = False
+
+    def instance(self, raw: Any) -> Any:
+        """The wire value as the structure the parameter's schema describes."""
+        check = self.check
+        schema = check.schema if isinstance(check, SchemaCheck) else {}
+        if self.json_content and isinstance(raw, str):
+            try:
+                return json.loads(raw)
+            except ValueError:
+                return raw
+        types = schema_types(schema)
+        if isinstance(raw, str) and "array" in types and "string" not in types:
+            raw = split_array(raw, self.style, self.explode)
+        return coerce(raw, schema)
+
+
+class RequestContract:
+    """The parameter and body checks of one operation; compiled on first use."""
+
+    def __init__(
+        self,
+        schemas: SourceSchemas,
+        location: Location,
+        path_item: Location | None,
+        problems: list[str],
+    ) -> None:
+        self.schemas, self.location, self.path_item = schemas, location, path_item
+        self.problems = problems
+        self._params: list[ParamContract] | None = None
+        self._bodies: dict[str, Check] = {}
+
+    # parameters
+
+    @property
+    def params(self) -> list[ParamContract]:
+        if self._params is None:
+            self._params = self._collect_params()
+        return self._params
+
+    def _collect_params(self) -> list[ParamContract]:
+        found: dict[tuple[str, str], ParamContract] = {}
+        for owner in (self.path_item, self.location):
+            for param in self._owner_params(owner):
+                found[(param.name, param.location)] = param
+        return list(found.values())
+
+    def _owner_params(self, owner: Location | None) -> Iterable[ParamContract]:
+        listed = self.schemas.child(owner, "parameters") if owner else None
+        if listed is None or not isinstance(listed[2], list):
+            return
+        for index in range(len(listed[2])):
+            found = self.schemas.child(listed, index)
+            if found is None or not isinstance(found[2], dict):
+                continue
+            raw = found[2]
+            name, location = str(raw.get("name", "")), str(raw.get("in", ""))
+            if not name or location not in LOCATIONS:
+                continue
+            if location == "header" and name.lower() in _IGNORED_HEADERS:
+                continue
+            default_style = "form" if location in ("query", "cookie") else "simple"
+            style = str(raw.get("style") or default_style)
+            yield ParamContract(
+                name=name,
+                location=location,
+                required=bool(raw.get("required")) or location == "path",
+                style=style,
+                explode=bool(raw.get("explode", style == "form")),
+                check=self._param_check(found),
+                json_content="content" in raw,
+            )
+
+    def _param_check(self, param: Location) -> Check:
+        schema = self.schemas.child(param, "schema")
+        if schema is None:
+            content = self.schemas.child(param, "content")
+            if content is not None and isinstance(content[2], dict) and content[2]:
+                schema = self.schemas.child(content, next(iter(content[2])), "schema")
+        return self.schemas.compile(schema, "request") if schema is not None else None
+
+    # the request
+
+    def violations(self, request: OutgoingRequest) -> list[str]:
+        violations: list[str] = []
+        sent = SentValues.of(request)
+        for param in self.params:
+            raw = sent.get(param.location, param.name)
+            label = f"request {param.location} parameter '{param.name}'"
+            if raw is None:
+                if param.required:
+                    violations.append(f"{label} is required but was not sent")
+                continue
+            violations += check_instance(param.check, param.instance(raw), label, "", self.problems)
+        violations += self._body_violations(request)
+        return violations
+
+    @cached_property
+    def body(self) -> tuple[Location | None, bool, list[str]]:
+        """The Request Body Object's location, whether it is required, its media types."""
+        body = self.schemas.child(self.location, "requestBody")
+        if body is None or not isinstance(body[2], dict):
+            return None, False, []
+        documented = self.schemas.child(body, "content")
+        media_types = list(documented[2]) if documented and isinstance(documented[2], dict) else []
+        return body, body[2].get("required") is True, media_types
+
+    def _body_violations(self, request: OutgoingRequest) -> list[str]:
+        body, required, media_types = self.body
+        content = request.body or b""
+        if body is None:
+            return []
+        if not content:
+            return ["request body is required but none was sent"] if required else []
+        if not media_types:
+            return []
+        content_type = request.content_type or ""
+        chosen = match_media(content_type, media_types)
+        if chosen is None:
+            return [
+                f"request content type {bare(content_type) or '(none)'!r} is not documented "
+                f"(documented: {', '.join(media_types)})"
+            ]
+        check = self._body_check(body, chosen)
+        if check is None:
+            return []
+        instance = decode_body(content, content_type)
+        if instance is UNDECODABLE:
+            return [f"request body is not valid {bare(content_type)}"]
+        if isinstance(check, SchemaCheck) and bare(content_type) in FORM_TYPES:
+            instance = coerce(instance, check.schema)
+        return check_instance(check, instance, "request body", " at ", self.problems)
+
+    def _body_check(self, body: Location, media_type: str) -> Check:
+        if media_type not in self._bodies:
+            schema = self.schemas.child(body, "content", media_type, "schema")
+            self._bodies[media_type] = self.schemas.compile(schema, "request") if schema else None
+        return self._bodies[media_type]
+
+    def prepare(self) -> None:
+        """Compile the parameter and body checks."""
+        if self._params is None:
+            self._params = self._collect_params()
+        body, _required, media_types = self.body
+        if body is not None:
+            for media_type in media_types:
+                self._body_check(body, media_type)

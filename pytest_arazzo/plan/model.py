@@ -1,0 +1,191 @@
+"""The plan data model: what a workflow run needs, as plain data, fixed before any request.
+
+A plan holds no loaded document, file object or cache: everything the run path reads (the
+operation each step calls, its source's files for the contract check, positions for reports and
+the workflows it may run) is resolved by the planner and stored here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pytest_arazzo.diagnostics.problems import Problem
+from pytest_arazzo.document.sources import SourceError
+from pytest_arazzo.language.criteria import Criterion
+from pytest_arazzo.language.templates import Compiled
+
+if TYPE_CHECKING:
+    from pytest_arazzo.diagnostics.problems import Position
+
+
+@dataclass(frozen=True, eq=False)
+class SourceFile:
+    """One file of an OpenAPI source (the source itself or a file its ``$ref`` points into)."""
+
+    path: Path
+    data: Any
+    positions: Mapping[str, tuple[int, int]] = field(repr=False)
+    display: str = ""
+
+    def where(self, pointer: str = "") -> str:
+        """``path:line:col`` of a pointer (or of its nearest ancestor that has a position)."""
+        while pointer not in self.positions and pointer:
+            pointer = pointer.rsplit("/", 1)[0]
+        line, col = self.positions.get(pointer, (0, 0))
+        name = self.display or str(self.path)
+        return f"{name}:{line}:{col}" if line else name
+
+
+@dataclass(eq=False)
+class SourcePlan:
+    """An OpenAPI source description as a run needs it, with every file reachable by ``$ref``."""
+
+    name: str
+    url: str
+    root: Path  # the resolved path of the source's own file
+    security_schemes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    files: dict[Path, SourceFile] = field(default_factory=dict, repr=False)
+    broken: dict[Path, tuple[str, Position | None]] = field(default_factory=dict, repr=False)
+
+    @property
+    def data(self) -> dict[str, Any]:
+        data = self.files[self.root].data if self.root in self.files else None
+        return data if isinstance(data, dict) else {}
+
+    def file(self, path: Path) -> SourceFile:
+        """The file at ``path`` (resolved); :class:`SourceError` when it could not be loaded."""
+        key = path.resolve()
+        if key in self.files:
+            return self.files[key]
+        message, where = self.broken.get(
+            key, (f"{key} was not loaded with source {self.name}", None)
+        )
+        raise SourceError(message, where)
+
+
+@dataclass(eq=False)
+class OperationPlan:
+    """One OpenAPI operation a step calls: where it lives and what a request to it needs."""
+
+    source: SourcePlan
+    method: str
+    path: str
+    pointer: str  # of the operation, in the source's own file
+    raw: dict[str, Any] = field(repr=False)
+    operation_id: str | None = None
+    security: list[dict[str, list[str]]] | None = None  # None: no level declares any
+    servers: list[dict[str, Any]] = field(default_factory=list)  # the Server Objects in force
+
+    @property
+    def label(self) -> str:
+        return f"{self.method.upper()} {self.path}"
+
+
+@dataclass
+class ParamPlan:
+    name: str
+    location: str | None  # path/query/header/cookie; None for a step that calls a workflow
+    value: Compiled
+    spec: dict[str, Any] = field(default_factory=dict)  # the OpenAPI Parameter Object, if known
+    style: str = "form"  # OpenAPI style/explode (defaults per location), fixed at plan time
+    explode: bool = True
+    media_type: str | None = None  # set when the OpenAPI parameter uses `content`
+
+
+@dataclass
+class BodyPlan:
+    content_type: str
+    payload: Compiled | None
+    replacements: list[tuple[str, Compiled]]
+    media: dict[str, Any] = field(default_factory=dict)  # the OpenAPI Media Type Object
+    check_json: bool = False  # a JSON text template: the result must parse as JSON
+
+
+@dataclass
+class ActionPlan:
+    """A Success or Failure Action Object, with its criteria compiled."""
+
+    name: str
+    type: str  # end / goto / retry
+    step_id: str | None
+    workflow_id: str | None
+    criteria: list[Criterion]
+    retry_after: float | None = None
+    retry_limit: int = 1
+    pointer: str = ""  # where the action (or its reference) stands in the document
+
+
+@dataclass
+class StepPlan:
+    step_id: str
+    pointer: str
+    where: Position
+    operation: OperationPlan | None
+    workflow_id: str | None
+    parameters: list[ParamPlan]
+    body: BodyPlan | None
+    success: list[Criterion]
+    on_success: list[ActionPlan]
+    on_failure: list[ActionPlan]
+    outputs: dict[str, Compiled]
+
+
+@dataclass(eq=False)
+class WorkflowPlan:
+    workflow_id: str
+    where: Position
+    steps: list[StepPlan]
+    outputs: dict[str, Compiled]
+    inputs_schema: dict[str, Any]
+    depends_on: list[str]
+    problems: list[Problem]
+    success_actions: list[ActionPlan] = field(default_factory=list)
+    failure_actions: list[ActionPlan] = field(default_factory=list)
+    # the Arazzo document's sourceDescriptions (by name) and components, for runtime expressions
+    source_descriptions: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
+    components: dict[str, Any] = field(default_factory=dict, repr=False)
+    # every workflow reference this workflow may run → its plan (linked by the planner)
+    targets: dict[str, WorkflowPlan] = field(default_factory=dict, repr=False)
+
+    def references(self) -> list[str]:
+        """Every workflow reference this workflow may run."""
+        found = list(self.depends_on)
+        actions = [*self.success_actions, *self.failure_actions]
+        for step in self.steps:
+            if step.workflow_id:
+                found.append(step.workflow_id)
+            actions += step.on_success + step.on_failure
+        found += [action.workflow_id for action in actions if action.workflow_id]
+        return list(dict.fromkeys(found))
+
+    def target(self, reference: str) -> WorkflowPlan:
+        """The plan a workflow reference names; :class:`KeyError` when there is none."""
+        try:
+            return self.targets[reference]
+        except KeyError:
+            raise KeyError(f"workflow '{reference}' does not exist") from None
+
+    def reachable(self) -> list[WorkflowPlan]:
+        """This plan and every workflow it may run (dependsOn, workflowId steps, goto/retry)."""
+        found: dict[int, WorkflowPlan] = {id(self): self}
+        queue = [self]
+        while queue:
+            current = queue.pop()
+            for target in current.targets.values():
+                if id(target) not in found:
+                    found[id(target)] = target
+                    queue.append(target)
+        return list(found.values())
+
+    def step_index(self, step_id: str) -> int | None:
+        for index, step in enumerate(self.steps):
+            if step.step_id == step_id:
+                return index
+        return None
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [problem for problem in self.problems if problem.is_error]

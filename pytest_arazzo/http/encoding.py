@@ -8,7 +8,11 @@ described with ``content`` instead of ``schema`` is sent as that media type's te
 
 Form bodies use the bracket notation Stripe (and Rails, PHP, OpenAPI ``deepObject``) understand:
 ``metadata[order]=7``, ``items[0][price]=price_1``, booleans as ``true``/``false``, unless the
-OpenAPI Media Type Object's ``encoding`` gives a field another style.
+OpenAPI Media Type Object's ``encoding`` gives a field another style (Encoding Object: ``style``,
+``explode``, ``allowReserved``, or else ``contentType``, e.g. a field sent as JSON text).
+``deepObject`` nests to any depth (``a[b][c]=v``); on an array, which OpenAPI leaves undefined,
+it indexes (``expand[0]=lines``, ``items[0][price]=p``), as Stripe's description expects.
+``null`` leaves a field out; an empty string is sent (``a=``).
 """
 
 from __future__ import annotations
@@ -17,12 +21,15 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, quote_plus
 
-from pytest_arazzo.http.messages import is_json_type
+from pytest_arazzo.document.media import is_json_type
+from pytest_arazzo.http.formkeys import join_key
 from pytest_arazzo.plan.styles import parameter_style
 
 _DELIMITERS = {"spaceDelimited": " ", "pipeDelimited": "|"}
+RESERVED = ":/?#[]@!$&'()*+,;="  # RFC 3986 reserved: kept as written under ``allowReserved``
+_STYLE_KEYS = ("style", "explode", "allowReserved")
 
 
 class EncodingError(ValueError):
@@ -63,42 +70,76 @@ def bracket_parts(key: str) -> list[str]:
 
 
 def flatten_form(value: Any, prefix: str = "") -> list[tuple[str, str]]:
-    """Nested objects/arrays → bracket-notation pairs, in document order."""
-    if isinstance(value, dict):
+    """Nested objects/arrays → bracket-notation pairs in document order (``a[b][0][c]``);
+    ``None`` (at any depth) is left out, and array indexes count only what is sent."""
+    return _bracket_pairs(value, [prefix] if prefix else [])
+
+
+def _bracket_pairs(value: Any, parts: list[str]) -> list[tuple[str, str]]:
+    if value is None:
+        return []
+    if isinstance(value, Mapping):
         pairs: list[tuple[str, str]] = []
         for key, child in value.items():
-            pairs += flatten_form(child, f"{prefix}[{key}]" if prefix else str(key))
+            pairs += _bracket_pairs(child, [*parts, str(key)])
         return pairs
     if isinstance(value, list):
         pairs = []
-        for index, child in enumerate(value):
-            pairs += flatten_form(child, f"{prefix}[{index}]")
+        present = [child for child in value if child is not None]
+        for index, child in enumerate(present):
+            pairs += _bracket_pairs(child, [*parts, str(index)])
         return pairs
-    return [(prefix, scalar_text(value))]
+    return [(join_key(parts), scalar_text(value))]
 
 
-def form_pairs(value: Any, encoding: Mapping[str, Any] | None = None) -> list[tuple[str, str]]:
-    """Fields of a form body; ``encoding`` (OpenAPI) sets a field's style, else brackets."""
+def _field_pairs(name: str, value: Any, field: Mapping[str, Any] | None) -> list[tuple[str, str]]:
+    """One form field per its Encoding Object: ``style``/``explode`` (as for a query parameter,
+    OpenAPI defaults), else ``contentType`` (the value as that media type's text), else the
+    bracket notation."""
+    if field is not None and any(key in field for key in _STYLE_KEYS):
+        style, explode, _ = parameter_style("query", field)
+        return query_pairs(name, value, style, explode)
+    content_type = field.get("contentType") if field is not None else None
+    if isinstance(content_type, str) and content_type.strip():
+        media = content_type.split(",")[0].split(";")[0].strip().lower()
+        return [(name, media_text(value, media))]
+    return flatten_form(value, name)
+
+
+def _form_fields(value: Any, encoding: Mapping[str, Any] | None) -> list[tuple[str, str, bool]]:
+    """``(key, value, allow reserved)`` of every form field, in document order."""
     if not isinstance(value, dict):
         raise EncodingError(
             f"a form body needs an object payload, got {type(value).__name__}: {value!r}"
         )
-    pairs: list[tuple[str, str]] = []
+    fields: list[tuple[str, str, bool]] = []
     for name, child in value.items():
-        field = (encoding or {}).get(name)
-        if isinstance(field, Mapping) and ("style" in field or "explode" in field):
-            style, explode, _ = parameter_style("query", field)
-            pairs += query_pairs(str(name), child, style, explode)
-        else:
-            pairs += flatten_form(child, str(name))
-    return pairs
+        spec = (encoding or {}).get(name)
+        field = spec if isinstance(spec, Mapping) else None
+        reserved = field is not None and field.get("allowReserved") is True
+        fields += [(key, text, reserved) for key, text in _field_pairs(str(name), child, field)]
+    return fields
+
+
+def form_pairs(value: Any, encoding: Mapping[str, Any] | None = None) -> list[tuple[str, str]]:
+    """Fields of a form body; ``encoding`` (OpenAPI) sets a field's style, else brackets."""
+    return [(key, text) for key, text, _ in _form_fields(value, encoding)]
+
+
+def encode_pairs(fields: Iterable[tuple[str, str, bool]]) -> str:
+    """``key=value&...`` percent-encoded as ``urlencode`` does; a value whose third item is true
+    keeps the RFC 3986 reserved characters as written (OpenAPI ``allowReserved``)."""
+    return "&".join(
+        f"{quote_plus(key)}={quote_plus(text, safe=RESERVED if reserved else '')}"
+        for key, text, reserved in fields
+    )
 
 
 def encode_form(value: Any, encoding: Mapping[str, Any] | None = None) -> str:
     """``application/x-www-form-urlencoded`` body for a payload (a dict, or a ready string)."""
     if isinstance(value, str):
         return value
-    return urlencode(form_pairs(value, encoding))
+    return encode_pairs(_form_fields(value, encoding))
 
 
 def _items(value: Any) -> list[tuple[str, str]]:
@@ -141,17 +182,22 @@ def path_value(name: str, value: Any, style: str = "simple", explode: bool = Fal
 def query_pairs(
     name: str, value: Any, style: str = "form", explode: bool = True
 ) -> list[tuple[str, str]]:
-    """Query parameter pairs per OpenAPI ``style``/``explode`` (form, deepObject, delimited)."""
+    """Query parameter pairs per OpenAPI ``style``/``explode`` (form, deepObject, delimited).
+
+    ``deepObject`` is bracket notation to any depth, arrays indexed (``a[b][0][c]=v``); ``None``
+    leaves the parameter (or a member of it) out."""
+    if value is None:
+        return []
+    if style == "deepObject" and isinstance(value, (dict, list)):
+        return flatten_form(value, name)
     if isinstance(value, dict):
-        if style == "deepObject":
-            return flatten_form(value, name)
         if explode and style == "form":
             return _items(value)
         separator = _DELIMITERS.get(style, ",")
         flat = [part for pair in _items(value) for part in pair]
         return [(name, separator.join(flat))]
     if isinstance(value, list):
-        if explode and style in ("form", "deepObject"):
+        if explode and style == "form":
             return [(name, scalar_text(item)) for item in value]
         separator = _DELIMITERS.get(style, ",")
         return [(name, separator.join(scalar_text(item) for item in value))]

@@ -8,11 +8,12 @@ from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qsl
 
 from requests.structures import CaseInsensitiveDict
 
 from pytest_arazzo.document.media import is_json_type
+from pytest_arazzo.http.encoding import encode_pairs
 from pytest_arazzo.language.context import Message
 
 if TYPE_CHECKING:
@@ -31,10 +32,12 @@ class OutgoingRequest:
     path_params: dict[str, Any] = field(default_factory=dict)
     query: list[tuple[str, str]] = field(default_factory=list)
     payload: Any = None  # the body before encoding: what `$request.body` reads
+    reserved: set[str] = field(default_factory=set)  # query keys under OpenAPI `allowReserved`
 
     @property
     def url(self) -> str:
-        query = f"?{urlencode(self.query)}" if self.query else ""
+        pairs = ((key, value, key in self.reserved) for key, value in self.query)
+        query = f"?{encode_pairs(pairs)}" if self.query else ""
         return f"{self.base_url.rstrip('/')}{self.path}{query}"
 
     @property

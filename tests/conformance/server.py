@@ -34,6 +34,7 @@ class Request:
     query: list[tuple[str, str]]
     headers: dict[str, str]  # names lower-cased
     body: bytes
+    raw_query: str = ""  # as sent, without the '?'
 
     @property
     def args(self) -> dict[str, str]:
@@ -165,6 +166,7 @@ class LoopbackServer:
                     query=parse_qsl(parts.query, keep_blank_values=True),
                     headers={key.lower(): value for key, value in self.headers.items()},
                     body=body,
+                    raw_query=parts.query,
                 )
                 with server._lock:
                     server.requests.append(request)

@@ -229,6 +229,46 @@ def test_stripe_version_pin__sent_stored_and_checked(
     )
 
 
+def test_stripe_version__contract_failure_names_the_pinned_and_the_answered_version(
+    seed_project: pytest.Pytester, stripe_server: StripeServer, test_key: str
+) -> None:
+    """The account answers another Stripe-Version than the pin and the response breaks the
+    contract: the failure says which version was pinned and which one answered."""
+    seed_project.makepyprojecttoml(
+        '[tool.pytest.ini_options]\narazzo_credentials = ["invoiceApi=STRIPE_API_KEY"]\n'
+        'arazzo_stripe_version = "2023-10-16"\n'
+    )
+    stripe_server.fail_next(
+        200, {"id": 42, "object": "invoice"}, {"Stripe-Version": "2024-04-10"}, times=5
+    )
+    result = seed_project.runpytest(
+        "specs/", "--live", "--arazzo-server", f"invoiceApi={stripe_server.url}"
+    )
+    result.assert_outcomes(failed=1)
+    assert stripe_server.requests[0]["headers"]["Stripe-Version"] == "2023-10-16"
+    result.stdout.fnmatch_lines([
+        "*contract violations:*",
+        "*requests pinned Stripe-Version 2023-10-16 (arazzo_stripe_version), but the account "
+        "answered with Stripe-Version 2024-04-10*",
+    ])  # fmt: skip
+
+
+def test_stripe_version__same_version_adds_no_note(
+    seed_project: pytest.Pytester, stripe_server: StripeServer, test_key: str
+) -> None:
+    seed_project.makepyprojecttoml(
+        '[tool.pytest.ini_options]\narazzo_credentials = ["invoiceApi=STRIPE_API_KEY"]\n'
+        'arazzo_stripe_version = "2023-10-16"\n'
+    )
+    stripe_server.fail_next(200, {"id": 42, "object": "invoice"}, times=5)
+    result = seed_project.runpytest(
+        "specs/", "--live", "--arazzo-server", f"invoiceApi={stripe_server.url}"
+    )
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*contract violations:*"])
+    assert "answered with Stripe-Version" not in result.stdout.str()
+
+
 def form_post(server: StripeServer, path: str, body: bytes) -> OutgoingRequest:
     headers = {"Content-Type": "application/x-www-form-urlencoded"}
     return OutgoingRequest("POST", server.url or "", path, headers, body)

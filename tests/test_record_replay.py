@@ -29,7 +29,7 @@ LEAN = ("-p", "no:hypothesispytest", "-p", "no:benchmark", "-p", "no:recording")
 TWO_SETS = """
 create-and-finalize-invoice:
   default: {customer: cus_PYTESTARAZZO01, amount: 2000, currency: usd}
-  eur: {customer: cus_PYTESTARAZZO01, amount: 1250, currency: eur}
+  eur: {customer: cus_PYTESTARAZZOEU, amount: 1250, currency: eur}
 """
 
 

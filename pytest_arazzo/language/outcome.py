@@ -11,6 +11,8 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from typing import Any
 
+from pytest_arazzo.diagnostics.text import clip
+
 __all__ = ["Missing", "Outcome", "show_value"]
 
 _MAX_SHOWN = 200
@@ -51,7 +53,7 @@ def show_value(value: Any, limit: int = _MAX_SHOWN) -> str:
         text = ET.tostring(value, encoding="unicode")
     else:  # Missing and anything else: its repr
         text = repr(value)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+    return clip(text, limit)
 
 
 @dataclass

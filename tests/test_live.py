@@ -14,14 +14,10 @@ import yaml
 
 from pytest_arazzo.http.auth import CredentialError, Credentials
 from pytest_arazzo.http.messages import OutgoingRequest
+from pytest_arazzo.transport.base import TransportError
+from pytest_arazzo.transport.live import LiveOptions, LiveTransport, backoff_delay
+from pytest_arazzo.transport.recording import RecordingTransport
 from pytest_arazzo.transport.throttle import Throttle
-from pytest_arazzo.transport.transports import (
-    LiveOptions,
-    LiveTransport,
-    RecordingTransport,
-    TransportError,
-    backoff_delay,
-)
 from tests.conftest import record_args
 from tests.echo_api import CANARY, CASSETTE, SCHEMES, EchoServer, echo_project
 from tests.stripe_server import StripeServer
@@ -101,7 +97,7 @@ def test_operation_with_empty_security_gets_no_credential() -> None:
     assert outgoing.headers["Authorization"] == "Bearer sk_test_1"
 
 
-@pytest.mark.parametrize("key", ["sk_live_abc123", "rk_live_abc123"])
+@pytest.mark.parametrize("key", ["sk_live_abc123", "rk_live_abc123", "pk_live_abc123"])
 def test_live_keys_refused_always(key: str) -> None:
     credentials = Credentials({"api": "STRIPE_API_KEY"}, {"STRIPE_API_KEY": key})
     with pytest.raises(CredentialError, match=r"STRIPE_API_KEY holds a live-mode key .* refuses"):
@@ -150,14 +146,17 @@ def test_live_key_in_an_input__refused_before_any_request(
     [("header", " sk_live_0123456789"), ("basic", "user:rk_live_0123456789")],
 )
 def test_live_key_in_credential_with_unusual_form__refused(where: str, secret: str) -> None:
-    """Refused whatever the scheme puts around it (padding, Basic user:password)."""
+    """Refused whatever the scheme puts around it (padding, Basic user:password): by the
+    credential check, and by the transport when the value arrives unchecked."""
     scheme = {"type": "http", "scheme": "basic"} if where == "basic" else {
         "type": "apiKey", "in": "header", "name": "X-Api-Key"
     }  # fmt: skip
-    credentials = Credentials({"api": "KEY"}, {"KEY": secret})
+    with pytest.raises(CredentialError, match=r"KEY holds a live-mode key \((sk|rk)_live_\.\.\.\)"):
+        Credentials({"api": "KEY"}, {"KEY": secret}).for_source("api")
+    unchecked = Credentials({"api": "KEY"}, {"KEY": secret}, refused=())
     transport = LiveTransport(options=LiveOptions(max_attempts=1))
     with pytest.raises(TransportError, match=r"holds a live-mode key \((sk|rk)_live_\.\.\.\)"):
-        transport.send(request(), "s", lambda r: credentials.apply(r, operation(scheme)))
+        transport.send(request(), "s", lambda r: unchecked.apply(r, operation(scheme)))
 
 
 @pytest.mark.parametrize("scheme", ["query", "cookie", "basic"])

@@ -345,7 +345,7 @@ def test_netguard__blocks_and_restores() -> None:
 
 SNEAKY_CONFTEST = """
 import urllib.request
-from pytest_arazzo.transport import transports as transport
+from pytest_arazzo.transport import replay as transport
 
 original = transport.ReplayTransport.send
 
@@ -412,7 +412,7 @@ def test_failed_recording__old_cassette_byte_identical(
 
 
 INTERRUPTING_CONFTEST = """
-from pytest_arazzo.transport import transports as transport
+from pytest_arazzo.transport import live as transport
 
 original = transport.LiveTransport.send
 calls = []

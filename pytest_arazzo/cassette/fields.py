@@ -4,15 +4,18 @@ Used by the match ignore list (ini ``arazzo_match_ignore``) and by scrubbing (in
 ``arazzo_scrub_fields``). Kinds: ``body`` (form, JSON or text body), ``form``, ``json``, ``query``,
 ``header`` (case-insensitive names), ``path`` (the URL path as a whole). Each part is a glob
 (``fnmatch``), so ``body.metadata.*`` names every metadata field. Form and query keys in bracket
-notation are split into parts: ``metadata[run_id]`` is ``body.metadata.run_id``.
+notation are split into parts by :mod:`formkeys`: ``metadata[run_id]`` is ``body.metadata.run_id``;
+a dot inside brackets belongs to the key (``body.metadata[order.id]`` names ``order.id``).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
+
+from pytest_arazzo.http.formkeys import split_key
 
 KINDS: dict[str, frozenset[str]] = {
     "body": frozenset({"form", "json", "text"}),
@@ -24,7 +27,7 @@ KINDS: dict[str, frozenset[str]] = {
     "headers": frozenset({"header"}),
     "path": frozenset({"path"}),
 }
-_BRACKETS = re.compile(r"\[([^\[\]]*)\]")
+_SEGMENT = re.compile(r"(?:[^.\[\]]+|\[[^\[\]]*\])+")
 
 
 @dataclass(frozen=True)
@@ -35,7 +38,7 @@ class FieldRule:
     kinds: frozenset[str]
     parts: tuple[str, ...]
 
-    def matches(self, kind: str, parts: tuple[str, ...]) -> bool:
+    def matches(self, kind: str, parts: Sequence[str]) -> bool:
         """True when the field ``kind`` + ``parts`` is this rule's field or lies inside it."""
         if kind not in self.kinds or len(parts) < len(self.parts):
             return False
@@ -52,7 +55,7 @@ def parse_rule(text: str) -> FieldRule:
             f"field rule {text!r} must look like KIND.NAME with KIND one of "
             f"{', '.join(sorted(KINDS))} (or just 'path')"
         )
-    parts = tuple(split_key(rest)) if rest else ()
+    parts = tuple(rule_parts(rest)) if rest else ()
     if kind in ("header", "headers"):
         parts = tuple(part.lower() for part in parts)
     return FieldRule(text.strip(), KINDS[kind], parts)
@@ -69,16 +72,14 @@ def parse_rules(lines: Iterable[str]) -> tuple[FieldRule, ...]:
     return tuple(rules)
 
 
-def split_key(key: str) -> list[str]:
-    """``a.b`` or ``a[b][c]`` (or a mix) → ``['a', 'b', 'c']``."""
+def rule_parts(text: str) -> list[str]:
+    """A rule's field name as parts: dots outside brackets separate, each segment is a form key
+    (``items[0].price`` → ``['items', '0', 'price']``, ``m[a.b]`` → ``['m', 'a.b']``)."""
     parts: list[str] = []
-    for dotted in key.split("."):
-        head, bracket, _ = dotted.partition("[")
-        parts.append(head)
-        if bracket:
-            parts += _BRACKETS.findall(dotted[len(head) :])
+    for segment in _SEGMENT.findall(text):
+        parts += split_key(segment)
     return parts
 
 
-def matches_any(rules: tuple[FieldRule, ...], kind: str, parts: tuple[str, ...]) -> bool:
+def matches_any(rules: tuple[FieldRule, ...], kind: str, parts: Sequence[str]) -> bool:
     return any(rule.matches(kind, parts) for rule in rules)

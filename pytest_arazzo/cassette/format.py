@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -45,7 +44,9 @@ import yaml
 from pytest_arazzo import __version__
 from pytest_arazzo.cassette.scrub import SCRUBBED, Scrubber
 from pytest_arazzo.document.loader import Document, LoadError, load_document
-from pytest_arazzo.http.messages import OutgoingRequest, ReceivedResponse, form_fields, is_json_type
+from pytest_arazzo.document.media import is_json_type
+from pytest_arazzo.http.keys import DEFAULT_REFUSED, find_live_key, masked
+from pytest_arazzo.http.messages import OutgoingRequest, ReceivedResponse, form_fields
 
 __all__ = ["SCRUBBED", "Cassette", "CassetteError", "Interaction", "load_cassette", "save_cassette"]
 
@@ -62,7 +63,6 @@ DROPPED_RESPONSE_HEADERS = frozenset(
         "idempotency-key",
     }
 )
-LIVE_KEY = re.compile(r"\b(?:sk|rk|pk)_live_[A-Za-z0-9]{4,}")
 
 
 class CassetteError(Exception):
@@ -262,25 +262,34 @@ def cassette_data(cassette: Cassette) -> dict[str, Any]:
     return data
 
 
-def dump_cassette(cassette: Cassette, scrubber: Scrubber | list[str]) -> str:
-    """The YAML text of a cassette, scrubbed; refuses text that still holds a credential."""
+def dump_cassette(
+    cassette: Cassette,
+    scrubber: Scrubber | list[str],
+    refused: tuple[str, ...] = DEFAULT_REFUSED,
+) -> str:
+    """The YAML text of a cassette, scrubbed; refuses text that still holds a credential or a
+    live-mode key (:mod:`keys` patterns, also percent-encoded or base64)."""
     if not isinstance(scrubber, Scrubber):
         scrubber = Scrubber(scrubber)
     data = scrubber.cassette_data(cassette_data(cassette))
     text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
     leaked = scrubber.leaked(text)
-    live = LIVE_KEY.search(text)
+    live = find_live_key(text, refused)
     if leaked or live:
-        what = f"a live-mode key ({live.group()[:8]}...)" if live else "a configured credential"
+        what = f"a live-mode key ({masked(live)})" if live else "a configured credential"
         raise CassetteError(
             f"refusing to write {cassette.path}: it would contain {what}; nothing was written"
         )
     return text
 
 
-def save_cassette(cassette: Cassette, scrubber: Scrubber | list[str]) -> None:
+def save_cassette(
+    cassette: Cassette,
+    scrubber: Scrubber | list[str],
+    refused: tuple[str, ...] = DEFAULT_REFUSED,
+) -> None:
     """Write atomically: a temp file in the same folder, then rename over the old cassette."""
-    text = dump_cassette(cassette, scrubber)
+    text = dump_cassette(cassette, scrubber, refused)
     cassette.path.parent.mkdir(parents=True, exist_ok=True)
     handle, temp = tempfile.mkstemp(prefix=f".{cassette.path.name}.", dir=cassette.path.parent)
     try:

@@ -17,9 +17,10 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
-from pytest_arazzo.cassette.fields import FieldRule, matches_any, parse_rules, split_key
+from pytest_arazzo.cassette.fields import FieldRule, matches_any, parse_rules
 from pytest_arazzo.cassette.scrub import SCRUBBED
 from pytest_arazzo.diagnostics.text import clip
+from pytest_arazzo.http.formkeys import split_key
 from pytest_arazzo.http.messages import form_fields
 
 ALWAYS_IGNORED = ("header.Idempotency-Key", "header.Stripe-Version", "header.Content-Length")
@@ -127,9 +128,11 @@ def _nested_diff(kind: str, parts: tuple[str, ...], old: Any, new: Any) -> list[
                 kind, (*parts, str(key)), old.get(key, ABSENT), new.get(key, ABSENT)
             )
         return found
-    if isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
+    if isinstance(old, list) and isinstance(new, list):  # lengths may differ: ABSENT pads
         found = []
-        for index, (before, after) in enumerate(zip(old, new, strict=True)):
+        for index in range(max(len(old), len(new))):
+            before = old[index] if index < len(old) else ABSENT
+            after = new[index] if index < len(new) else ABSENT
             found += _nested_diff(kind, (*parts, str(index)), before, after)
         return found
     if _same_leaf(old, new):

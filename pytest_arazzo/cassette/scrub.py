@@ -18,31 +18,16 @@ import base64
 import re
 from collections.abc import Iterable
 from typing import Any
-from urllib.parse import parse_qsl, quote, quote_plus, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from pytest_arazzo.cassette.fields import FieldRule, matches_any, parse_rules, split_key
+from pytest_arazzo.cassette.fields import FieldRule, matches_any, parse_rules
+from pytest_arazzo.http.formkeys import split_key
+from pytest_arazzo.http.keys import MIN_SECRET, secret_variants
 
 SCRUBBED = "<scrubbed>"
 AUTH_HEADERS = frozenset({"authorization", "proxy-authorization"})
-MIN_SECRET = 4
 _COOKIE_PAIR = re.compile(r"(^|;\s*)([^=;\s]+)=([^;]*)")
 _SET_COOKIE_PAIR = re.compile(r"(^|,\s*)([^=;,\s]+)=([^;,]*)")
-
-
-def secret_variants(secrets: Iterable[str]) -> list[str]:
-    """Each secret with its URL-encoded and Basic-auth forms, longest first."""
-    found: set[str] = set()
-    for secret in secrets:
-        if not secret:
-            continue
-        _, colon, password = secret.partition(":")
-        forms = [secret, quote(secret, safe=""), quote_plus(secret)]
-        forms += [base64.b64encode(f"{secret}:".encode()).decode().rstrip("=")]
-        forms += [base64.b64encode(secret.encode()).decode().rstrip("=")]
-        if colon and password:
-            forms.append(password)
-        found.update(form for form in forms if len(form) >= MIN_SECRET)
-    return sorted(found, key=len, reverse=True)
 
 
 def scrub_literals(value: Any, secrets: list[str]) -> Any:
@@ -119,7 +104,8 @@ class Scrubber:
             for interaction in data.get("interactions") or []
         ]
         found = sorted((v for v in self.found if len(v) >= MIN_SECRET), key=len, reverse=True)
-        return scrub_literals(data, [*self.secrets, *found])
+        scrubbed: dict[str, Any] = scrub_literals(data, [*self.secrets, *found])
+        return scrubbed
 
     def leaked(self, text: str) -> list[str]:
         """The configured secrets still present in ``text`` (masked, for messages)."""

@@ -13,7 +13,7 @@ from pytest_arazzo.document.loader import Document
 from pytest_arazzo.document.media import is_json_type
 from pytest_arazzo.document.pointer import PointerError, escape_token, parse_pointer
 from pytest_arazzo.document.sources import Operation, SourceError
-from pytest_arazzo.http.encoding import bracket_parts
+from pytest_arazzo.http.formkeys import split_key
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
@@ -95,7 +95,7 @@ def _payload_tree(payload: Any, content_type: str, pointer: str) -> _Field | Non
     root = _Field(pointer, "", {})
     for key, value in payload.items():
         key_pointer = f"{pointer}/{escape_token(key)}"
-        parts = bracket_parts(str(key)) if _is_form(content_type) else [str(key)]
+        parts = split_key(str(key)) if _is_form(content_type) else [str(key)]
         node = root
         for part in parts[:-1]:
             assert node.children is not None

@@ -56,19 +56,6 @@ def media_text(value: Any, media_type: str) -> str:
     return scalar_text(value)
 
 
-_BRACKET_KEY = re.compile(r"^([^\[\]]+)((?:\[[^\[\]]*\])+)$")
-_BRACKET = re.compile(r"\[([^\[\]]*)\]")
-
-
-def bracket_parts(key: str) -> list[str]:
-    """A form key in bracket notation as its parts (``a[b][0]`` → ``['a', 'b', '0']``, the
-    reverse of :func:`flatten_form`'s naming); any other key is one part."""
-    match = _BRACKET_KEY.match(key)
-    if not match:
-        return [key]
-    return [match.group(1), *_BRACKET.findall(match.group(2))]
-
-
 def flatten_form(value: Any, prefix: str = "") -> list[tuple[str, str]]:
     """Nested objects/arrays → bracket-notation pairs in document order (``a[b][0][c]``);
     ``None`` (at any depth) is left out, and array indexes count only what is sent."""

@@ -74,13 +74,15 @@ def _refuse(address: Any) -> NetworkBlocked:
 
 def _guarded_connect(self: socket.socket, address: Any) -> None:
     if self.family == getattr(socket, "AF_UNIX", None):
-        return _ORIGINALS["connect"](self, address)
+        _ORIGINALS["connect"](self, address)
+        return None
     raise _refuse(address)
 
 
 def _guarded_connect_ex(self: socket.socket, address: Any) -> int:
     if self.family == getattr(socket, "AF_UNIX", None):
-        return _ORIGINALS["connect_ex"](self, address)
+        code: int = _ORIGINALS["connect_ex"](self, address)
+        return code
     raise _refuse(address)
 
 
@@ -94,8 +96,8 @@ def _install() -> None:
         connect_ex=socket.socket.connect_ex,
         create_connection=socket.create_connection,
     )
-    socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
-    socket.socket.connect_ex = _guarded_connect_ex  # type: ignore[method-assign]
+    socket.socket.connect = _guarded_connect  # type: ignore[method-assign,assignment]
+    socket.socket.connect_ex = _guarded_connect_ex  # type: ignore[method-assign,assignment]
     socket.create_connection = _guarded_create_connection
 
 

@@ -1,20 +1,14 @@
-"""Transports: how a built request reaches an answer.
+"""Live transport: sends a built request with ``requests`` (live runs and recording).
 
-- :class:`LiveTransport` sends it with ``requests`` (live runs and recording): credentials, an
-  ``Idempotency-Key`` on POSTs and the ``Stripe-Version`` pin are added to a copy just before it
-  leaves; requests are throttled; 429 and 503 are retried with bounded backoff that honours
-  ``Retry-After`` (separate from Arazzo retry actions, which see only the final answer);
-- :class:`RecordingTransport` wraps a live one and keeps every exchange for the cassette;
-- :class:`ReplayTransport` answers from a cassette through ``responses``: the request goes through
-  ``requests`` as usual and ``responses`` intercepts it at the adapter, so no socket is opened.
-
-The executor only calls ``send(request, step_id, authorize)``. What is recorded is the request as
-the workflow built it, so it never held the credential, the idempotency key or the version pin.
+Credentials, an ``Idempotency-Key`` on POSTs and the ``Stripe-Version`` pin are added to a copy
+just before it leaves; a request holding a live-mode key (:mod:`~pytest_arazzo.http.keys`) is
+refused before anything is sent; requests are throttled; 429 and 503 are retried with bounded
+backoff that honours ``Retry-After`` (separate from Arazzo retry actions, which see only the
+final answer). Network failures become one clear :class:`TransportError` line each.
 """
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import re
 import socket
@@ -22,55 +16,24 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Protocol
-from urllib.parse import unquote_plus, urlsplit
+from urllib.parse import urlsplit
 
 import requests
-import responses
 
-from pytest_arazzo.cassette.format import Cassette, Interaction, request_record, response_record
-from pytest_arazzo.cassette.matching import RequestMatcher
-from pytest_arazzo.cassette.scrub import scrub_literals, secret_variants
-from pytest_arazzo.http.keys import DEFAULT_REFUSED
+from pytest_arazzo.cassette.scrub import scrub_literals
+from pytest_arazzo.http.keys import DEFAULT_REFUSED, find_live_key, masked, secret_variants
 from pytest_arazzo.http.messages import (
     OutgoingRequest,
     ReceivedResponse,
     TransportError,
     retry_after_seconds,
 )
+from pytest_arazzo.transport.base import Authorize, prepared
 from pytest_arazzo.transport.throttle import Throttle
 
-Authorize = Callable[[OutgoingRequest], None]
 DEFAULT_TIMEOUT = (10.0, 60.0)
 RETRY_STATUSES = frozenset({429, 503})
 IDEMPOTENCY_NAMESPACE = uuid.UUID("0b6f5c2e-5a1d-4f0e-9c39-5f3a7e2b9d41")
-_DEFAULT_MATCHER = RequestMatcher()
-
-
-class Transport(Protocol):
-    def send(
-        self, request: OutgoingRequest, step_id: str, authorize: Authorize | None = None
-    ) -> ReceivedResponse: ...
-
-    def close(self) -> None: ...
-
-
-def _prepared(request: OutgoingRequest) -> requests.PreparedRequest:
-    """The request for ``requests``; one that cannot be sent (``notaurl/v1/x``: no scheme, bad
-    host, bad header) is a :class:`TransportError`, not a traceback."""
-    try:
-        return requests.Request(
-            request.method, request.url, headers=request.headers, data=request.body or None
-        ).prepare()
-    except (requests.exceptions.RequestException, ValueError) as error:
-        raise TransportError(
-            f"cannot send the request to {request.url}: {error}",
-            "check the server URL (the OpenAPI servers, or --arazzo-server NAME=URL: "
-            "http(s)://host[:port][/base]) and the header names",
-        ) from None
-
-
-# -- live ----------------------------------------------------------------------------------------
 
 
 @dataclass
@@ -127,7 +90,7 @@ class LiveTransport:
         self.session = requests.Session()
         self.session.trust_env = False
         self.keys = IdempotencyKeys(self.options.run_id, self.options.item)
-        self.refused = [re.compile(pattern) for pattern in self.options.refused]
+        self.refused = tuple(self.options.refused)
 
     def send(
         self, request: OutgoingRequest, step_id: str, authorize: Authorize | None = None
@@ -148,8 +111,7 @@ class LiveTransport:
                 "and credentials",
             )
         try:
-            prepared = _prepared(outgoing)
-            response = self._send_with_backoff(prepared, outgoing.url)
+            response = self._send_with_backoff(prepared(outgoing), outgoing.url)
         except TransportError as error:  # its text may quote the URL with an apiKey in the query
             error.message = scrub_literals(error.message, secret_variants(secrets))
             raise
@@ -206,41 +168,23 @@ def _added_values(
     return [value.strip() for value in added if value.strip()]
 
 
-_TOKEN_SEPARATORS = re.compile(r"""[\s&=?/:;,'"{}\[\]()<>|\\]+""")
-
-
-def refused_key_in(request: OutgoingRequest, patterns: list[re.Pattern[str]]) -> str:
-    """Where a live-mode key (a refused pattern) appears in ``request``, or ``''``.
-
-    Looks at the URL, every header value (Basic credentials decoded) and the body, each
-    percent-decoded and split into words, so ``^sk_live_`` finds a key wherever it is placed.
-    """
+def refused_key_in(request: OutgoingRequest, patterns: tuple[str, ...] = DEFAULT_REFUSED) -> str:
+    """Where a live-mode key (:func:`~pytest_arazzo.http.keys.find_live_key`) appears in
+    ``request`` (URL, header values, body; encoded forms too), or ``''``."""
     places = [("the URL", request.url)]
-    for name, value in request.headers.items():
-        places.append((f"header '{name}'", str(value)))
-        scheme, _, token = str(value).strip().partition(" ")
-        if scheme.lower() == "basic" and token:
-            try:
-                decoded = base64.b64decode(token + "=" * (-len(token) % 4)).decode()
-                places.append((f"header '{name}'", decoded))
-            except (ValueError, UnicodeDecodeError):
-                pass
+    places += [(f"header '{name}'", str(value)) for name, value in request.headers.items()]
     if request.body:
         places.append(("the body", request.body.decode("utf-8", "replace")))
     for where, text in places:
-        for candidate in {text, unquote_plus(text)}:
-            words = [candidate, *_TOKEN_SEPARATORS.split(candidate)]
-            for pattern in patterns:
-                for word in words:
-                    match = pattern.search(word)
-                    if match:
-                        return f"{where} holds a live-mode key ({word[match.start() :][:8]}...)"
+        key = find_live_key(text, patterns)
+        if key is not None:
+            return f"{where} holds a live-mode key ({masked(key)})"
     return ""
 
 
 def backoff_delay(attempt: int, retry_after: str | None, max_backoff: float) -> float:
     """Seconds to wait before attempt ``attempt + 1``: ``Retry-After`` if given, else 0.5·2ⁿ."""
-    delay = 0.5 * 2 ** (attempt - 1)
+    delay = 0.5 * 2.0 ** (attempt - 1)
     if retry_after:
         parsed = retry_after_seconds(retry_after.strip())
         if parsed is not None:
@@ -310,111 +254,3 @@ def _root(error: BaseException) -> str:
             if match:
                 return match.group(1).strip()
     return texts[0].split(": ", 1)[-1][:200]
-
-
-class RecordingTransport:
-    """A live transport that keeps each exchange (as the workflow built it) for the cassette."""
-
-    def __init__(self, live: LiveTransport) -> None:
-        self.live = live
-        self.interactions: list[Interaction] = []
-
-    def send(
-        self, request: OutgoingRequest, step_id: str, authorize: Authorize | None = None
-    ) -> ReceivedResponse:
-        response = self.live.send(request, step_id, authorize)
-        self.interactions.append(
-            Interaction(step_id, request_record(request), response_record(response))
-        )
-        return response
-
-    def close(self) -> None:
-        self.live.close()
-
-
-# -- replay --------------------------------------------------------------------------------------
-
-
-class ReplayMismatch(TransportError):
-    """A request the cassette does not have (or not in this order): the cassette is stale."""
-
-
-class ReplayTransport:
-    """Serves the cassette's interactions, in order, through ``responses``.
-
-    ``mismatch`` holds the first :class:`ReplayMismatch` (the flag for "stale cassette");
-    ``current`` describes the request being served (for the network guard's messages).
-    """
-
-    def __init__(self, cassette: Cassette, matcher: RequestMatcher | None = None) -> None:
-        self.cassette = cassette
-        self.matcher = matcher or _DEFAULT_MATCHER
-        self.position = 0
-        self.mismatch: ReplayMismatch | None = None
-        self.session = requests.Session()
-        self.session.trust_env = False
-        self.mock = responses.RequestsMock(assert_all_requests_are_fired=False)
-        for method in ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "TRACE"):
-            self.mock.add_callback(
-                method, re.compile(r".*"), callback=self._serve, content_type=None
-            )
-        self._pending: tuple[OutgoingRequest, str] | None = None
-        self._started = False
-
-    def send(
-        self, request: OutgoingRequest, step_id: str, authorize: Authorize | None = None
-    ) -> ReceivedResponse:
-        if not self._started:
-            self.mock.start()
-            self._started = True
-        self._pending = (request, step_id)
-        response = self.session.send(_prepared(request), allow_redirects=False)
-        return ReceivedResponse.from_requests(response)
-
-    @property
-    def current(self) -> str:
-        if self._pending is None:
-            return ""
-        request, step_id = self._pending
-        return f"while step '{step_id}' sent {request.method} {request.url}"
-
-    def _serve(self, prepared: requests.PreparedRequest) -> tuple[int, dict[str, str], bytes]:
-        assert self._pending is not None
-        request, step_id = self._pending
-        interactions = self.cassette.interactions
-        if self.position >= len(interactions):
-            self._stale(
-                f"step '{step_id}' sent {request.method} {request.url}, but the cassette has no "
-                f"more interactions (it holds {len(interactions)})",
-                "the workflow now makes more requests than were recorded: re-record with --record",
-            )
-        interaction = interactions[self.position]
-        diffs = self.matcher.diff(interaction.request, request_record(request))
-        if interaction.step and interaction.step != step_id:
-            diffs.insert(0, f"step: recorded '{interaction.step}', running '{step_id}'")
-        if diffs:
-            self._stale(
-                f"step '{step_id}' sent {request.method} {request.url}, which does not match "
-                f"interaction {self.position + 1} of {self.cassette.path.name}:\n"
-                + "\n".join(f"  {line}" for line in diffs),
-                "if the workflow or its inputs changed on purpose, re-record with --record; "
-                "ignore volatile fields with ini arazzo_match_ignore",
-            )
-        self.position += 1
-        return interaction.reply
-
-    def _stale(self, message: str, hint: str) -> None:
-        mismatch = ReplayMismatch(message, hint)
-        if self.mismatch is None:
-            self.mismatch = mismatch
-        raise mismatch
-
-    def unused(self) -> list[Interaction]:
-        return self.cassette.interactions[self.position :]
-
-    def close(self) -> None:
-        if self._started:
-            self.mock.stop()
-            self.mock.reset()
-            self._started = False
-        self.session.close()

@@ -111,8 +111,8 @@ def validate_inputs(schema: dict[str, Any], inputs: dict[str, Any]) -> None:
     if not errors:
         return
     violations = []
-    for error in errors:
-        chosen = best_match([error]) if error.context else error
+    for found in errors:
+        chosen = best_match([found]) if found.context else found
         path = "/".join(str(part) for part in chosen.absolute_path)
         violations.append(InputViolation(path, chosen.message))
     raise InputsFailure(violations)

@@ -19,17 +19,18 @@ from __future__ import annotations
 import json
 import math
 import re
+import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from hypothesis import strategies as st
 
-try:  # Python 3.11+
+if sys.version_info >= (3, 11):
     from re import _constants as sre  # type: ignore[attr-defined]
-    from re import _parser as sre_parse
-except ImportError:  # pragma: no cover - Python 3.10
-    import sre_constants as sre  # type: ignore[no-redef]
-    import sre_parse  # type: ignore[no-redef]
+    from re import _parser as sre_parse  # type: ignore[attr-defined]
+else:  # pragma: no cover - Python 3.10
+    import sre_constants as sre
+    import sre_parse
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
@@ -246,7 +247,7 @@ class _Builder:
         types = [kinds] if isinstance(kinds, str) else list(kinds or []) or _inferred(schema)
         if not types:
             return _json_values()
-        makers = {
+        makers: dict[str, Callable[[], Strategy]] = {
             "null": lambda: st.none(),
             "boolean": lambda: st.booleans(),
             "integer": lambda: integers(schema),

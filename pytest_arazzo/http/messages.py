@@ -58,7 +58,7 @@ class ReceivedResponse:
     """A response as the executor sees it, whichever transport produced it."""
 
     status: int
-    headers: CaseInsensitiveDict
+    headers: CaseInsensitiveDict[str]
     content: bytes
     reason: str = ""
     url: str = ""
@@ -94,8 +94,9 @@ class ReceivedResponse:
             prefix = "/".join(parts)
             return f"{prefix}: {message}" if prefix and message else prefix or str(message) or None
         for key in ("detail", "message", "error_description", "title"):
-            if isinstance(body.get(key), str):
-                return body[key]
+            value = body.get(key)
+            if isinstance(value, str):
+                return value
         return error if isinstance(error, str) else None
 
 

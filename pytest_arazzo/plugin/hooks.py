@@ -109,7 +109,7 @@ class RecordedReport:
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         if report.when == "call":
             self.recorded += [
-                value for key, value in report.user_properties if key == "arazzo_recorded"
+                str(value) for key, value in report.user_properties if key == "arazzo_recorded"
             ]
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:

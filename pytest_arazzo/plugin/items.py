@@ -29,10 +29,10 @@ from pytest_arazzo.diagnostics.problems import (
 from pytest_arazzo.document.loader import (
     Document,
     LoadError,
-    escape_token,
     load_document,
     load_problem,
 )
+from pytest_arazzo.document.pointer import escape_token
 from pytest_arazzo.document.sources import display_path
 from pytest_arazzo.engine.session import ItemSpec, SessionState, prepare_item, run_item
 from pytest_arazzo.engine.settings import ArazzoWarning

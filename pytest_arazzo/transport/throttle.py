@@ -36,6 +36,7 @@ class Throttle:
         self.window = self.limit / rate if rate > 0 else 0.0
         self.clock, self.sleep = clock, sleep
         self.starts: deque[float] = deque()
+        self.last_start = 0.0  # when the last claimed request may start (monotonic clock)
         self.lock = threading.Lock()
 
     def wait(self) -> float:
@@ -60,6 +61,7 @@ class Throttle:
         starts.append(start)
         while len(starts) > self.limit:
             starts.popleft()
+        self.last_start = start
         return start
 
 

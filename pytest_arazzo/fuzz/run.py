@@ -91,6 +91,8 @@ class ItemDatabase(ExampleDatabase):
 def hypothesis_settings(request: FuzzRequest, nodeid: str, live: bool) -> settings:
     """The current profile's settings, adjusted for this item and mode."""
     base = settings.default
+    if base is None:  # Hypothesis always loads a profile; this keeps the type checker informed
+        base = settings()
     max_examples = request.max_examples or (
         min(base.max_examples, LIVE_MAX_EXAMPLES) if live else base.max_examples
     )

@@ -467,7 +467,7 @@ def simple_regex(pattern: str) -> Strategy | None:
         parsed = sre_parse.parse(pattern)
         if parsed.state.flags & ~(re.UNICODE | sre.SRE_FLAG_UNICODE):
             return None
-        items = list(parsed)
+        items: list[Any] = [parsed[index] for index in range(len(parsed))]
         start = bool(items) and items[0][0] == sre.AT and items[0][1] in _STARTS
         end = bool(items) and items[-1][0] == sre.AT and items[-1][1] in _ENDS
         core = _sequence(items[int(start) : len(items) - int(end)])

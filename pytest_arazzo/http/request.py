@@ -32,8 +32,8 @@ from pytest_arazzo.http.encoding import (
 from pytest_arazzo.http.messages import OutgoingRequest, parse_body
 from pytest_arazzo.language.context import EvalContext
 from pytest_arazzo.language.errors import UnresolvedError
-from pytest_arazzo.plan.payloads import FORM
 from pytest_arazzo.plan.model import BodyPlan, ParamPlan, StepPlan
+from pytest_arazzo.plan.payloads import FORM
 
 _PATH_PARAM = re.compile(r"\{([^{}]+)\}")
 _ATTRIBUTE = re.compile(r"(.+)/@([\w.:-]+)")

@@ -32,7 +32,7 @@ from pytest_arazzo.document.loader import load_document  # noqa: E402
 from pytest_arazzo.document.sources import SourceCache  # noqa: E402
 from pytest_arazzo.execute.runner import Runner  # noqa: E402
 from pytest_arazzo.plan.planner import ArazzoFile  # noqa: E402
-from pytest_arazzo.transport.transports import ReplayTransport  # noqa: E402
+from pytest_arazzo.transport.replay import ReplayTransport  # noqa: E402
 
 SEED = ROOT / "specs/arazzo/stripe-create-and-finalize-invoice.arazzo.yml"
 CASSETTE = (

@@ -86,3 +86,21 @@ def test_public_api__failure_is_the_report_the_plugin_prints(
 def test_public_api__unknown_name_is_an_attribute_error() -> None:
     with pytest.raises(AttributeError, match="no attribute 'nothing'"):
         _ = arazzo.nothing  # type: ignore[attr-defined]
+
+
+def test_public_api__the_readme_example_runs_as_printed() -> None:
+    """The README's plain-Python example is under ten lines and runs from the repository root."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Running a workflow from plain Python") :]
+    code = section[section.index("```python\n") + len("```python\n") :]
+    code = code[: code.index("```")]
+    assert len(code.strip().splitlines()) < 10
+    done = subprocess.run(
+        [sys.executable, "-c", code + "\nimport sys; assert 'pytest' not in sys.modules\n"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "'status': 'open'" in done.stdout

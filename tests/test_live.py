@@ -1,5 +1,5 @@
 """Live and recording runs: credentials per security scheme, live keys refused, idempotency keys,
-Stripe-Version pin, throttle, backoff on 429/503, and one clear line per network failure."""
+Stripe-Version pin, throttle, backoff on 429 (never 5xx), and one clear line per network failure."""
 
 from __future__ import annotations
 
@@ -298,16 +298,28 @@ def test_429__retried_with_retry_after_and_the_same_idempotency_key() -> None:
         assert server.requests[-1]["headers"]["Idempotency-Key"] not in keys
 
 
-def test_503__bounded_attempts_then_the_answer_goes_to_the_workflow() -> None:
+def test_429__bounded_attempts_then_the_answer_goes_to_the_workflow() -> None:
     waits: list[float] = []
     with StripeServer() as server:
-        server.fail_next(503, times=10)
+        server.fail_next(429, times=10)
         options = LiveOptions(max_attempts=3, max_backoff=0.75, sleep=waits.append)
         response = LiveTransport(options=options).send(
             form_post(server, "/v1/invoices", b"customer=cus_PYTESTARAZZO01"), "create", authorize
         )
-        assert response.status == 503 and len(server.requests) == 3
+        assert response.status == 429 and len(server.requests) == 3
         assert waits == [0.5, 0.75]  # exponential, capped by max_backoff
+        assert [earlier.status for earlier in response.earlier] == [429, 429]
+
+
+def test_503__never_retried_by_the_transport() -> None:
+    """A 5xx is the workflow's to retry (onFailure: retry), not the transport's."""
+    waits: list[float] = []
+    with StripeServer() as server:
+        server.fail_next(503, times=10)
+        response = LiveTransport(options=LiveOptions(sleep=waits.append)).send(
+            form_post(server, "/v1/invoices", b"customer=cus_PYTESTARAZZO01"), "create", authorize
+        )
+        assert response.status == 503 and len(server.requests) == 1 and waits == []
 
 
 @pytest.mark.parametrize(

@@ -200,6 +200,8 @@ class WorkflowRun:
         except TransportError as error:
             message = f"{request.method} {request.url}: {error.message}"
             return Attempt(False, ctx, error=message, hint=error.hint)
+        # rate-limit answers the transport waited out were sent too: recorded, never judged
+        self.exchanges += [Exchange(step.step_id, request, r, number) for r in response.earlier]
         exchange = Exchange(step.step_id, request, response, number)
         self.exchanges.append(exchange)
         self.check_exchange(step, exchange)

@@ -62,6 +62,9 @@ class ReceivedResponse:
     content: bytes
     reason: str = ""
     url: str = ""
+    # answers the transport's own backoff took before this one (live 429s), oldest first: the
+    # run records each as an exchange of its own, so traces show every request sent
+    earlier: tuple[ReceivedResponse, ...] = ()
 
     @classmethod
     def from_requests(cls, response: requests.Response) -> ReceivedResponse:

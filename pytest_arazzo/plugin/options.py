@@ -130,9 +130,11 @@ def add_options(parser: pytest.Parser) -> None:
     )
     parser.addini("arazzo_rate_limit", "live requests per second, at most (0: off)", default="25")
     parser.addini(
-        "arazzo_max_attempts", "attempts per live request answered 429/503 (backoff)", default="4"
+        "arazzo_max_attempts",
+        "attempts per live request answered 429 (rate-limit backoff)",
+        default="4",
     )
-    parser.addini("arazzo_max_backoff", "longest wait before a 429/503 retry (s)", default="30")
+    parser.addini("arazzo_max_backoff", "longest wait before a 429 retry (s)", default="30")
 
 
 def _add_fuzz_and_contract_options(group: Any, parser: pytest.Parser) -> None:

@@ -2,9 +2,11 @@
 
 Credentials, an ``Idempotency-Key`` on POSTs and the ``Stripe-Version`` pin are added to a copy
 just before it leaves; a request holding a live-mode key (:mod:`~pytest_arazzo.http.keys`) is
-refused before anything is sent; requests are throttled; 429 and 503 are retried with bounded
-backoff that honours ``Retry-After`` (separate from Arazzo retry actions, which see only the
-final answer). Network failures become one clear :class:`TransportError` line each.
+refused before anything is sent; requests are throttled; a 429 (rate limit) is retried with
+bounded backoff that honours ``Retry-After``. Nothing else is retried here: a 5xx goes straight
+to the workflow, whose ``onFailure: retry`` actions stay in charge. The 429s the backoff absorbed
+travel with the final answer (:attr:`ReceivedResponse.earlier`), so the run records every
+exchange. Network failures become one clear :class:`TransportError` line each.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from pytest_arazzo.transport.base import Authorize, prepared
 from pytest_arazzo.transport.throttle import Throttle
 
 DEFAULT_TIMEOUT = (10.0, 60.0)
-RETRY_STATUSES = frozenset({429, 503})
+RETRY_STATUSES = frozenset({429})  # rate limits only: 5xx is the workflow's to retry
 IDEMPOTENCY_NAMESPACE = uuid.UUID("0b6f5c2e-5a1d-4f0e-9c39-5f3a7e2b9d41")
 
 
@@ -111,13 +113,14 @@ class LiveTransport:
                 "and credentials",
             )
         try:
-            response = self._send_with_backoff(prepared(outgoing), outgoing.url)
+            earlier: list[ReceivedResponse] = []
+            response = self._send_with_backoff(prepared(outgoing), outgoing.url, earlier)
         except TransportError as error:  # its text may quote the URL with an apiKey in the query
             error.message = scrub_literals(error.message, secret_variants(secrets))
             raise
         if fingerprint:
             self.keys.answered(fingerprint, response.status_code)
-        return ReceivedResponse.from_requests(response)
+        return replace(ReceivedResponse.from_requests(response), earlier=tuple(earlier))
 
     def _decorate(self, request: OutgoingRequest, step_id: str) -> str:
         """Add ``Stripe-Version`` and (POST) ``Idempotency-Key`` unless the workflow set them."""
@@ -130,7 +133,11 @@ class LiveTransport:
         request.headers["Idempotency-Key"] = self.keys.key(fingerprint)
         return fingerprint
 
-    def _send_with_backoff(self, prepared: requests.PreparedRequest, url: str) -> requests.Response:
+    def _send_with_backoff(
+        self, prepared: requests.PreparedRequest, url: str, earlier: list[ReceivedResponse]
+    ) -> requests.Response:
+        """Send; a 429 is waited out and sent again (kept in ``earlier``), at most
+        ``max_attempts`` times in all."""
         attempts = max(self.options.max_attempts, 1)
         for attempt in range(1, attempts + 1):
             if self.options.throttle is not None:
@@ -141,6 +148,7 @@ class LiveTransport:
             delay = backoff_delay(
                 attempt, response.headers.get("Retry-After"), self.options.max_backoff
             )
+            earlier.append(ReceivedResponse.from_requests(response))  # reads the body, then closes
             response.close()
             if delay > 0:
                 self.options.sleep(delay)

@@ -10,15 +10,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from pytest_arazzo.diagnostics.position import Position
 from pytest_arazzo.diagnostics.problems import Problem
 from pytest_arazzo.document.sources import SourceError
 from pytest_arazzo.language.criteria import Criterion
 from pytest_arazzo.language.templates import Compiled
-
-if TYPE_CHECKING:
-    from pytest_arazzo.diagnostics.problems import Position
 
 
 @dataclass(frozen=True, eq=False)
@@ -30,13 +28,13 @@ class SourceFile:
     positions: Mapping[str, tuple[int, int]] = field(repr=False)
     display: str = ""
 
-    def where(self, pointer: str = "") -> str:
-        """``path:line:col`` of a pointer (or of its nearest ancestor that has a position)."""
+    def where(self, pointer: str = "") -> Position:
+        """The position of a pointer (or of its nearest ancestor that has one)."""
+        asked = pointer
         while pointer not in self.positions and pointer:
             pointer = pointer.rsplit("/", 1)[0]
         line, col = self.positions.get(pointer, (0, 0))
-        name = self.display or str(self.path)
-        return f"{name}:{line}:{col}" if line else name
+        return Position(self.display or str(self.path), line, col, asked)
 
 
 @dataclass(eq=False)

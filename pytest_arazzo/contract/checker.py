@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable, Iterable
+from pathlib import Path
 
 from pytest_arazzo.contract.compile import SourceSchemas
 from pytest_arazzo.contract.locate import operation_location
@@ -46,30 +47,40 @@ class OperationContract:
 
 
 class ContractChecker:
-    """The :data:`ExchangeCheck` validating every exchange; one per session
-    (its compiled validators are kept per operation)."""
+    """The :data:`ExchangeCheck` validating every exchange; one per session (its compiled
+    validators are kept per OpenAPI document and operation, not per Arazzo file)."""
 
     def __init__(self, severity: str = "error") -> None:
         self.severity = contract_severity(severity)
-        self._contracts: dict[int, tuple[OperationPlan, OperationContract]] = {}
-        self._sources: dict[int, tuple[SourcePlan, SourceSchemas]] = {}
+        self._contracts: dict[tuple[int, str, str, str], OperationContract] = {}
+        self._sources: dict[tuple[Path, int], tuple[object, SourceSchemas]] = {}
+        self.built = 0  # operation contracts built (each compiles its validators on first use)
 
     def checks(self) -> list[Callable[[StepPlan, Exchange], list[str]]]:
         """What to pass as ``Runner(exchange_checks=...)``: nothing when severity is off."""
         return [] if self.severity == "off" else [self]
 
     def contract(self, operation: OperationPlan) -> OperationContract:
-        entry = self._contracts.get(id(operation))
-        if entry is None or entry[0] is not operation:
-            entry = (operation, OperationContract(operation, self._schemas(operation.source)))
-            self._contracts[id(operation)] = entry
-        return entry[1]
+        """The operation's checks, shared by every plan that calls the same operation of the same
+        loaded OpenAPI document (however many Arazzo files name it)."""
+        schemas = self._schemas(operation.source)
+        key = (id(schemas), operation.path, operation.method, operation.pointer)
+        contract = self._contracts.get(key)
+        if contract is None:
+            contract = self._contracts[key] = OperationContract(operation, schemas)
+            self.built += 1
+        return contract
 
     def _schemas(self, source: SourcePlan) -> SourceSchemas:
-        entry = self._sources.get(id(source))
-        if entry is None or entry[0] is not source:
-            entry = (source, SourceSchemas(source))
-            self._sources[id(source)] = entry
+        """One :class:`SourceSchemas` per loaded document: plans of different Arazzo files hold
+        their own :class:`SourcePlan`, but the document objects come from the one SourceCache."""
+        root = source.files.get(source.root)
+        identity: object = root.data if root is not None else source
+        key = (source.root, id(identity))
+        entry = self._sources.get(key)
+        if entry is None or entry[0] is not identity:
+            entry = (identity, SourceSchemas(source))  # holds ``identity``: its id stays unique
+            self._sources[key] = entry
         return entry[1]
 
     def prepare(self, operations: Iterable[OperationPlan | None]) -> None:

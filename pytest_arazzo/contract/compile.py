@@ -103,6 +103,8 @@ class SourceSchemas:
         self.source = source
         self.oas30 = str(source.data.get("openapi", "")).startswith("3.0")
         self._registry: Registry | None = None
+        self._compiled: dict[tuple[Path, str, str, int], tuple[Any, SchemaCheck | str]] = {}
+        self.compiled = 0  # schemas checked (``check_schema``) and compiled
 
     @property
     def root(self) -> Location:
@@ -215,7 +217,17 @@ class SourceSchemas:
     # compiling
 
     def compile(self, location: Location, direction: str) -> SchemaCheck | str:
-        """A validator for the schema at ``location``, or why the schema cannot be used."""
+        """A validator for the schema at ``location``, or why the schema cannot be used; each
+        schema is checked and compiled once per direction (operations share components)."""
+        document, pointer, node = location
+        key = (document.path, pointer, direction, id(node))
+        entry = self._compiled.get(key)
+        if entry is None or entry[0] is not node:
+            entry = self._compiled[key] = (node, self._compile(location, direction))
+            self.compiled += 1
+        return entry[1]
+
+    def _compile(self, location: Location, direction: str) -> SchemaCheck | str:
         try:
             schema = self.inline(location, direction)
             Draft202012Validator.check_schema(schema)

@@ -13,7 +13,6 @@ import re
 import xml.etree.ElementTree as ET
 from typing import Any
 
-import elementpath
 from urllib3 import encode_multipart_formdata
 
 from pytest_arazzo.document.media import is_json_type
@@ -215,6 +214,8 @@ def _replace_xml(payload: Any, values: list[tuple[str, Any]]) -> str:
     except ET.ParseError as error:
         message = f"the XML payload does not parse: {error}"
         raise BuildError("requestBody.payload", message) from None
+    import elementpath  # XPath only for XML replacements: most runs never load it
+
     for target, value in values:
         match = _ATTRIBUTE.fullmatch(target)
         path = match.group(1) if match else target

@@ -31,8 +31,12 @@ class OperationContract:
         self.schemas = schemas
         self.location, path_item = operation_location(schemas, operation)
         self.problems: list[str] = []  # schemas that cannot be used, each warned once
-        self.request = RequestContract(schemas, self.location, path_item, self.problems)
-        self.response = ResponseContract(schemas, self.location, operation.label, self.problems)
+        self.request = RequestContract(
+            schemas, self.location, path_item, self.problems, operation.path
+        )
+        self.response = ResponseContract(
+            schemas, self.location, operation.label, self.problems, operation.method
+        )
 
     def request_violations(self, request: OutgoingRequest) -> list[str]:
         return self.request.violations(request)

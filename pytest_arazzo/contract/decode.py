@@ -1,6 +1,11 @@
-"""Decode what went over the wire into the values a schema describes: form and query bodies in
-bracket notation, cookies, parameter values by location, and wire strings coerced to the
-schema's types (``"5"`` → ``5`` where an integer is expected)."""
+"""Decode what went over the wire into the values a schema describes, by the rules the encoder
+(:mod:`pytest_arazzo.http.encoding`) sends them with: form and query bodies in bracket notation
+(indexed groups become arrays), parameters per their OpenAPI style (``simple``, ``label``,
+``matrix``, ``form``, ``spaceDelimited``, ``pipeDelimited``, ``deepObject``; arrays and objects,
+exploded or not), cookies, and wire strings coerced to the schema's types (``"5"`` → ``5`` where
+an integer is expected). Under ``anyOf``/``oneOf`` a string is read as each branch would read it
+and the first reading the schema accepts is kept (``off_session=true`` against
+``anyOf: [boolean, {enum: [one_off, recurring]}]`` is the boolean ``true``)."""
 
 from __future__ import annotations
 
@@ -70,10 +75,35 @@ def _item_schema(schema: dict[str, Any], index: int) -> Any:
     return {}
 
 
-def coerce(value: Any, schema: Any) -> Any:
-    """Strings decoded from a form, query or header, turned into the types ``schema`` expects."""
+Accepts = Callable[[Any, dict[str, Any]], bool]  # is this instance valid for this (sub)schema?
+
+
+def _branches(schema: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each ``anyOf``/``oneOf`` branch with the schema's other keywords beside it."""
+    rest = {key: value for key, value in schema.items() if key not in ("anyOf", "oneOf")}
+    return [
+        {**rest, **branch}
+        for keyword in ("anyOf", "oneOf")
+        for branch in schema.get(keyword) or []
+        if isinstance(branch, dict)
+    ]
+
+
+def coerce(value: Any, schema: Any, accepts: Accepts | None = None) -> Any:
+    """Strings decoded from a form, query or header, turned into the types ``schema`` expects.
+
+    With ``accepts``, a value under ``anyOf``/``oneOf`` is coerced as each branch would read it,
+    and the first reading ``schema`` accepts wins; otherwise all branches' types are pooled."""
     if not isinstance(schema, dict):
         return value
+    if accepts is not None and isinstance(value, (str, dict, list)):
+        readings = [coerce(value, branch, accepts) for branch in _branches(schema)]
+        for candidate in readings:
+            if accepts(candidate, schema):
+                return candidate
+        typed = [candidate for candidate in readings if not isinstance(candidate, str)]
+        if isinstance(value, str) and typed:
+            return typed[0]  # no branch accepts it: report it as the type it reads as
     types = schema_types(schema)
     if isinstance(value, str):
         return _coerce_text(value, types, schema)
@@ -84,10 +114,13 @@ def coerce(value: Any, schema: Any) -> Any:
             and value
             and all(key.isdigit() for key in value)
         ):
-            return coerce([value[key] for key in sorted(value, key=int)], schema)
-        return {key: coerce(child, _property_schema(schema, key)) for key, child in value.items()}
+            return coerce([value[key] for key in sorted(value, key=int)], schema, accepts)
+        return {
+            key: coerce(child, _property_schema(schema, key), accepts)
+            for key, child in value.items()
+        }
     if isinstance(value, list):
-        return [coerce(child, _item_schema(schema, i)) for i, child in enumerate(value)]
+        return [coerce(child, _item_schema(schema, i), accepts) for i, child in enumerate(value)]
     return value
 
 
@@ -166,44 +199,108 @@ def _cookies(headers: dict[str, str]) -> dict[str, str]:
 
 @dataclass
 class SentValues:
-    """A request's parameter values, decoded once per request for every parameter read."""
+    """A request's parameter values as sent, decoded once per request for every parameter read."""
 
-    path: dict[str, Any]
+    path: dict[str, str]  # each path template variable's segment text, percent-encoded
     query: dict[str, Any]
     headers: dict[str, str]  # lowercased names
     cookies: dict[str, str]
 
     @classmethod
-    def of(cls, request: OutgoingRequest) -> SentValues:
+    def of(cls, request: OutgoingRequest, template: str = "") -> SentValues:
+        """``template`` is the operation's path (``/things/{id}``): the path values are read
+        from the path that was sent; without it (or when it does not match) from the values
+        the request was built with, as the ``simple`` style sends them."""
         headers = {key.lower(): value for key, value in request.headers.items()}
-        return cls(request.path_params, decode_query(request), headers, _cookies(request.headers))
+        path = _path_segments(template, request.path) if template else None
+        if path is None:
+            path = {name: encode_path_value(value) for name, value in request.path_params.items()}
+        return cls(path, decode_query(request), headers, _cookies(request.headers))
 
-    def get(self, location: str, name: str) -> Any:
-        """The wire value of parameter ``name`` in ``location`` (``None``: not sent)."""
-        return _READERS[location](self, name)
-
-
-def _path_value(sent: SentValues, name: str) -> Any:
-    if name not in sent.path:
-        return None
-    return unquote(encode_path_value(sent.path[name]))
-
-
-_READERS: dict[str, Callable[[SentValues, str], Any]] = {
-    "path": _path_value,
-    "query": lambda sent, name: sent.query.get(name),
-    "header": lambda sent, name: sent.headers.get(name.lower()),
-    "cookie": lambda sent, name: sent.cookies.get(name),
-}
-
-
-def split_array(raw: str, style: str, explode: bool) -> str | list[str]:
-    """A non-exploded array parameter's wire string split per its style (OpenAPI § Style
-    Values); an exploded form array arrives as repeated keys and stays as it is."""
-    if style == "form" and explode:
+    def get(
+        self, location: str, name: str, style: str = "", explode: bool = False, kind: str = ""
+    ) -> Any:
+        """The value of parameter ``name`` in ``location`` as sent, unstyled into a string, a
+        list or a mapping of strings per ``kind`` (``array``, ``object``, ``""`` for a scalar);
+        ``None``: not sent."""
+        style = style or ("form" if location in ("query", "cookie") else "simple")
+        if location == "path":
+            text = self.path.get(name)
+            if text is None:
+                return None
+            return unstyle(text, style, explode, kind, name, unquote)
+        if location == "query" and kind == "object" and style == "form" and explode:
+            return None  # its members are spread over the query: see `query_members`
+        raw = {"query": self.query, "cookie": self.cookies}.get(location, {}).get(name)
+        if location == "header":
+            raw = self.headers.get(name.lower())
+        if isinstance(raw, str) and not (style == "form" and explode and kind == "array"):
+            return unstyle(raw, style, explode, kind, name)
         return raw
+
+    def query_members(self, others: set[str]) -> dict[str, Any] | None:
+        """An exploded ``form`` object's members: the query keys no other parameter claims."""
+        members = {key: value for key, value in self.query.items() if key not in others}
+        return members or None
+
+
+def _path_segments(template: str, path: str) -> dict[str, str] | None:
+    """Each ``{name}`` of ``template`` matched in the sent ``path`` (``None``: no match)."""
+    names: list[str] = []
+    pattern = ""
+    for literal, name in re.findall(r"([^{}]*)(?:\{([^{}]+)\})?", template):
+        pattern += re.escape(literal)
+        if name:
+            pattern += f"(?P<p{len(names)}>[^/]*)"
+            names.append(name)
+    match = re.fullmatch(pattern, path.split("?")[0])
+    if match is None:
+        return None
+    return {name: match.group(f"p{index}") for index, name in enumerate(names)}
+
+
+def param_kind(types: set[str]) -> str:
+    """``array`` or ``object`` when a parameter's schema is one (and not also a string)."""
+    if "string" in types:
+        return ""
+    return "array" if "array" in types else "object" if "object" in types else ""
+
+
+def _same(text: str) -> str:
+    return text
+
+
+def unstyle(
+    text: str,
+    style: str,
+    explode: bool,
+    kind: str,
+    name: str = "",
+    part: Callable[[str], str] = _same,
+) -> Any:
+    """A parameter's wire text back into the string, list or mapping it was serialized from
+    (OpenAPI § Style Values; the inverse of :mod:`pytest_arazzo.http.encoding`). ``part`` decodes
+    each piece after splitting (path pieces are percent-encoded one by one)."""
     separator = _SEPARATORS.get(style, ",")
-    return raw.split(separator) if raw else []
+    if style == "label":
+        text = text[1:] if text.startswith(".") else text
+        separator = "." if explode else ","
+    elif style == "matrix":
+        pieces = [piece.partition("=") for piece in text.split(";")[1:]]
+        if explode and kind == "object":
+            return {part(key): part(value) for key, _, value in pieces}
+        if explode and kind == "array":
+            return [part(value) for _, _, value in pieces]
+        text = pieces[0][2] if pieces else ""
+    if kind == "array":
+        return [part(item) for item in text.split(separator)] if text else []
+    if kind == "object":
+        items = text.split(separator) if text else []
+        if explode and style in ("simple", "label"):
+            pairs = [item.partition("=") for item in items]
+            return {part(key): part(value) for key, _, value in pairs}
+        return {part(key): part(value) for key, value in zip(items[::2], items[1::2], strict=False)}
+    return part(text)
 
 
 _SEPARATORS = {"spaceDelimited": " ", "pipeDelimited": "|"}

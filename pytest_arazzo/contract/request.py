@@ -24,15 +24,17 @@ from pytest_arazzo.contract.compile import (
 from pytest_arazzo.contract.decode import (
     FORM_TYPES,
     UNDECODABLE,
+    Accepts,
     SentValues,
     bare,
     coerce,
     decode_body,
+    param_kind,
     schema_types,
-    split_array,
 )
 from pytest_arazzo.contract.locate import match_media
 from pytest_arazzo.http.messages import OutgoingRequest
+from pytest_arazzo.plan.styles import parameter_style
 
 LOCATIONS = ("path", "query", "header", "cookie")
 _IGNORED_HEADERS = {"accept", "content-type", "authorization"}  # OpenAPI: described elsewhere
@@ -48,19 +50,44 @@ class ParamContract:
     check: Check
     json_content: bool = False
 
-    def instance(self, raw: Any) -> Any:
-        """The wire value as the structure the parameter's schema describes."""
+    @property
+    def kind(self) -> str:
+        """``array``, ``object`` or ``""``: what the style serialized (never for ``content``)."""
         check = self.check
-        schema = check.schema if isinstance(check, SchemaCheck) else {}
+        if self.json_content or not isinstance(check, SchemaCheck):
+            return ""
+        return param_kind(schema_types(check.schema))
+
+    def sent(self, values: SentValues, others: set[str]) -> Any:
+        """The value as sent, unstyled (``None``: not sent)."""
+        if self.json_content:
+            return values.get(self.location, self.name)
+        raw = values.get(self.location, self.name, self.style, self.explode, self.kind)
+        spread = self.location == "query" and self.style == "form" and self.explode
+        if raw is None and spread and self.kind == "object":
+            return values.query_members(others)
+        return raw
+
+    def instance(self, raw: Any) -> Any:
+        """The unstyled value as the structure the parameter's schema describes."""
+        check = self.check
         if self.json_content and isinstance(raw, str):
             try:
                 return json.loads(raw)
             except ValueError:
                 return raw
-        types = schema_types(schema)
-        if isinstance(raw, str) and "array" in types and "string" not in types:
-            raw = split_array(raw, self.style, self.explode)
-        return coerce(raw, schema)
+        if not isinstance(check, SchemaCheck):
+            return raw
+        return coerce(raw, check.schema, accepts_of(check))
+
+
+def accepts_of(check: SchemaCheck) -> Accepts:
+    """Whether a subschema of ``check``'s schema accepts an instance (its refs resolve)."""
+
+    def accepts(instance: Any, schema: dict[str, Any]) -> bool:
+        return bool(check.validator.evolve(schema=schema).is_valid(instance))
+
+    return accepts
 
 
 class RequestContract:
@@ -72,9 +99,10 @@ class RequestContract:
         location: Location,
         path_item: Location | None,
         problems: list[str],
+        path: str = "",
     ) -> None:
         self.schemas, self.location, self.path_item = schemas, location, path_item
-        self.problems = problems
+        self.problems, self.path = problems, path
         self._params: list[ParamContract] | None = None
         self._bodies: dict[str, Check] = {}
 
@@ -107,16 +135,15 @@ class RequestContract:
                 continue
             if location == "header" and name.lower() in _IGNORED_HEADERS:
                 continue
-            default_style = "form" if location in ("query", "cookie") else "simple"
-            style = str(raw.get("style") or default_style)
+            style, explode, media_type = parameter_style(location, raw)
             yield ParamContract(
                 name=name,
                 location=location,
                 required=bool(raw.get("required")) or location == "path",
                 style=style,
-                explode=bool(raw.get("explode", style == "form")),
+                explode=explode,
                 check=self._param_check(found),
-                json_content="content" in raw,
+                json_content=media_type is not None,
             )
 
     def _param_check(self, param: Location) -> Check:
@@ -131,9 +158,10 @@ class RequestContract:
 
     def violations(self, request: OutgoingRequest) -> list[str]:
         violations: list[str] = []
-        sent = SentValues.of(request)
+        sent = SentValues.of(request, self.path)
+        query_names = {param.name for param in self.params if param.location == "query"}
         for param in self.params:
-            raw = sent.get(param.location, param.name)
+            raw = param.sent(sent, query_names)
             label = f"request {param.location} parameter '{param.name}'"
             if raw is None:
                 if param.required:
@@ -176,7 +204,7 @@ class RequestContract:
         if instance is UNDECODABLE:
             return [f"request body is not valid {bare(content_type)}"]
         if isinstance(check, SchemaCheck) and bare(content_type) in FORM_TYPES:
-            instance = coerce(instance, check.schema)
+            instance = coerce(instance, check.schema, accepts_of(check))
         return check_instance(check, instance, "request body", " at ", self.problems)
 
     def _body_check(self, body: Location, media_type: str) -> Check:

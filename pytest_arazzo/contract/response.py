@@ -1,7 +1,8 @@
 """Check a response against its operation (OpenAPI 3.x § Responses Object): a response is
 documented for its status (exact, ``4XX``-style range, or ``default``); its content type is
-documented; its JSON body is valid. The verdict on a response already seen (same bytes) is
-cached."""
+documented; its JSON body is valid. A response that carries no body by definition (204, 205,
+304, or any answer to HEAD; RFC 9110 § 6.4.1) is checked for its status only. The verdict on a
+response already seen (same bytes) is cached."""
 
 from __future__ import annotations
 
@@ -14,16 +15,22 @@ from pytest_arazzo.document.media import is_json_type
 from pytest_arazzo.http.messages import ReceivedResponse
 
 RESPONSE_CACHE_SIZE = 512
+BODILESS_STATUSES = (204, 205, 304)  # RFC 9110 § 6.4.1: never a body
 
 
 class ResponseContract:
     """The response checks of one operation, compiled per status and content type."""
 
     def __init__(
-        self, schemas: SourceSchemas, location: Location, label: str, problems: list[str]
+        self,
+        schemas: SourceSchemas,
+        location: Location,
+        label: str,
+        problems: list[str],
+        method: str = "",
     ) -> None:
         self.schemas, self.location, self.label = schemas, location, label
-        self.problems = problems
+        self.problems, self.method = problems, method.upper()
         self._responses: dict[tuple[int, str], tuple[list[str], Check]] = {}
         self._verdicts: OrderedDict[tuple[int, str, bytes], list[str]] = OrderedDict()
 
@@ -42,6 +49,8 @@ class ResponseContract:
 
     def _violations(self, response: ReceivedResponse, content_type: str) -> list[str]:
         status = response.status
+        if not response.content and (status in BODILESS_STATUSES or self.method == "HEAD"):
+            return self._status(status)[0]
         problems, check = self.check(status, content_type)
         if problems or check is None or not response.content:
             return problems
@@ -58,7 +67,8 @@ class ResponseContract:
         problems, check = self._responses[key]
         return list(problems), check
 
-    def _compile(self, status: int, content_type: str) -> tuple[list[str], Check]:
+    def _status(self, status: int) -> tuple[list[str], Location | None]:
+        """What is wrong with a status, and the Response Object documented for it."""
         responses = self.schemas.child(self.location, "responses")
         if responses is None or not isinstance(responses[2], dict) or not responses[2]:
             return [], None
@@ -69,7 +79,13 @@ class ResponseContract:
                 f"response {status} is not documented for {self.label} "
                 f"(documented: {', '.join(documented)})"
             ], None
-        found = self.schemas.child(responses, code, "content")
+        return [], self.schemas.child(responses, code)
+
+    def _compile(self, status: int, content_type: str) -> tuple[list[str], Check]:
+        problems, response = self._status(status)
+        if response is None:
+            return problems, None
+        found = self.schemas.child(response, "content")
         if found is None or not isinstance(found[2], dict) or not found[2]:
             return [], None
         media_types = list(found[2])

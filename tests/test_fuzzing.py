@@ -19,14 +19,10 @@ from hypothesis import settings
 from hypothesis.database import InMemoryExampleDatabase
 
 from pytest_arazzo.engine.settings import parse_cli_inputs
-from pytest_arazzo.fuzz.run import (
-    ItemDatabase,
-    curl_command,
-    explicit_examples,
-    input_flags,
-)
+from pytest_arazzo.fuzz.run import ItemDatabase, explicit_examples, input_flags
 from pytest_arazzo.http.messages import OutgoingRequest
 from pytest_arazzo.plugin.config import fuzz_config
+from pytest_arazzo.report.curl import curl_command
 from tests.conftest import ROOT, SEED_NODE, TEST_KEY
 from tests.stripe_server import StripeServer
 

@@ -464,6 +464,8 @@ def test_failure_report__never_shows_a_credential_the_api_echoes(
         )  # fmt: skip
         assert server.requests[0]["query"]["api_key"] == CANARY  # it did travel, and came back
     result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines(['*response body: *"api_key": "<scrubbed>"*'])
+    result.stdout.fnmatch_lines(
+        ["  response:", "*body (application/json):", '*"api_key": "<scrubbed>"*']
+    )
     assert "CANARY" not in result.stdout.str()
     assert "CANARY" not in (pytester.path / "report.xml").read_text()

@@ -185,7 +185,9 @@ def test_record__failed_recording_writes_no_cassette(
         "specs/", *record_args(stripe_server, "--arazzo-input", f"customer={DECLINE_CUSTOMER_ID}")
     )
     recorded.assert_outcomes(failed=1)
-    recorded.stdout.fnmatch_lines(["*criterion failed: $statusCode == 200 with $statusCode = 402"])
+    recorded.stdout.fnmatch_lines(
+        ["*criterion failed (*): $statusCode == 200 with $statusCode = 402"]
+    )
     assert not (seed_project.path / CASSETTE).exists()
 
 
@@ -222,10 +224,12 @@ def test_replay__402_failure_text(
             "*workflow 'create-and-finalize-invoice' "
             "(specs/arazzo/stripe-create-and-finalize-invoice"
             ".arazzo.yml:17:3) at step 'finalizeInvoice' (*:69:5) failed",
-            "*request:  POST https://api.stripe.com/v1/invoices/in_*/finalize",
-            "*response: 402 Payment Required",
-            "*criterion failed: $statusCode == 200 with $statusCode = 402",
+            "*criterion failed (*.arazzo.yml:77:7): $statusCode == 200 with $statusCode = 402",
             "*API error: card_error/card_declined: Your card was declined.",
+            "  request:",
+            "    POST https://api.stripe.com/v1/invoices/in_*/finalize",
+            "  response:",
+            "    402 Payment Required",
             "*what to do:*",
             "*steps run: createDraftInvoice 200 ok, addInvoiceItem 200 ok, "
             "finalizeInvoice 402 FAILED",

@@ -103,9 +103,14 @@ class Scrubber:
             }
             for interaction in data.get("interactions") or []
         ]
-        found = sorted((v for v in self.found if len(v) >= MIN_SECRET), key=len, reverse=True)
-        scrubbed: dict[str, Any] = scrub_literals(data, [*self.secrets, *found])
+        scrubbed: dict[str, Any] = scrub_literals(data, self.literals())
         return scrubbed
+
+    def literals(self) -> list[str]:
+        """Every value scrubbed wherever it appears: the credentials (all their forms), then
+        what header and field rules removed so far, longest first."""
+        found = sorted((v for v in self.found if len(v) >= MIN_SECRET), key=len, reverse=True)
+        return [*self.secrets, *found]
 
     def leaked(self, text: str) -> list[str]:
         """The configured secrets still present in ``text`` (masked, for messages)."""

@@ -1,5 +1,6 @@
-"""Runtime expressions (``AZ303``-``AZ309``): what each one refers to must be declared, and a
-request must not read outputs of a step that has not run yet."""
+"""Runtime expressions (``AZ303``-``AZ310``): what each one refers to must be declared, a
+request must not read outputs of a step that has not run yet, and workflow outputs must not read
+a request or response (there is none at workflow level)."""
 
 from __future__ import annotations
 
@@ -150,9 +151,21 @@ def _criteria_sites(items: Any, pointer: str, step: int | None) -> Iterator[_Sit
             yield _Site(f"{base}/{index}/condition", expression, step, "response")
 
 
+#: Roots that read the current step's request or response: no meaning in workflow outputs.
+_EXCHANGE_ROOTS = frozenset({"request", "response", "statusCode", "url", "method"})
+
+
 def _reference_problem(scope: _Scope, site: _Site) -> tuple[str, str, str]:
     """``(message, hint, code)`` when an expression refers to something undeclared."""
     reference = site.expression.references()
+    if site.phase == "end" and reference.root in _EXCHANGE_ROOTS:
+        return (
+            f"{site.expression.source}: a workflow output cannot read ${reference.root}: "
+            "a workflow has no request or response of its own",
+            "give the step that makes the request an output (outputs: {x: "
+            f"{site.expression.source}}}) and read it here as $steps.<stepId>.outputs.x",
+            "AZ310",
+        )
     check = _REFERENCE_CHECKS.get(reference.root)
     if check is None:
         return "", "", ""

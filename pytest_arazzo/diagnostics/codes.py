@@ -278,6 +278,12 @@ CODES: dict[str, Code] = {
             "$sourceDescriptions.<name> names no source description",
             "fix the source name",
         ),
+        Code(
+            "AZ310",
+            ERROR,
+            "a workflow output reads $response, $request, $statusCode, $url or $method",
+            "output the value from the step that made the request, then read $steps.<id>.outputs",
+        ),
         # -- the harness itself -------------------------------------------------------------
         Code(
             "AZ999",

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import os
 import uuid
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,7 @@ from pytest_arazzo.diagnostics.problems import failing_problems
 from pytest_arazzo.document.loader import Document, LoadError
 from pytest_arazzo.document.sources import SourceCache
 from pytest_arazzo.engine.settings import ArazzoWarning, RunSettings
-from pytest_arazzo.execute.failures import PlanFailure, WorkflowFailure
+from pytest_arazzo.execute.failures import PlanFailure, StepRecord, WorkflowFailure
 from pytest_arazzo.execute.inputs import DEFAULT_SET, spec_stem
 from pytest_arazzo.execute.runner import Limits, Runner, RunResult, Servers
 from pytest_arazzo.http.auth import Credentials
@@ -51,6 +52,33 @@ class ItemSpec:
     input_set: str
     inputs: dict[str, Any]
     inputs_error: LoadError | None = None
+
+
+@dataclass
+class ItemLog:
+    """What one item's run leaves for reports, whether it passes or fails: the mode it ran in,
+    every step record of its last run (nested workflows too), in order, and the runners it used
+    (the last one's ``last`` is the passing result). ``observer`` is told of each step as it
+    finishes (live progress)."""
+
+    observer: Callable[[StepRecord], None] | None = None
+    mode: str = ""
+    records: list[StepRecord] = field(default_factory=list)
+    runners: list[Runner] = field(default_factory=list)
+
+    @property
+    def result(self) -> RunResult | None:
+        return self.runners[-1].last if self.runners else None
+
+    def step(self, record: StepRecord) -> None:
+        self.records.append(record)
+        if self.observer is not None:
+            self.observer(record)
+
+    def attach(self, runner: Runner) -> None:
+        """A new run starts (replay, then recording in mode ``new``): only its steps count."""
+        self.runners.append(runner)
+        self.records.clear()
 
 
 class SessionState:
@@ -139,15 +167,21 @@ class SessionState:
         settings = self.settings
         return Scrubber(credentials.secrets(), settings.scrub_headers, settings.scrub_fields)
 
-    def runner(self, transport: Any, credentials: Credentials | None) -> Runner:
-        return Runner(
+    def runner(
+        self, transport: Any, credentials: Credentials | None, log: ItemLog | None = None
+    ) -> Runner:
+        runner = Runner(
             transport,
             servers=Servers(self.settings.servers),
             credentials=credentials,
             limits=Limits(max_steps=self.settings.max_steps),
             exchange_checks=self.contract.checks(),
             stripe_version=self.settings.stripe_version,
+            observer=log.step if log is not None else None,
         )
+        if log is not None:
+            log.attach(runner)
+        return runner
 
 
 class StaleCassette(Exception):
@@ -175,14 +209,19 @@ def prepare_item(state: SessionState, spec: ItemSpec) -> WorkflowPlan:
     return _checked_plan(state, spec)
 
 
-def run_item(state: SessionState, spec: ItemSpec, nodeid: str) -> str | None:
-    """Run one item in the configured mode; returns the cassette path if one was written."""
+def run_item(
+    state: SessionState, spec: ItemSpec, nodeid: str, log: ItemLog | None = None
+) -> str | None:
+    """Run one item in the configured mode; returns the cassette path if one was written.
+    ``log`` (optional) collects what reports need (:class:`ItemLog`)."""
     settings = state.settings
+    log = log if log is not None else ItemLog()
     where = spec.document.where(f"/workflows/{spec.index}")
     plan = prepare_item(state, spec)
     given = {**spec.inputs, **settings.cli_inputs}
     if settings.live:
-        _run_live(state, plan, given, nodeid)
+        log.mode = "live"
+        _run_live(state, plan, given, nodeid, log)
         return None
     try:
         path = state.cassette_path(spec)
@@ -195,10 +234,10 @@ def run_item(state: SessionState, spec: ItemSpec, nodeid: str) -> str | None:
         raise failure.at(spec.workflow_id, where) from None
     mode = settings.record_mode
     if mode == "rewrite":
-        return _record(state, plan, given, path, nodeid)
+        return _record(state, plan, given, path, nodeid, log)
     if not path.exists():
         if mode == "new":
-            return _record(state, plan, given, path, nodeid)
+            return _record(state, plan, given, path, nodeid, log)
         raise WorkflowFailure(
             f"no cassette for this item at {_relative(path, settings.rootdir)}",
             hint=f"record it against the API's test mode: pytest '{nodeid}' --record "
@@ -208,15 +247,16 @@ def run_item(state: SessionState, spec: ItemSpec, nodeid: str) -> str | None:
         cassette = load_cassette(path)
     except CassetteError as error:
         if mode == "new":
-            return _record(state, plan, given, path, nodeid)
+            return _record(state, plan, given, path, nodeid, log)
         raise WorkflowFailure(str(error), hint="re-record it with --record").at(
             spec.workflow_id, where
         ) from None
     try:
-        _replay(state, plan, {**cassette.inputs, **given}, cassette)
+        log.mode = "replay"
+        _replay(state, plan, {**cassette.inputs, **given}, cassette, log)
     except StaleCassette as stale:
         if mode == "new":
-            return _record(state, plan, given, path, nodeid)
+            return _record(state, plan, given, path, nodeid, log)
         raise stale.failure from None
     return None
 
@@ -237,7 +277,9 @@ def _checked_plan(state: SessionState, spec: ItemSpec) -> WorkflowPlan:
     return plan
 
 
-def _replay(state: SessionState, plan: Any, inputs: dict[str, Any], cassette: Cassette) -> None:
+def _replay(
+    state: SessionState, plan: Any, inputs: dict[str, Any], cassette: Cassette, log: ItemLog
+) -> None:
     """Replay with the network blocked; raises :class:`StaleCassette` when the cassette drifted."""
     pinned = state.settings.stripe_version
     if pinned and cassette.stripe_version != pinned:
@@ -252,7 +294,7 @@ def _replay(state: SessionState, plan: Any, inputs: dict[str, Any], cassette: Ca
     failure: WorkflowFailure | None = None
     try:
         with guard:
-            state.runner(transport, None).run(plan, inputs)
+            state.runner(transport, None, log).run(plan, inputs)
     except WorkflowFailure as error:
         failure = error
     finally:
@@ -283,20 +325,25 @@ def _check_all_used(transport: ReplayTransport, plan: Any) -> None:
     raise StaleCassette(failure.at(plan.workflow_id, plan.where), f"{len(unused)} unused")
 
 
-def _run_live(state: SessionState, plan: Any, inputs: dict[str, Any], nodeid: str) -> RunResult:
+def _run_live(
+    state: SessionState, plan: Any, inputs: dict[str, Any], nodeid: str, log: ItemLog
+) -> RunResult:
     transport = LiveTransport(options=state.live_options(nodeid))
     try:
-        return state.runner(transport, state.credentials()).run(plan, inputs)
+        return state.runner(transport, state.credentials(), log).run(plan, inputs)
     finally:
         transport.close()
 
 
-def _record(state: SessionState, plan: Any, inputs: dict[str, Any], path: Path, nodeid: str) -> str:
+def _record(
+    state: SessionState, plan: Any, inputs: dict[str, Any], path: Path, nodeid: str, log: ItemLog
+) -> str:
     """Run live and write the cassette; a failed or interrupted run writes nothing."""
+    log.mode = "record"
     credentials = state.credentials()
     transport = RecordingTransport(LiveTransport(options=state.live_options(nodeid)))
     try:
-        result = state.runner(transport, credentials).run(plan, inputs)
+        result = state.runner(transport, credentials, log).run(plan, inputs)
     finally:
         transport.close()
     cassette = Cassette(

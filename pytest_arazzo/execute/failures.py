@@ -6,7 +6,7 @@ Every failure the executor raises is a :class:`WorkflowFailure`; the pytest item
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from pytest_arazzo.diagnostics.position import Position
@@ -29,16 +29,24 @@ class Exchange:
     request: OutgoingRequest
     response: ReceivedResponse
     attempt: int = 1
+    workflow_id: str = ""  # the workflow whose step made it
+    started: float = 0.0  # when it was sent (seconds since the epoch)
+    elapsed: float = 0.0  # seconds until the response was in
 
 
 @dataclass
 class StepRecord:
-    """What happened to a step, for the failure report's run summary."""
+    """What happened to a step, for the failure report's run summary and the step trace."""
 
     step_id: str
     status: int | None
     passed: bool
     note: str = ""
+    workflow_id: str = ""
+    method: str = ""
+    path: str = ""
+    elapsed_ms: float | None = None
+    criteria: list[Outcome] = field(default_factory=list)  # every criterion checked, in order
 
     def render(self) -> str:
         mark = "ok" if self.passed else "FAILED"
@@ -52,11 +60,13 @@ class WorkflowFailure(Exception):
     workflow_id: str = ""
     where: Position = NOWHERE
     trace: list[StepRecord]
+    exchanges: list[Exchange]  # every exchange of the run that failed, nested workflows too
 
     def __init__(self, message: str, *, hint: str = "") -> None:
         super().__init__(message)
         self.message, self.hint = message, hint
         self.trace = []
+        self.exchanges = []
 
     def headline(self) -> str:
         return f"workflow '{self.workflow_id}' ({self.where})"
@@ -64,9 +74,11 @@ class WorkflowFailure(Exception):
     def details(self) -> list[str]:
         return [self.message]
 
-    def render(self) -> str:
+    def render(self, extra: list[str] | None = None) -> str:
+        """The report; ``extra`` lines (e.g. the exchange in full) go before the hint."""
         lines = [f"{self.headline()} failed"]
         lines += [f"  {line}" for detail in self.details() for line in detail.splitlines()]
+        lines += [f"  {line}" for line in extra or []]
         if self.hint:
             lines.append(f"  what to do: {self.hint}")
         if self.trace:
@@ -106,31 +118,41 @@ class StepFailure(WorkflowFailure):
         outcomes: list[Outcome] | None = None,
         hint: str = "",
         show_body: bool = False,
+        failed_at: list[str] | None = None,
     ) -> None:
         super().__init__(message, hint=hint)
         self.step_id, self.step_where = step_id, step_where
         self.exchange = exchange
         self.outcomes = outcomes or []
         self.show_body = show_body  # the response body explains the failure (e.g. an output)
+        self.failed_at = failed_at or []  # JSON Pointers of the criteria or outputs that failed
+        self.failed_where: list[Position] = []  # their positions, when a report located them
+        self.exchange_shown = False  # the report shows the exchange in full: no body line here
 
     def headline(self) -> str:
         return f"{super().headline()} at step '{self.step_id}' ({self.step_where})"
 
     def details(self) -> list[str]:
         lines = []
-        if self.exchange is not None:
+        if self.exchange is not None and not self.exchange_shown:
             request, response = self.exchange.request, self.exchange.response
             lines.append(f"request:  {request.method} {request.url}")
             reason = f" {response.reason}" if response.reason else ""
             lines.append(f"response: {response.status}{reason}")
         lines.append(self.message)
-        lines += [f"criterion failed: {outcome.describe()}" for outcome in self.outcomes]
+        for index, outcome in enumerate(self.outcomes):
+            at = f" ({self.failed_where[index]})" if index < len(self.failed_where) else ""
+            lines.append(f"criterion failed{at}: {outcome.describe()}")
+        if self.failed_where and not self.outcomes:
+            lines.append("defined at " + ", ".join(str(where) for where in self.failed_where))
         if self.exchange is not None:
             api_error = self.exchange.response.api_error()
             if api_error:
                 lines.append(f"API error: {api_error}")
-            elif self.exchange.response.content and (
-                self.outcomes or self.show_body or self.exchange.response.status >= 400
+            elif (
+                not self.exchange_shown
+                and self.exchange.response.content
+                and (self.outcomes or self.show_body or self.exchange.response.status >= 400)
             ):
                 lines.append(f"response body: {_body(self.exchange.response.content)}")
         return lines

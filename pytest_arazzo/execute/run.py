@@ -7,10 +7,12 @@ is in :mod:`actions`, request building in :mod:`build`, what a run keeps and rep
 
 from __future__ import annotations
 
+import time
 import warnings
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from pytest_arazzo.document.pointer import escape_token
 from pytest_arazzo.execute import actions
 from pytest_arazzo.execute.failures import (
     Exchange,
@@ -98,6 +100,8 @@ class WorkflowRun:
         except WorkflowFailure as failure:
             if not failure.trace:
                 failure.trace = self.trace
+            if len(self.exchanges) >= len(failure.exchanges):  # the outermost run sees them all
+                failure.exchanges = list(self.exchanges)
             raise failure.at(self.plan.workflow_id, self.plan.where) from None
 
     def _execute(self) -> RunResult:
@@ -193,8 +197,10 @@ class WorkflowRun:
             return self.call_workflow(step, ctx)
         request = self.build(step, ctx)
         ctx.url, ctx.method, ctx.request = request.url, request.method, request.as_message()
+        authorize = self.authorizer(step)
+        started, clock = time.time(), time.perf_counter()
         try:
-            response = self.runner.transport.send(request, step.step_id, self.authorizer(step))
+            response = self.runner.transport.send(request, step.step_id, authorize)
         except ReplayMismatch as error:
             raise StepFailure(step.step_id, step.where, error.message, hint=error.hint) from error
         except TransportError as error:
@@ -202,7 +208,8 @@ class WorkflowRun:
             return Attempt(False, ctx, error=message, hint=error.hint)
         # rate-limit answers the transport waited out were sent too: recorded, never judged
         self.exchanges += [Exchange(step.step_id, request, r, number) for r in response.earlier]
-        exchange = Exchange(step.step_id, request, response, number)
+        exchange = Exchange(step.step_id, request, response, number, self.plan.workflow_id)
+        exchange.started, exchange.elapsed = started, time.perf_counter() - clock
         self.exchanges.append(exchange)
         self.check_exchange(step, exchange)
         ctx.status_code, ctx.response = response.status, response.as_message()
@@ -210,7 +217,7 @@ class WorkflowRun:
             return Attempt(response.status < 400, ctx, exchange=exchange)
         outcomes = [criterion.evaluate(ctx) for criterion in step.success]
         failed = [outcome for outcome in outcomes if not outcome.passed]
-        return Attempt(not failed, ctx, failed, exchange)
+        return Attempt(not failed, ctx, failed, exchange, checked=outcomes)
 
     def build(self, step: StepPlan, ctx: EvalContext) -> OutgoingRequest:
         operation = step.operation
@@ -245,7 +252,11 @@ class WorkflowRun:
     def check_exchange(self, step: StepPlan, exchange: Exchange) -> None:
         violations = [v for check in self.runner.exchange_checks for v in check(step, exchange)]
         if violations:
-            self.trace.append(StepRecord(step.step_id, exchange.response.status, False, "contract"))
+            request = exchange.request
+            record = StepRecord(step.step_id, exchange.response.status, False, "contract")
+            record.method, record.path = request.method, request.path
+            record.elapsed_ms = round(exchange.elapsed * 1000, 1)
+            self.record(record)
             raise StepFailure(
                 step.step_id,
                 step.where,
@@ -292,7 +303,9 @@ class WorkflowRun:
             after.status_code = last.response.status
         outcomes = [criterion.evaluate(after) for criterion in step.success]
         failed = [outcome for outcome in outcomes if not outcome.passed]
-        return Attempt(not failed, after, failed, last, callee_outputs=nested.outputs)
+        return Attempt(
+            not failed, after, failed, last, callee_outputs=nested.outputs, checked=outcomes
+        )
 
     def run_workflow(self, plan: WorkflowPlan, inputs: dict[str, Any]) -> WorkflowRun:
         nested = WorkflowRun(self.runner, plan, inputs, self.depth + 1, self.shared)
@@ -302,7 +315,7 @@ class WorkflowRun:
             passed = True
         finally:
             self.exchanges += nested.exchanges
-            self.trace.append(StepRecord(f"workflow:{plan.workflow_id}", None, passed))
+            self.record(StepRecord(f"workflow:{plan.workflow_id}", None, passed))
         return nested
 
     def inputs_for(self, plan: WorkflowPlan) -> dict[str, Any]:
@@ -329,6 +342,10 @@ class WorkflowRun:
                     exchange=attempt.exchange,
                     hint=failure.hint,
                     show_body=True,
+                    failed_at=[
+                        f"{step.pointer}/outputs/{escape_token(problem.name)}"
+                        for problem in failure.problems
+                    ],
                 ) from None
         self.note(step, attempt, True)
         return outputs
@@ -458,4 +475,11 @@ class WorkflowRun:
                 warnings.warn(actions.ActionWarning(text), stacklevel=2)
 
     def note(self, step: StepPlan, attempt: Attempt, passed: bool, note: str = "") -> None:
-        self.trace.append(trace_record(step, attempt, passed, note))
+        self.record(trace_record(step, attempt, passed, note))
+
+    def record(self, record: StepRecord) -> None:
+        """Add a step's record to the trace, and tell the runner's observer (live progress)."""
+        record.workflow_id = self.plan.workflow_id
+        self.trace.append(record)
+        if self.runner.observer is not None:
+            self.runner.observer(record)

@@ -27,7 +27,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from pytest_arazzo.execute.failures import Exchange, PlanFailure
+from pytest_arazzo.execute.failures import Exchange, PlanFailure, StepRecord
 from pytest_arazzo.execute.run import WorkflowRun
 from pytest_arazzo.execute.state import RunResult, Shared
 from pytest_arazzo.http.auth import Credentials
@@ -62,6 +62,7 @@ class Runner:
         sleep: Callable[[float], None] = time.sleep,
         exchange_checks: list[ExchangeCheck] | None = None,
         stripe_version: str = "",
+        observer: Callable[[StepRecord], None] | None = None,
     ) -> None:
         self.transport = transport
         self.exchange_checks = exchange_checks or []
@@ -70,10 +71,14 @@ class Runner:
         self.credentials = credentials
         self.limits = limits or Limits()
         self.sleep = sleep
+        self.observer = observer  # told of each step record as it is made (live progress)
+        self.last: RunResult | None = None  # the result of the last run that passed
 
     def run(self, plan: WorkflowPlan, inputs: Mapping[str, Any]) -> RunResult:
         """Run ``plan``; raises :class:`WorkflowFailure` with a full report on any failure."""
         errors = [p for reached in plan.reachable() for p in reached.errors]
         if errors:
             raise PlanFailure(list(dict.fromkeys(errors))).at(plan.workflow_id, plan.where)
-        return WorkflowRun(self, plan, dict(inputs), 0, Shared()).execute()
+        self.last = None
+        self.last = WorkflowRun(self, plan, dict(inputs), 0, Shared()).execute()
+        return self.last

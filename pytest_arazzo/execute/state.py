@@ -44,16 +44,31 @@ class Attempt:
     error: str = ""
     hint: str = ""
     callee_outputs: dict[str, Any] | None = None
+    checked: list[Outcome] = field(default_factory=list)  # every criterion's outcome, in order
 
 
 def trace_record(step: StepPlan, attempt: Attempt, passed: bool, note: str = "") -> StepRecord:
-    """The line of ``steps run:`` for one attempt."""
-    status = attempt.exchange.response.status if attempt.exchange else None
+    """The line of ``steps run:`` (and of the step trace) for one attempt."""
+    exchange = attempt.exchange
+    status = exchange.response.status if exchange else None
     if step.workflow_id:
         note = f"workflow {step.workflow_id}" + (f"; {note}" if note else "")
     elif attempt.error and not note:
         note = "no response"
-    return StepRecord(step.step_id, status, passed, note)
+    record = StepRecord(step.step_id, status, passed, note, criteria=list(attempt.checked))
+    if exchange is not None and not step.workflow_id:
+        record.method, record.path = exchange.request.method, exchange.request.path
+        record.elapsed_ms = round(exchange.elapsed * 1000, 1)
+    return record
+
+
+def failed_pointers(step: StepPlan, attempt: Attempt) -> list[str]:
+    """The JSON Pointers of the success criteria that failed in ``attempt``."""
+    return [
+        f"{step.pointer}/successCriteria/{index}"
+        for index, outcome in enumerate(attempt.checked)
+        if not outcome.passed
+    ]
 
 
 def step_failure(
@@ -78,6 +93,7 @@ def step_failure(
         exchange=attempt.exchange,
         outcomes=attempt.outcomes,
         hint=hint,
+        failed_at=failed_pointers(step, attempt),
     )
 
 

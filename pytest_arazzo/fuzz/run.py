@@ -42,10 +42,8 @@ from pytest_arazzo.cassette.naming import UNSAFE_NAME_HINT, CassetteNameError
 from pytest_arazzo.execute.failures import StepFailure, WorkflowFailure
 from pytest_arazzo.fuzz.config import FuzzRequest, FuzzStats
 from pytest_arazzo.fuzz.strategies import SchemaStrategyError, examples_of, from_schema
-from pytest_arazzo.http.auth import Credentials
-from pytest_arazzo.http.keys import secret_variants
-from pytest_arazzo.http.messages import OutgoingRequest
 from pytest_arazzo.plan.model import WorkflowPlan
+from pytest_arazzo.report.curl import credential_words, curl_command, masked
 from pytest_arazzo.transport.live import LiveTransport
 from pytest_arazzo.transport.netguard import NetworkGuard
 from pytest_arazzo.transport.replay import ByStep, ReplayTransport
@@ -57,7 +55,6 @@ LIVE_MAX_EXAMPLES = 25
 LIVE_SHRINK_BUDGET = 100
 MAX_EXPLICIT = 10
 NOT_INPUT_STATUSES = (401, 403, 407, 429)
-_TOKEN = "PYTEST_ARAZZO_SECRET_PLACEHOLDER"
 
 
 # -- the example database, keyed per item ---------------------------------------------------------
@@ -150,48 +147,6 @@ def _input_text(value: Any) -> str:
         except ValueError:
             return value  # read back as the same string
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-
-
-def curl_command(
-    request: OutgoingRequest, credential: list[str] | None = None, secrets: Iterable[str] = ()
-) -> str:
-    """A ``curl`` line for ``request``; ``credential`` words (e.g. ``-H "...: Bearer $KEY"``)
-    go first, any known secret value left in the request is masked."""
-    words = ["curl", "-X", shlex.quote(request.method), shlex.quote(request.url)]
-    words += credential or []
-    for name, value in request.headers.items():
-        if name.lower() != "content-length":
-            words += ["-H", shlex.quote(f"{name}: {value}")]
-    if request.body:
-        words += ["--data-raw", shlex.quote(request.body.decode("utf-8", "replace"))]
-    return _masked(" ".join(words), secrets)
-
-
-def _masked(text: str, secrets: Iterable[str]) -> str:
-    """``text`` with every form of each secret (URL-encoded, Basic auth...) masked."""
-    for form in secret_variants(secrets):
-        text = text.replace(form, "<masked>")
-    return text
-
-
-def credential_words(credentials: Mapping[str, str], plan: WorkflowPlan, step_id: str) -> list[str]:
-    """curl words adding the step's credential from its environment variable, never its value:
-    ``-H "Authorization: Bearer $STRIPE_API_KEY"`` (or ``-u "$VAR:"`` for basic auth)."""
-    step = next((s for s in plan.steps if s.step_id == step_id), None)
-    if step is None or step.operation is None:
-        return []
-    source = step.operation.source.name
-    variable = credentials.get(source) or credentials.get("*")
-    if not variable:
-        return []
-    probe = OutgoingRequest("GET", "http://localhost", "/")
-    Credentials({source: variable}, {variable: _TOKEN}, ()).apply(probe, step.operation)
-    for name, value in probe.headers.items():
-        if value.startswith("Basic "):
-            return ["-u", f'"${variable}:"']
-        if _TOKEN in value:
-            return ["-H", '"' + f"{name}: {value}".replace(_TOKEN, f"${variable}") + '"']
-    return []
 
 
 # -- running ------------------------------------------------------------------------------------
@@ -412,11 +367,11 @@ def _report(
     lines = ["falsifying example (shrunk):"]
     for name, value in sorted(failed.inputs.items()):
         note = " (pinned)" if name in pinned else ""
-        lines.append(f"  {name} = {_masked(repr(value), secrets)}{note}")
+        lines.append(f"  {name} = {masked(repr(value), secrets)}{note}")
     if exchange is not None and exchange.response.api_error():
-        lines.append(f"API error: {_masked(str(exchange.response.api_error()), secrets)}")
+        lines.append(f"API error: {masked(str(exchange.response.api_error()), secrets)}")
     lines.append("reproduce:")
-    flags = [_masked(flag, secrets) for flag in input_flags(failed.inputs)]
+    flags = [masked(flag, secrets) for flag in input_flags(failed.inputs)]
     lines.append("  " + " ".join(flags))
     lines.append("  " + _pytest_line(state, nodeid, flags, live))
     if exchange is not None:

@@ -15,6 +15,7 @@ import pytest
 
 from pytest_arazzo.plugin.config import FUZZ, SETTINGS, fuzz_config, run_settings
 from pytest_arazzo.plugin.options import DEFAULT_PATTERNS, add_options
+from pytest_arazzo.plugin.reporting import PLUGIN_NAME, ArazzoReporting
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -25,6 +26,7 @@ def pytest_configure(config: pytest.Config) -> None:
     try:
         config.stash[SETTINGS] = run_settings(config)
         config.stash[FUZZ] = fuzz_config(config)
+        config.pluginmanager.register(ArazzoReporting(config), PLUGIN_NAME)
     except ValueError as error:
         raise pytest.UsageError(f"pytest-arazzo: {error}") from None
     config.addinivalue_line(

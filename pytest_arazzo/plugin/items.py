@@ -34,7 +34,7 @@ from pytest_arazzo.document.loader import (
 )
 from pytest_arazzo.document.pointer import escape_token
 from pytest_arazzo.document.sources import display_path
-from pytest_arazzo.engine.session import ItemSpec, SessionState, prepare_item, run_item
+from pytest_arazzo.engine.session import ItemLog, ItemSpec, SessionState, prepare_item, run_item
 from pytest_arazzo.engine.settings import ArazzoWarning
 from pytest_arazzo.execute.failures import WorkflowFailure
 from pytest_arazzo.execute.inputs import DEFAULT_SET, find_input_file, input_sets
@@ -42,6 +42,9 @@ from pytest_arazzo.fuzz.config import FuzzRequest
 from pytest_arazzo.http.keys import secret_variants
 from pytest_arazzo.plugin.config import FUZZ, SETTINGS
 from pytest_arazzo.plugin.hooks import matches_patterns
+from pytest_arazzo.plugin.longrepr import failure_repr
+from pytest_arazzo.plugin.reporting import reporting
+from pytest_arazzo.report.failure import Explained
 
 STATE = pytest.StashKey["SessionState"]()
 
@@ -129,18 +132,28 @@ class ArazzoItem(pytest.Item):
     def __init__(self, *, spec: ItemSpec, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.spec = spec
+        self.explained: Explained | None = None  # a failure, explained when it happened
         self.add_marker(pytest.mark.arazzo)
 
     def runtest(self) -> None:
         state = session_state(self.config)
+        settings, report = state.settings, reporting(self.config)
+        live = settings.live or settings.record_mode != "none"
+        log = ItemLog(report.progress(self.nodeid, self.spec.workflow_id, live))
         fuzz = self.fuzz_request()
-        if fuzz is None:
-            recorded = run_item(state, self.spec, self.nodeid)
-        else:  # a Hypothesis property over the inputs; Hypothesis is imported only here
-            from pytest_arazzo.fuzz.run import run_fuzz
+        try:
+            if fuzz is None:
+                recorded = run_item(state, self.spec, self.nodeid, log)
+            else:  # a Hypothesis property over the inputs; Hypothesis is imported only here
+                from pytest_arazzo.fuzz.run import run_fuzz
 
-            run_fuzz(state, self.spec, prepare_item(state, self.spec), self.nodeid, fuzz)
-            recorded = None
+                log.mode = "live fuzz" if settings.live else "replay fuzz"
+                run_fuzz(state, self.spec, prepare_item(state, self.spec), self.nodeid, fuzz)
+                recorded = None
+        except WorkflowFailure as failure:
+            self.explained = report.finish(self, self.spec, state, log, failure)
+            raise
+        report.finish(self, self.spec, state, log, None)
         if fuzz is not None:
             self.user_properties.append(("arazzo_fuzz", fuzz.stats.as_dict()))
         if recorded:
@@ -156,6 +169,10 @@ class ArazzoItem(pytest.Item):
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
         if isinstance(excinfo.value, WorkflowFailure):
+            explained = getattr(self, "explained", None)
+            if explained is not None:  # scrubbed already; --tb=line: the one line only
+                text = "" if self.config.getoption("tbstyle") == "line" else explained.text
+                return failure_repr(text, explained.where, explained.line)
             # a response may echo the credential (API errors, bodies): never print it
             secrets = secret_variants(session_state(self.config).credentials().secrets())
             return scrub_literals(excinfo.value.render(), secrets)

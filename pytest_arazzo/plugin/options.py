@@ -19,6 +19,7 @@ def add_options(parser: pytest.Parser) -> None:
     """Register every option and ini setting."""
     group = parser.getgroup("arazzo", "Arazzo workflows (pytest-arazzo)")
     _add_fuzz_and_contract_options(group, parser)
+    _add_report_options(group, parser)
     group.addoption(
         "--arazzo-record-mode",
         choices=RECORD_MODES,
@@ -170,4 +171,36 @@ def _add_fuzz_and_contract_options(group: Any, parser: pytest.Parser) -> None:
         "arazzo_contract",
         "OpenAPI contract checks of every request and response: error, warning or off",
         default="error",
+    )
+
+
+TRACE_MODES = ("failed", "all", "off")
+
+
+def _add_report_options(group: Any, parser: pytest.Parser) -> None:
+    """Options of issue 14: HAR traces and the JSON report."""
+    group.addoption(
+        "--arazzo-trace",
+        dest="arazzo_trace",
+        default=None,
+        metavar="DIR",
+        help="write a HAR 1.2 trace of each item's exchanges into DIR (which items: ini "
+        "arazzo_trace, failed by default; also turns an ini 'off' into 'failed')",
+    )
+    parser.addini(
+        "arazzo_trace",
+        "HAR traces of items: failed (default), all or off",
+        default="failed",
+    )
+    parser.addini(
+        "arazzo_trace_dir",
+        "where HAR traces are written (relative to rootdir)",
+        default=".arazzo-traces",
+    )
+    group.addoption(
+        "--arazzo-report",
+        dest="arazzo_report",
+        default=None,
+        metavar="FILE.json",
+        help="write every item's steps, outputs, timings and verdict to FILE.json",
     )

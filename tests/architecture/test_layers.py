@@ -29,6 +29,7 @@ LAYERS = (
     "contract",  # OpenAPI contract checks of every exchange
     "checks",  # static checks of an Arazzo document
     "engine",  # one workflow run in a mode (replay, live, record): the public API
+    "report",  # step traces, failing exchanges, curl lines, HAR traces, JSON results
     "fuzz",  # Hypothesis fuzzing of workflow inputs
     "plugin",  # pytest: hooks, options, items
 )

@@ -167,7 +167,7 @@ def test_valid_document__no_problems(tmp_path: Path) -> None:
 def test_structure__every_violation_in_words_with_position(tmp_path: Path) -> None:
     """Arazzo 1.0.1 § Schema: all schema violations are reported, not only the first."""
     text = (
-        "arazzo: 1.1.0\n"  # 1
+        "arazzo: 1.2.0\n"  # 1
         "info: {title: Shop, version: 1.0}\n"  # 2
         "sourceDescriptions:\n"  # 3
         "- name: shop\n"  # 4
@@ -196,8 +196,9 @@ def test_structure__every_violation_in_words_with_position(tmp_path: Path) -> No
     )
     found = [line for line in problems(tmp_path, text) if " AZ1" in line.split("\n")[0]]
     assert found == [
-        "wf.arazzo.yaml:1:1: error AZ105: 'arazzo' must be a 1.0.x version such as '1.0.1', "
-        "got '1.1.0'\n    hint: pytest-arazzo reads Arazzo 1.0.x documents",
+        "wf.arazzo.yaml:1:1: error AZ105: 'arazzo' must be a 1.0.x or 1.1.x version such as "
+        "'1.0.1' or '1.1.0', got '1.2.0'\n    hint: pytest-arazzo reads Arazzo 1.0.x or 1.1.x "
+        "documents",
         "wf.arazzo.yaml:2:21: error AZ103: 'version' in info must be a string, got a number "
         "(1.0)\n    hint: quote the value in YAML so that it stays text, e.g. '1.0'",
         "wf.arazzo.yaml:6:3: error AZ102: 'typo' is not an allowed field in source description "

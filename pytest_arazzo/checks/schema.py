@@ -1,4 +1,4 @@
-"""The bundled Arazzo 1.0 JSON Schema and a fast validator for it.
+"""The bundled Arazzo JSON Schemas (1.0, and 1.1 written by the project) and fast validators.
 
 ``jsonschema`` is imported on first use: importing the checks stays cheap.
 """
@@ -12,19 +12,23 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from pytest_arazzo.checks.data import mapping_of, workflows_of
+from pytest_arazzo.document.dialect import ARAZZO_1_0
 
 if TYPE_CHECKING:
     from jsonschema.exceptions import ValidationError
     from jsonschema.protocols import Validator
 
-SCHEMA_FILE = "arazzo-1.0.schema.json"
+SCHEMA_FILE = ARAZZO_1_0.schema_file
 
 
-@lru_cache(maxsize=1)
-def arazzo_schema() -> dict[str, Any]:
-    """The bundled Arazzo 1.0 schema, with one defect fixed in memory (see below)."""
-    text = (resources.files("pytest_arazzo") / "schemas" / SCHEMA_FILE).read_text("utf-8")
+@lru_cache(maxsize=4)
+def arazzo_schema(schema_file: str = SCHEMA_FILE) -> dict[str, Any]:
+    """A bundled Arazzo schema (a :attr:`Dialect.schema_file`); the 1.0 one with one defect fixed
+    in memory (see below)."""
+    text = (resources.files("pytest_arazzo") / "schemas" / schema_file).read_text("utf-8")
     schema: dict[str, Any] = json.loads(text)
+    if schema_file != SCHEMA_FILE:
+        return schema
     # The schema applies the Criterion Expression Type Object to the criterion itself, so a
     # criterion whose `type` is such an object (Arazzo 1.0.1 § Criterion Object) never
     # validates. Apply it to the `type` field instead.
@@ -88,13 +92,13 @@ def _unique_items(
             yield ValidationError(f"{instance!r} has non-unique elements")
 
 
-@lru_cache(maxsize=1)
-def validator() -> Validator:
-    """The Arazzo schema, made fast: anchors inlined, linear ``uniqueItems``, and input
+@lru_cache(maxsize=4)
+def validator(schema_file: str = SCHEMA_FILE) -> Validator:
+    """An Arazzo schema, made fast: anchors inlined, linear ``uniqueItems``, and input
     schemas checked separately (see :func:`input_schemas`)."""
     from jsonschema import Draft202012Validator, validators
 
-    schema = arazzo_schema()
+    schema = arazzo_schema(schema_file)
     schema = _inline_anchors(schema, _anchors(schema))
     schema["$defs"]["schema"] = {"type": ["object", "boolean"]}
     extend: Any = validators.extend  # untyped in jsonschema

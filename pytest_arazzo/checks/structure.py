@@ -14,6 +14,7 @@ from pytest_arazzo.checks.schema import canonical, input_schemas, meta_validator
 from pytest_arazzo.checks.words import describe, subject
 from pytest_arazzo.diagnostics.problems import WARNING
 from pytest_arazzo.diagnostics.text import clip, did_you_mean, kind_of, show
+from pytest_arazzo.document.dialect import DIALECTS, dialect_of
 from pytest_arazzo.document.pointer import PointerError
 
 if TYPE_CHECKING:
@@ -33,7 +34,7 @@ def check_structure(report: Report) -> None:
             "start from 'arazzo: 1.0.1' (Arazzo 1.0.1 § Arazzo Specification Object)",
         )
         return
-    errors = list(validator().iter_errors(data))
+    errors = list(validator(dialect_of(data).schema_file).iter_errors(data))
     for prefix, schema in input_schemas(data):
         for error in meta_validator().iter_errors(schema):
             error.path.extendleft(reversed(prefix))
@@ -191,8 +192,11 @@ def _explain_pattern(error: ValidationError, path: list[Any], data: Any) -> list
         hint = "use letters, digits, '.', '-' and '_' (Arazzo 1.0.1 § Components Object)"
         return [Issue("AZ105", (*path, instance), message, hint)]
     if path == ["arazzo"]:
-        message = f"'arazzo' must be a 1.0.x version such as '1.0.1', got {show(instance)}"
-        return [Issue("AZ105", ("arazzo",), message, "pytest-arazzo reads Arazzo 1.0.x documents")]
+        versions = " or ".join(f"{d.version}.x" for d in DIALECTS.values())
+        examples = " or ".join(f"'{d.example}'" for d in DIALECTS.values())
+        message = f"'arazzo' must be a {versions} version such as {examples}, got {show(instance)}"
+        hint = f"pytest-arazzo reads Arazzo {versions} documents"
+        return [Issue("AZ105", ("arazzo",), message, hint)]
     if len(path) == 3 and path[0] == "sourceDescriptions" and path[2] == "name":
         message = f"source description name {show(instance)} should match [A-Za-z0-9_\\-]+"
         hint = "runtime expressions ($sourceDescriptions.<name>...) cannot name it otherwise"

@@ -92,6 +92,7 @@ class WorkflowRun:
             workflows=self.shared.workflows,
             source_descriptions=plan.source_descriptions,
             components=plan.components,
+            self_uri=plan.self_uri,
         )
 
     def execute(self) -> RunResult:

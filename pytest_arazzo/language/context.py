@@ -39,7 +39,9 @@ class EvalContext:
       (``$sourceDescriptions.name.url``);
     - ``components``: the document's Components Object (``$components.parameters.x``);
     - ``url``/``method``/``status_code``/``request``/``response``: the current step's HTTP exchange,
-      ``None`` before the request is sent.
+      ``None`` before the request is sent;
+    - ``message``: the current AsyncAPI step's message (``$message...``, Arazzo 1.1);
+    - ``self_uri``: the document's ``$self``, resolved against its location (Arazzo 1.1).
     """
 
     inputs: Mapping[str, Any] = field(default_factory=dict)
@@ -53,3 +55,5 @@ class EvalContext:
     status_code: int | None = None
     request: Message | None = None
     response: Message | None = None
+    message: Message | None = None
+    self_uri: str | None = None

@@ -117,16 +117,18 @@ def _context_attr(attr: str, missing: str) -> Callable[[Syntax], Getter]:
 
 
 def _message_of(ctx: EvalContext, root: str, source: str) -> Message:
-    msg = ctx.request if root == "request" else ctx.response
+    msg = {"request": ctx.request, "response": ctx.response, "message": ctx.message}.get(root)
     if msg is None:
+        if root == "message":
+            raise UnresolvedError(source, "no message: $message is read in AsyncAPI steps only")
         raise UnresolvedError(source, f"no {root} yet")
     return msg
 
 
 def _message(syntax: Syntax) -> Getter:
     ref = syntax.ref
-    if ref.kind == "body":
-        return _body_getter(ref.root, syntax.source, f"${ref.root}.body", syntax.tokens)
+    if ref.kind in ("body", "payload"):  # an HTTP body is the 1.1 grammar's payload too
+        return _body_getter(ref.root, syntax.source, f"${ref.root}.{ref.kind}", syntax.tokens)
     assert ref.kind is not None and ref.name is not None  # the grammar requires both
     return _message_part_getter(ref.root, ref.kind, ref.name, syntax.source)
 
@@ -336,10 +338,12 @@ _GETTERS: dict[str, Callable[[Syntax], Getter]] = {
     "statusCode": _context_attr("status_code", "no response yet"),
     "request": _message,
     "response": _message,
+    "message": _message,
     "inputs": lambda syntax: _named_getter(syntax, _inputs_of, "input", absent=True),
     "outputs": lambda syntax: _named_getter(syntax, _outputs_of, "output"),
     "steps": lambda syntax: _named_getter(syntax, _step_outputs(syntax.ref.id or ""), "output"),
     "workflows": _workflows,
     "sourceDescriptions": _source_getter,
     "components": _components,
+    "self": _context_attr("self_uri", "the document has no '$self' field"),
 }

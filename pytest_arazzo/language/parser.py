@@ -10,6 +10,12 @@ Supported forms (``[#ptr]`` is an optional RFC 6901 JSON Pointer such as ``#/dat
     $workflows.<workflowId>.inputs.<name>[#ptr]   $workflows.<workflowId>.outputs.<name>[#ptr]
     $sourceDescriptions.<name>[.<field>]
     $components.{inputs,parameters,successActions,failureActions}.<name>
+    $message.header.<token>   $message.payload[#ptr]   $request.payload[#ptr]   $self     (1.1)
+
+The parser reads the union of the Arazzo 1.0 and 1.1 grammars; what one version does not accept
+(``$self``, ``$message`` and ``payload`` in 1.0; ``$components.inputs`` and a bare
+``$sourceDescriptions.<name>`` in 1.1) is reported by :mod:`pytest_arazzo.language.grammar11`
+for the document's dialect.
 
 Decisions:
 
@@ -55,7 +61,7 @@ __all__ = [
 
 Mode = Literal["whole", "template", "condition"]
 
-_SOURCES = ("header", "query", "path", "body")
+_SOURCES = ("header", "query", "path", "body", "payload")
 _COMPONENT_KINDS = ("inputs", "parameters", "successActions", "failureActions")
 
 _ALNUM = frozenset(string.ascii_letters + string.digits)
@@ -289,11 +295,12 @@ class _Scanner:
         )
 
     def message(self, root: str) -> Reference:
-        """``$request.…`` / ``$response.…``: a body with a pointer, or a named part."""
+        """``$request.…`` / ``$response.…`` / ``$message.…``: a body or payload with a pointer,
+        or a named part."""
         self.dot(f"one of {_one_of(_SOURCES)}")
         kind = self.keyword(_SOURCES, f"${root} source")
-        if kind == "body":
-            return Reference(root, kind="body", pointer=self.pointer())
+        if kind in ("body", "payload"):
+            return Reference(root, kind=kind, pointer=self.pointer())
         self.dot(f"a {kind} name")
         chars = (_HEADER_CHARS if kind == "header" else _PARAM_CHARS)[self.mode]
         return Reference(root, kind=kind, name=self.name(chars, f"a {kind} name"))
@@ -374,11 +381,13 @@ _ROOT_RULES: dict[str, Callable[[_Scanner], Reference]] = {
     "statusCode": lambda _scanner: Reference("statusCode"),
     "request": lambda scanner: scanner.message("request"),
     "response": lambda scanner: scanner.message("response"),
+    "message": lambda scanner: scanner.message("message"),
     "inputs": _Scanner.inputs,
     "outputs": _Scanner.outputs,
     "steps": _Scanner.steps,
     "workflows": _Scanner.workflows,
     "sourceDescriptions": _Scanner.source_descriptions,
     "components": _Scanner.components,
+    "self": lambda _scanner: Reference("self"),
 }
 ROOTS = tuple(_ROOT_RULES)

@@ -14,6 +14,7 @@ from typing import Any
 
 from pytest_arazzo.diagnostics.position import Position
 from pytest_arazzo.diagnostics.problems import Problem
+from pytest_arazzo.document.dialect import ARAZZO_1_0, Dialect
 from pytest_arazzo.document.sources import SourceError
 from pytest_arazzo.language.criteria import Criterion
 from pytest_arazzo.language.templates import Compiled
@@ -145,6 +146,9 @@ class WorkflowPlan:
     # the Arazzo document's sourceDescriptions (by name) and components, for runtime expressions
     source_descriptions: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
     components: dict[str, Any] = field(default_factory=dict, repr=False)
+    # the Arazzo version the document is read as, and its `$self` (absolute), for `$self`
+    dialect: Dialect = ARAZZO_1_0
+    self_uri: str | None = None
     # every workflow reference this workflow may run → its plan (linked by the planner)
     targets: dict[str, WorkflowPlan] = field(default_factory=dict, repr=False)
 

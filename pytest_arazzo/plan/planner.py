@@ -12,12 +12,16 @@ from __future__ import annotations
 
 from functools import cached_property
 from typing import Any
+from urllib.parse import urljoin
 
 from pytest_arazzo.diagnostics.problems import ERROR, Problem, criterion_hint
+from pytest_arazzo.document.dialect import dialect_of
 from pytest_arazzo.document.loader import Document
 from pytest_arazzo.document.sources import Operation, SourceCache, SourceError, inline_refs
 from pytest_arazzo.language.criteria import Criterion, compile_criterion
 from pytest_arazzo.language.errors import CriterionError, ExpressionError
+from pytest_arazzo.language.evaluate import Expression
+from pytest_arazzo.language.grammar11 import version_problem
 from pytest_arazzo.language.parser import parse_source_reference
 from pytest_arazzo.language.templates import Compiled, compile_value
 from pytest_arazzo.plan.model import ActionPlan, BodyPlan, ParamPlan, StepPlan, WorkflowPlan
@@ -35,6 +39,8 @@ class ArazzoFile:
         self.document = document
         self.data: dict[str, Any] = document.data if isinstance(document.data, dict) else {}
         self.cache = cache
+        self.dialect = dialect_of(self.data)
+        self.self_uri = self_uri(document, self.data) if self.dialect.self_field else None
         self.resolved = Sources(document, cache)
         self.sources = self.resolved.sources
         self.source_problems: list[Problem] = self.resolved.problems
@@ -152,10 +158,31 @@ class _Planner:
 
     def compile(self, value: Any, pointer: str) -> Compiled | None:
         try:
-            return compile_value(value)
+            compiled = compile_value(value)
         except ExpressionError as error:
             self.problem("AZ301", pointer, f"{self.field_label(pointer)}: {error}")
             return None
+        return compiled if self.versioned(compiled.expressions(), pointer, "AZ301") else None
+
+    def versioned(self, expressions: list[Expression], pointer: str, code: str) -> bool:
+        """Whether the document's Arazzo version accepts every expression (else a problem)."""
+        fine = True
+        for expression in expressions:
+            found = version_problem(expression.source, expression.references(), self.file.dialect)
+            if found is None and expression.root == "self" and self.file.self_uri is None:
+                self.problem(
+                    code,
+                    pointer,
+                    f"{self.field_label(pointer)}: $self reads the document's '$self' field, "
+                    "which this document does not have",
+                    "add '$self: <the URI of this document>' at the top level",
+                )
+                fine = False
+            elif found is not None:
+                label = self.field_label(pointer)
+                self.problem(code, pointer, f"{label}: {found.message}", found.hint)
+                fine = False
+        return fine
 
     def criteria(self, items: Any, pointer: str) -> list[Criterion]:
         compiled = []
@@ -163,7 +190,10 @@ class _Planner:
             if not isinstance(item, dict):
                 continue
             try:
-                compiled.append(compile_criterion(item))
+                criterion = compile_criterion(item)
+                where = f"{pointer}/{index}"
+                if self.versioned(criterion.expressions(), where, "AZ302"):
+                    compiled.append(criterion)
             except (CriterionError, ExpressionError) as error:
                 field_name = getattr(error, "field", "condition")
                 where = f"{pointer}/{index}/{field_name}"
@@ -191,6 +221,8 @@ class _Planner:
             failure_actions=self.workflow_actions("failureActions"),
             source_descriptions=self.resolved.descriptions,
             components=self.file.components,
+            dialect=self.file.dialect,
+            self_uri=self.file.self_uri,
         )
         self.check_gotos(plan)
         return plan
@@ -344,6 +376,8 @@ class _Planner:
         if "payload" in raw:
             try:
                 payload, check_json = compile_payload(raw["payload"], content_type)
+                if not self.versioned(payload.expressions(), f"{pointer}/payload", "AZ301"):
+                    payload = None
             except ExpressionError as error:
                 self.problem(
                     "AZ301",
@@ -403,6 +437,15 @@ class _Planner:
                     f"goto target workflow '{action.workflow_id}' does not exist",
                     hint_for(action.workflow_id, list(self.file.workflows)),
                 )
+
+
+def self_uri(document: Document, data: dict[str, Any]) -> str | None:
+    """Arazzo 1.1 § Establishing the Base URI: ``$self`` when absolute, else resolved against the
+    document's retrieval URI (its file); ``None`` when the field is absent."""
+    value = data.get("$self")
+    if not isinstance(value, str):
+        return None
+    return urljoin(document.path.resolve().as_uri(), value)
 
 
 def _non_negative(value: Any) -> float | None:

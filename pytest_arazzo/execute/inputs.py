@@ -11,8 +11,12 @@ Input file (one per Arazzo file, ``<inputs dir>/<arazzo file stem>.yaml``)::
         amount: 1500
         currency: eur
 
-Precedence, highest first: ``--arazzo-input``, the input set, the cassette's recorded inputs (replay
-only), the schema's ``default`` values.
+Precedence, highest first. Live and record: ``--arazzo-input``, the input set, the schema's
+``default`` values. Replay: ``--arazzo-input``, then the inputs recorded in the cassette (which
+already hold the input set, flags and defaults of the recording run); the input set is not applied
+but compared with the one stored at recording time (``file_inputs``): a value that differs fails
+the item ("the inputs file changed since recording: re-record"), so a changed inputs file is never
+hidden, and a plain replay after ``--record --arazzo-input NAME=VALUE`` runs what was recorded.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError, best_match
 
+from pytest_arazzo.cassette.scrub import SCRUBBED
 from pytest_arazzo.document.loader import Document
 from pytest_arazzo.execute.failures import InputsFailure, InputViolation
 
@@ -59,6 +64,28 @@ def input_sets(document: Document | None, workflow_id: str) -> dict[str, dict[st
 
 
 def schema_properties(schema: Any) -> dict[str, Any]:
+def changed_since_recording(
+    input_set: dict[str, Any], recorded_set: dict[str, Any] | None, recorded_inputs: dict[str, Any]
+) -> list[str]:
+    """The names of the inputs whose input-set value differs from the recording run's, sorted.
+
+    ``recorded_set`` is the input set the cassette stored; when it is ``None`` (a cassette written
+    before it was stored) each given value is compared with the recorded inputs instead. A
+    scrubbed recorded value (``<scrubbed>``) matches any value.
+    """
+    baseline = recorded_inputs if recorded_set is None else recorded_set
+    names = set(input_set) | (set() if recorded_set is None else set(recorded_set))
+    changed = []
+    for name in names:
+        given, recorded = input_set.get(name, _ABSENT), baseline.get(name, _ABSENT)
+        if given != recorded and recorded != SCRUBBED:
+            changed.append(name)
+    return sorted(changed)
+
+
+_ABSENT = object()
+
+
     """The ``properties`` an object schema declares, also through ``allOf`` (which is what a
     ``$ref`` with sibling keywords becomes once inlined)."""
     if not isinstance(schema, dict):

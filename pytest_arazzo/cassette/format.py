@@ -94,9 +94,9 @@ class Cassette:
     inputs: dict[str, Any] = field(default_factory=dict)
     interactions: list[Interaction] = field(default_factory=list)
     stripe_version: str | None = None
-
     # the item's input set (inputs file) when it was recorded; None: not stored (older cassette)
     file_inputs: dict[str, Any] | None = None
+
 
 def body_record(content: bytes | None, content_type: str | None) -> dict[str, Any]:
     """A body as cassette data: ``form``/``json`` as structures, anything else as ``text``."""
@@ -184,16 +184,16 @@ def load_cassette(path: Path) -> Cassette:
         )
     inputs = data.get("inputs")
     stripe_version = data.get("stripe_version")
-    return Cassette(
     file_inputs = data.get("file_inputs")
+    return Cassette(
         path=path,
         item=str(data.get("item", "")),
         workflow=str(data.get("workflow", "")),
         inputs=inputs if isinstance(inputs, dict) else {},
         interactions=interactions,
         stripe_version=None if stripe_version is None else str(stripe_version),
-    )
         file_inputs=file_inputs if isinstance(file_inputs, dict) else None,
+    )
 
 
 _UNPARSED = object()
@@ -252,7 +252,6 @@ def cassette_data(cassette: Cassette) -> dict[str, Any]:
         "cassette_version": CASSETTE_VERSION,
         "recorded_with": f"pytest-arazzo {__version__}",
         "recorded_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        **({} if cassette.file_inputs is None else {"file_inputs": cassette.file_inputs}),
     }
     if cassette.stripe_version:
         data["stripe_version"] = cassette.stripe_version
@@ -260,6 +259,7 @@ def cassette_data(cassette: Cassette) -> dict[str, Any]:
         item=cassette.item,
         workflow=cassette.workflow,
         inputs=cassette.inputs,
+        **({} if cassette.file_inputs is None else {"file_inputs": cassette.file_inputs}),
         interactions=[
             {"step": i.step, "request": i.request, "response": i.response}
             for i in cassette.interactions

@@ -25,8 +25,8 @@ from pytest_arazzo.cassette.scrub import Scrubber
 from pytest_arazzo.checks import check_workflow, unrunnable
 from pytest_arazzo.contract.checker import ContractChecker
 from pytest_arazzo.diagnostics.problems import failing_problems
-from pytest_arazzo.document.loader import Document, LoadError
 from pytest_arazzo.diagnostics.text import clip
+from pytest_arazzo.document.loader import Document, LoadError
 from pytest_arazzo.document.sources import SourceCache
 from pytest_arazzo.engine.settings import ArazzoWarning, RunSettings
 from pytest_arazzo.execute.failures import PlanFailure, StepRecord, WorkflowFailure
@@ -338,23 +338,6 @@ def _run_live(
         transport.close()
 
 
-def _record(
-    state: SessionState,
-    plan: Any,
-    inputs: dict[str, Any],
-    path: Path,
-    nodeid: str,
-    log: ItemLog,
-    file_inputs: dict[str, Any] | None = None,
-) -> str:
-    """Run live and write the cassette (with the input set ``file_inputs`` it ran, compared
-    in replay); a failed or interrupted run writes nothing."""
-    log.mode = "record"
-    credentials = state.credentials()
-    transport = RecordingTransport(LiveTransport(options=state.live_options(nodeid)))
-    try:
-        result = state.runner(transport, credentials, log).run(plan, inputs)
-    finally:
 def _check_inputs_file(spec: ItemSpec, cassette: Cassette, plan: Any) -> None:
     """Raise :class:`StaleCassette` when the item's input set no longer says what it said when
     the cassette was recorded (replay would otherwise run the old values without a word)."""
@@ -379,6 +362,23 @@ def _shown(values: dict[str, Any], name: str) -> str:
     return clip(repr(values[name]), 40) if name in values else "(none)"
 
 
+def _record(
+    state: SessionState,
+    plan: Any,
+    inputs: dict[str, Any],
+    path: Path,
+    nodeid: str,
+    log: ItemLog,
+    file_inputs: dict[str, Any] | None = None,
+) -> str:
+    """Run live and write the cassette (with the input set ``file_inputs`` it ran, compared
+    in replay); a failed or interrupted run writes nothing."""
+    log.mode = "record"
+    credentials = state.credentials()
+    transport = RecordingTransport(LiveTransport(options=state.live_options(nodeid)))
+    try:
+        result = state.runner(transport, credentials, log).run(plan, inputs)
+    finally:
         transport.close()
     cassette = Cassette(
         path,
@@ -387,6 +387,7 @@ def _shown(values: dict[str, Any], name: str) -> str:
         result.inputs,
         transport.interactions,
         stripe_version=state.settings.stripe_version or None,
+        file_inputs=None if file_inputs is None else dict(file_inputs),
     )
     try:
         save_cassette(cassette, state.scrubber(credentials), state.settings.refused_keys)
@@ -397,7 +398,6 @@ def _shown(values: dict[str, Any], name: str) -> str:
     return _relative(path, state.settings.rootdir)
 
 
-        file_inputs=None if file_inputs is None else dict(file_inputs),
 def _relative(path: Path, root: Path) -> str:
     try:
         return str(path.relative_to(root))

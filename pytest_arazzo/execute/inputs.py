@@ -63,7 +63,6 @@ def input_sets(document: Document | None, workflow_id: str) -> dict[str, dict[st
     return {str(name): dict(values) for name, values in sets.items() if isinstance(values, dict)}
 
 
-def schema_properties(schema: Any) -> dict[str, Any]:
 def changed_since_recording(
     input_set: dict[str, Any], recorded_set: dict[str, Any] | None, recorded_inputs: dict[str, Any]
 ) -> list[str]:
@@ -86,6 +85,7 @@ def changed_since_recording(
 _ABSENT = object()
 
 
+def schema_properties(schema: Any) -> dict[str, Any]:
     """The ``properties`` an object schema declares, also through ``allOf`` (which is what a
     ``$ref`` with sibling keywords becomes once inlined)."""
     if not isinstance(schema, dict):

@@ -25,6 +25,9 @@ import responses
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from common import Row, print_rows  # noqa: E402
 
 from pytest_arazzo.cassette.format import load_cassette, response_body_bytes  # noqa: E402
 from pytest_arazzo.contract.checker import ContractChecker  # noqa: E402
@@ -96,11 +99,8 @@ def timed(function, runs: int) -> list[float]:
     return samples
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=300)
-    parser.add_argument("--rounds", type=int, default=5)
-    args = parser.parse_args()
+def measure(runs: int = 300, rounds: int = 5) -> list[Row]:
+    """Median per workflow run: replay (contract off and on) next to plain ``responses``."""
     plan = ArazzoFile(load_document(SEED), SourceCache()).plan(WORKFLOW)
     cassette = load_cassette(CASSETTE)
     checks = ContractChecker("error").checks()
@@ -109,19 +109,29 @@ def main() -> int:
         arazzo_replay(plan, cassette, checks)
         plain_responses(cassette)
     ours, checked, theirs = [], [], []
-    per_round = max(args.runs // args.rounds, 1)
-    for _ in range(args.rounds):
+    per_round = max(runs // rounds, 1)
+    for _ in range(rounds):
         ours += timed(lambda: arazzo_replay(plan, cassette), per_round)
         checked += timed(lambda: arazzo_replay(plan, cassette, checks), per_round)
         theirs += timed(lambda: plain_responses(cassette), per_round)
     ours_ms, theirs_ms = statistics.median(ours) * 1e3, statistics.median(theirs) * 1e3
     checked_ms = statistics.median(checked) * 1e3
-    print(f"seed workflow, 3 steps, {len(ours)} runs each (median per workflow run)")
-    print(f"  pytest-arazzo replay                  : {ours_ms:7.3f} ms")
-    print(f"  pytest-arazzo replay + contract checks: {checked_ms:7.3f} ms")
-    print(f"  plain responses mocks                 : {theirs_ms:7.3f} ms")
-    print(f"  ratio (replay / plain)                : {ours_ms / theirs_ms:7.2f}")
-    print(f"  ratio (replay + contract / plain)     : {checked_ms / theirs_ms:7.2f}")
+    floor = f"{theirs_ms:.3f} ms"
+    return [
+        Row("replay one workflow (3 calls), contract off", f"{ours_ms:.3f} ms", floor, "", None),
+        Row("  ratio to plain responses", f"{ours_ms / theirs_ms:.2f}x", "", "", None),
+        Row("replay one workflow, contract on", f"{checked_ms:.3f} ms", floor, "", None),
+        Row("  ratio to plain responses", f"{checked_ms / theirs_ms:.2f}x", "", "", None),
+    ]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=300)
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+    rows = measure(args.runs, args.rounds)
+    print_rows("seed workflow, in-process replay (median per workflow run)", rows)
     return 0
 
 

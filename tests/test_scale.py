@@ -30,9 +30,11 @@ def copies_project(root: Path, count: int) -> None:
     """``count`` copies of the seed workflow sharing one OpenAPI file, each with its cassette."""
     (root / "specs" / "arazzo").mkdir(parents=True, exist_ok=True)
     (root / "specs" / "openapi").mkdir(parents=True, exist_ok=True)
-    shutil.copy(OPENAPI, root / "specs" / "openapi" / OPENAPI.name)
+    fix = ("postInvoice Items", "postInvoiceItems")  # a space in an operationId is flagged
+    (root / "specs" / "openapi" / OPENAPI.name).write_text(OPENAPI.read_text().replace(*fix))
+    seed = SEED.read_text().replace(*fix)
     for index in range(count):
-        shutil.copy(SEED, root / "specs" / "arazzo" / f"copy-{index}.arazzo.yml")
+        (root / "specs" / "arazzo" / f"copy-{index}.arazzo.yml").write_text(seed)
         cassettes = root / "fixtures" / "cassettes" / f"copy-{index}"
         cassettes.mkdir(parents=True, exist_ok=True)
         shutil.copy(SHIPPED_CASSETTE, cassettes / SHIPPED_CASSETTE.name)
@@ -41,27 +43,23 @@ def copies_project(root: Path, count: int) -> None:
 def count_compiles(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, files: int
 ) -> tuple[int, Counter[tuple[str, str, str]]]:
-    """(SourceSchemas built, schema compilations per (file, pointer, direction)) of one run."""
+    """(how many SourceSchemas compiled validators, compilations per (file, pointer,
+    direction)) in one run."""
     copies_project(pytester.path, files)
-    built: list[Any] = []
+    compilers: set[int] = set()
     compiled: Counter[tuple[str, str, str]] = Counter()
-    original_init = contract_compile.SourceSchemas.__init__
     original_compile = contract_compile.SourceSchemas._compile
 
-    def init(self: Any, source: Any) -> None:
-        built.append(source.root)
-        original_init(self, source)
-
     def compile_(self: Any, location: Any, direction: str) -> Any:
+        compilers.add(id(self))
         compiled[(location[0].path.name, location[1], direction)] += 1
         return original_compile(self, location, direction)
 
     with monkeypatch.context() as patch:
-        patch.setattr(contract_compile.SourceSchemas, "__init__", init)
         patch.setattr(contract_compile.SourceSchemas, "_compile", compile_)
         result = pytester.runpytest("specs/", *LEAN)
     result.assert_outcomes(passed=files)
-    return len(built), compiled
+    return len(compilers), compiled
 
 
 def test_validators_are_built_once_per_openapi_document(
@@ -136,3 +134,91 @@ def test_a_seed_run_loads_no_fuzzing_and_no_selector_engines(stage: str, tmp_pat
     assert not loaded & {*HEAVY, *FUZZ}
     if stage == "run":  # the probe does see what a run loads
         assert "pytest_arazzo.execute.runner" in loaded
+
+
+# -- the cassette parse cache ------------------------------------------------------------------
+
+
+def test_parse_cache_reads_a_cassette_parsed_before_without_parsing_it(tmp_path: Path) -> None:
+    from pytest_arazzo.cassette.format import load_cassette
+    from pytest_arazzo.cassette.parsecache import CachedDocument, ParseCache
+    from pytest_arazzo.document.loader import load_document
+
+    cassette = tmp_path / "c.yaml"
+    shutil.copy(SHIPPED_CASSETTE, cassette)
+    parsed: list[Path] = []
+
+    def parse() -> Any:
+        parsed.append(cassette)
+        return load_document(cassette)
+
+    first = ParseCache(tmp_path / "cache").document(cassette, 1 << 20, parse)
+    again = ParseCache(tmp_path / "cache").document(cassette, 1 << 20, parse)  # a later session
+    assert len(parsed) == 1 and isinstance(again, CachedDocument)
+    assert again.data == first.data
+    assert again.where("/interactions/1") == first.where("/interactions/1")  # parsed on demand
+    assert len(parsed) == 2
+    cassette.write_text(cassette.read_text().replace("amount: 2000", "amount: 2001", 1))
+    changed = ParseCache(tmp_path / "cache").document(cassette, 1 << 20, parse)
+    assert not isinstance(changed, CachedDocument) and len(parsed) == 3  # new bytes: parsed
+    cache = ParseCache(tmp_path / "cache")
+    assert load_cassette(cassette, cache=cache).inputs["amount"] == 2001
+    assert cache.hits == 1
+
+
+def test_parse_cache_keeps_positions_in_messages_and_survives_damage(tmp_path: Path) -> None:
+    from pytest_arazzo.cassette.format import CassetteError, load_cassette
+    from pytest_arazzo.cassette.parsecache import ParseCache
+
+    cassette = tmp_path / "c.yaml"
+    text = SHIPPED_CASSETTE.read_text()
+    line = text[: text.index("- step:")].count("\n") + 1  # of the defective interaction
+    cassette.write_text(text.replace("status: 200", "status: 999", 1))
+    messages = []
+    for _ in range(2):  # parsed, then from the cache: the same message, with its line
+        cache = ParseCache(tmp_path / "cache")
+        with pytest.raises(CassetteError) as error:
+            load_cassette(cassette, cache=cache)
+        messages.append(str(error.value))
+    assert cache.hits == 1 and messages[0] == messages[1]
+    assert f"c.yaml:{line}:" in messages[0]
+    for entry in (tmp_path / "cache").glob("*.json"):
+        entry.write_text("{not json")
+    cassette.write_text(text)
+    assert load_cassette(cassette, cache=ParseCache(tmp_path / "cache")).interactions
+
+
+def test_parse_cache_does_not_keep_what_json_cannot_hold(tmp_path: Path) -> None:
+    from pytest_arazzo.cassette.parsecache import ParseCache
+    from pytest_arazzo.document.loader import Document
+
+    cassette = tmp_path / "c.yaml"
+    cassette.write_text("a: 1\n")
+    cache = ParseCache(tmp_path / "cache")
+    cache.document(cassette, 1 << 20, lambda: Document(cassette, {1: "integer key"}))
+    cache.document(cassette, 1 << 20, lambda: Document(cassette, {"x": float("nan")}))
+    assert cache.stored == 0 and not list((tmp_path / "cache").glob("*.json"))
+
+
+def test_replay_reads_cassettes_from_pytests_cache_dir(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pytest_arazzo.cassette.parsecache import CachedDocument, ParseCache
+
+    copies_project(pytester.path, 2)
+    (pytester.path / "specs" / "arazzo" / "copy-1.arazzo.yml").unlink()
+    served: list[bool] = []
+    original = ParseCache.document
+
+    def document(self: ParseCache, path: Path, max_bytes: int, parse: Any) -> Any:
+        found = original(self, path, max_bytes, parse)
+        served.append(isinstance(found, CachedDocument))
+        return found
+
+    monkeypatch.setattr(ParseCache, "document", document)
+    pytester.runpytest("specs/", "-p", "no:hypothesispytest").assert_outcomes(passed=1)
+    assert list((pytester.path / ".pytest_cache/d/arazzo-cassettes").glob("*.json"))
+    pytester.runpytest("specs/", "-p", "no:hypothesispytest").assert_outcomes(passed=1)
+    assert served == [False, True]
+    pytester.runpytest("specs/", *LEAN).assert_outcomes(passed=1)  # no cache dir: no cache
+    assert served == [False, True]

@@ -9,7 +9,6 @@ Format (``cassette_version: 1``, documented in ``docs/cassettes.md``)::
     item: specs/arazzo/stripe.arazzo.yml::create-and-finalize-invoice
     workflow: create-and-finalize-invoice
     inputs: {customer: cus_..., amount: 2000, currency: usd}
-    file_inputs: {customer: cus_..., amount: 2000}          # what the inputs file said then
     interactions:
     - step: createDraftInvoice
       request:
@@ -43,8 +42,9 @@ from urllib.parse import urlsplit
 import yaml
 
 from pytest_arazzo import __version__
+from pytest_arazzo.cassette.parsecache import ParseCache
 from pytest_arazzo.cassette.scrub import SCRUBBED, Scrubber
-from pytest_arazzo.document.loader import Document, LoadError, load_document
+from pytest_arazzo.document.loader import MAX_BYTES, Document, LoadError, load_document
 from pytest_arazzo.document.media import is_json_type
 from pytest_arazzo.http.keys import DEFAULT_REFUSED, find_live_key, masked
 from pytest_arazzo.http.messages import OutgoingRequest, ReceivedResponse, form_fields
@@ -94,8 +94,6 @@ class Cassette:
     inputs: dict[str, Any] = field(default_factory=dict)
     interactions: list[Interaction] = field(default_factory=list)
     stripe_version: str | None = None
-    # the item's input set (inputs file) when it was recorded; None: not stored (older cassette)
-    file_inputs: dict[str, Any] | None = None
 
 
 def body_record(content: bytes | None, content_type: str | None) -> dict[str, Any]:
@@ -148,13 +146,13 @@ def response_body_bytes(record: dict[str, Any]) -> bytes:
 # -- reading -----------------------------------------------------------------------------------
 
 
-def load_cassette(path: Path) -> Cassette:
+def load_cassette(path: Path, cache: ParseCache | None = None) -> Cassette:
     """Read a cassette; any defect is a :class:`CassetteError` naming file and line.
 
     Parsed with libyaml when available (replay loads one cassette per item); the slower
     position-tracking loader runs only to locate a defect.
     """
-    data = _fast_parse(path)
+    data = _fast_parse(path) if cache is None else _cached_parse(path, cache)
     if data is _UNPARSED:
         data = _document(path).data
     if not isinstance(data, dict):
@@ -184,7 +182,6 @@ def load_cassette(path: Path) -> Cassette:
         )
     inputs = data.get("inputs")
     stripe_version = data.get("stripe_version")
-    file_inputs = data.get("file_inputs")
     return Cassette(
         path=path,
         item=str(data.get("item", "")),
@@ -192,7 +189,6 @@ def load_cassette(path: Path) -> Cassette:
         inputs=inputs if isinstance(inputs, dict) else {},
         interactions=interactions,
         stripe_version=None if stripe_version is None else str(stripe_version),
-        file_inputs=file_inputs if isinstance(file_inputs, dict) else None,
     )
 
 
@@ -205,6 +201,14 @@ def _fast_parse(path: Path) -> Any:
         return yaml.load(path.read_text(encoding="utf-8-sig"), Loader=_FAST_LOADER)
     except (OSError, UnicodeDecodeError, ValueError, yaml.YAMLError):
         return _UNPARSED
+
+
+def _cached_parse(path: Path, cache: ParseCache) -> Any:
+    """The cassette's data from the parse cache (parsed and kept when it is not there)."""
+    try:
+        return cache.document(path, MAX_BYTES, lambda: _document(path)).data
+    except CassetteError:
+        return _UNPARSED  # the caller reports it
 
 
 def _document(path: Path) -> Document:
@@ -259,7 +263,6 @@ def cassette_data(cassette: Cassette) -> dict[str, Any]:
         item=cassette.item,
         workflow=cassette.workflow,
         inputs=cassette.inputs,
-        **({} if cassette.file_inputs is None else {"file_inputs": cassette.file_inputs}),
         interactions=[
             {"step": i.step, "request": i.request, "response": i.response}
             for i in cassette.interactions

@@ -44,6 +44,7 @@ class RunSettings:
     stripe_version: str = ""
     rate_limit: float = 25.0
     throttle_file: Path | None = None  # shared by pytest-xdist workers (one rate in all)
+    cassette_cache_dir: Path | None = None  # parsed cassettes (pytest's cache dir); None: off
     max_attempts: int = 4
     max_backoff: float = 30.0
     contract: str = "error"  # arazzo_contract: error / warning / off

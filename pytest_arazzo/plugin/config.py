@@ -36,6 +36,17 @@ def shared_throttle_file() -> Path | None:
     return Path(tempfile.gettempdir()) / f"pytest-arazzo-throttle-{run}"
 
 
+def cassette_cache_dir(config: Any) -> Path | None:
+    """Where parsed cassettes are kept: pytest's cache dir (none with ``-p no:cacheprovider``)."""
+    cache = getattr(config, "cache", None)
+    if cache is None:
+        return None
+    try:
+        return Path(cache.mkdir("arazzo-cassettes"))
+    except OSError:
+        return None
+
+
 def run_settings(config: Any) -> RunSettings:
     """Command line over ini over defaults; raises ValueError on malformed values."""
     root = Path(config.rootpath)
@@ -82,6 +93,7 @@ def run_settings(config: Any) -> RunSettings:
         contract=contract_severity(_ini(ini, "arazzo_contract", "error")),
         warnings_as_errors=bool(_ini(ini, "arazzo_warnings_as_errors", False)),
         throttle_file=shared_throttle_file(),
+        cassette_cache_dir=cassette_cache_dir(config),
     )
 
 

@@ -1,0 +1,135 @@
+"""Benchmark: the seed workflow live against a loopback Stripe-shaped server vs plain requests.
+
+    python benchmarks/live_seed.py [--runs 200] [--rounds 5]
+
+Both sides send the same three POSTs to ``tests/stripe_server.py`` on 127.0.0.1, in the same
+process, alternating in rounds: *pytest-arazzo live* runs the planned workflow through a
+``LiveTransport`` (credentials, Idempotency-Key, contract checks on the exchange: compiled once,
+as in a session); *plain requests* is a hand-written client doing the same calls with one
+``requests.Session``, parsing JSON and checking status codes. Target: at most 1.1x.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from common import SEED, WORKFLOW, Row, print_rows, timed  # noqa: E402
+
+from pytest_arazzo.contract.checker import ContractChecker  # noqa: E402
+from pytest_arazzo.document.loader import load_document  # noqa: E402
+from pytest_arazzo.document.sources import SourceCache  # noqa: E402
+from pytest_arazzo.execute.runner import Runner, Servers  # noqa: E402
+from pytest_arazzo.http.auth import Credentials  # noqa: E402
+from pytest_arazzo.plan.planner import ArazzoFile  # noqa: E402
+from pytest_arazzo.transport.live import LiveOptions, LiveTransport  # noqa: E402
+from tests.stripe_server import StripeServer  # noqa: E402
+
+KEY = "sk_test_BENCHMARKpytestarazzo000000"
+CUSTOMER = "cus_PYTESTARAZZO01"
+INPUTS = {"customer": CUSTOMER, "amount": 2000, "currency": "usd"}
+TARGET = 1.1
+
+
+def plain_requests(base: str) -> None:
+    """The same three calls as a hand-written client makes them."""
+    headers = {
+        "Authorization": f"Bearer {KEY}",
+        "Content-Type": "application/x-www-form-urlencoded",
+    }
+    with requests.Session() as session:
+        session.trust_env = False
+        created = session.post(
+            f"{base}/v1/invoices",
+            data=f"customer={CUSTOMER}&auto_advance=false",
+            headers=headers,
+            timeout=10,
+        )
+        assert created.status_code == 200, created.text
+        invoice = created.json()["id"]
+        item = session.post(
+            f"{base}/v1/invoiceitems",
+            data=f"customer={CUSTOMER}&invoice={invoice}&amount=2000&currency=usd",
+            headers=headers,
+            timeout=10,
+        )
+        assert item.status_code == 200 and item.json()["id"], item.text
+        final = session.post(f"{base}/v1/invoices/{invoice}/finalize", headers=headers, timeout=10)
+        assert final.status_code == 200 and final.json()["status"], final.text
+
+
+def measure(runs: int = 200, rounds: int = 5) -> list[Row]:
+    os.environ["STRIPE_API_KEY"] = KEY
+    plan = ArazzoFile(load_document(SEED), SourceCache()).plan(WORKFLOW)
+    checker = ContractChecker("error")
+    with StripeServer() as server:
+        base = str(server.url)
+
+        def ours(checks: bool) -> None:
+            transport = LiveTransport(options=LiveOptions())
+            runner = Runner(
+                transport,
+                servers=Servers({"invoiceApi": base}),
+                credentials=Credentials({"invoiceApi": "STRIPE_API_KEY"}, os.environ),
+                exchange_checks=checker.checks() if checks else [],
+            )
+            try:
+                runner.run(plan, dict(INPUTS))
+            finally:
+                transport.close()
+
+        for _ in range(10):  # warm up (connections, validators)
+            ours(True)
+            ours(False)
+            plain_requests(base)
+        on, off, theirs = [], [], []
+        per_round = max(runs // rounds, 1)
+        for _ in range(rounds):
+            server.reset()
+            on += timed(lambda: ours(True), per_round)
+            off += timed(lambda: ours(False), per_round)
+            theirs += timed(lambda: plain_requests(base), per_round)
+    on_ms, off_ms = statistics.median(on) * 1e3, statistics.median(off) * 1e3
+    floor_ms = statistics.median(theirs) * 1e3
+    floor = f"{floor_ms:.3f} ms"
+    return [
+        Row(
+            "live one workflow (3 calls), contract on",
+            f"{on_ms / floor_ms:.2f}x",
+            floor,
+            f"<= {TARGET}x plain",
+            on_ms / floor_ms <= TARGET,
+        ),
+        Row("  per workflow", f"{on_ms:.3f} ms", "", "", None),
+        Row(
+            "live one workflow, contract off",
+            f"{off_ms / floor_ms:.2f}x",
+            floor,
+            f"<= {TARGET}x plain",
+            off_ms / floor_ms <= TARGET,
+        ),
+        Row("  per workflow", f"{off_ms:.3f} ms", "", "", None),
+    ]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=200)
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+    rows = measure(args.runs, args.rounds)
+    print_rows("seed workflow live on a loopback server (median per workflow run)", rows)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

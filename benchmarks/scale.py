@@ -1,0 +1,126 @@
+"""Benchmark: 10 / 100 / 1,000 copies of the seed sharing one OpenAPI file, each with a cassette.
+
+    python benchmarks/scale.py [--sizes 10,100,1000] [--repeat 3] [--no-xdist]
+
+Each size runs as a whole pytest process (replay), serial and with ``-n 2``, contract checks on
+and off (``arazzo_contract``); the floor is the same number of trivial Python tests. The
+per-item cost is the slope between the two largest sizes (start-up cancels out), shown next to
+pytest's own slope on plain tests; a flat per-item cost means the slope at 100 matches the one at
+1,000. Max RSS is the peak of the serial, contract-on process. The parse cache of cassettes
+(pytest's cache dir) is warmed by the untimed first run, as in any run after the first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import (
+    Row,
+    copies_project,
+    machine,
+    median_child,
+    print_rows,
+    pytest_args,
+    python_tests_project,
+)
+
+SERIAL_1000 = 10.0  # seconds, 1,000 copies, contract on, serial
+XDIST_1000 = 6.0  # the same with -n 2
+CONTRACT_OVERHEAD = 0.15  # contract on vs off
+PER_ITEM_MS = 1.5  # ms per replayed item over pytest's own per-item cost
+
+
+def xdist_available() -> bool:
+    try:
+        import xdist  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def measure(sizes: list[int], repeat: int, xdist: bool) -> list[Row]:
+    rows: list[Row] = []
+    on: dict[int, float] = {}
+    floor: dict[int, float] = {}
+    with tempfile.TemporaryDirectory() as temp:
+        for size in sizes:
+            project = copies_project(Path(temp) / f"copies-{size}", size)
+            plain = python_tests_project(Path(temp) / f"plain-{size}", size)
+            floor[size], _ = median_child(pytest_args("-p", "no:randomly"), plain, repeat)
+            on[size], rss = median_child(pytest_args("specs/"), project, repeat)
+            no_contract = pytest_args("specs/", "-o", "arazzo_contract=off")
+            off, _ = median_child(no_contract, project, repeat)
+            big = size >= 1000
+            rows.append(
+                Row(
+                    f"{size} workflows, serial, contract on",
+                    f"{on[size]:.2f} s",
+                    f"{floor[size]:.2f} s",
+                    f"<= {SERIAL_1000:.0f} s" if big else "",
+                    on[size] <= SERIAL_1000 if big else None,
+                )
+            )
+            rows.append(
+                Row(f"{size} workflows, serial, contract off", f"{off:.2f} s", "", "", None)
+            )
+            extra = on[size] / off - 1
+            rows.append(
+                Row(
+                    f"{size} workflows, contract adds",
+                    f"{extra:+.0%}",
+                    "",
+                    f"<= {CONTRACT_OVERHEAD:.0%}" if big else "",
+                    extra <= CONTRACT_OVERHEAD if big else None,
+                )
+            )
+            if xdist:
+                parallel, _ = median_child(pytest_args("specs/", "-n", "2"), project, repeat)
+                floor_n2, _ = median_child(pytest_args("-n", "2"), plain, repeat)
+                rows.append(
+                    Row(
+                        f"{size} workflows, -n 2, contract on",
+                        f"{parallel:.2f} s",
+                        f"{floor_n2:.2f} s",
+                        f"<= {XDIST_1000:.0f} s" if big else "",
+                        parallel <= XDIST_1000 if big else None,
+                    )
+                )
+            rows.append(Row(f"{size} workflows, max RSS", f"{rss / 1024:.0f} MiB", "", "", None))
+    ordered = sorted(sizes)
+    for low, high in itertools.pairwise(ordered):
+        ours = (on[high] - on[low]) / (high - low) * 1e3
+        theirs = (floor[high] - floor[low]) / (high - low) * 1e3
+        final = high == ordered[-1]
+        rows.append(
+            Row(
+                f"per item, {low}..{high} workflows",
+                f"{ours:.2f} ms",
+                f"{theirs:.2f} ms",
+                f"<= floor + {PER_ITEM_MS} ms" if final else "",
+                ours - theirs <= PER_ITEM_MS if final else None,
+            )
+        )
+    return rows
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="10,100,1000")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--no-xdist", action="store_true")
+    args = parser.parse_args()
+    sizes = [int(size) for size in args.sizes.split(",")]
+    print(machine())
+    rows = measure(sizes, args.repeat, xdist_available() and not args.no_xdist)
+    print_rows("workflow files sharing one OpenAPI description (median wall time)", rows)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -9,6 +9,7 @@ Format (``cassette_version: 1``, documented in ``docs/cassettes.md``)::
     item: specs/arazzo/stripe.arazzo.yml::create-and-finalize-invoice
     workflow: create-and-finalize-invoice
     inputs: {customer: cus_..., amount: 2000, currency: usd}
+    file_inputs: {customer: cus_..., amount: 2000}          # what the inputs file said then
     interactions:
     - step: createDraftInvoice
       request:
@@ -94,6 +95,8 @@ class Cassette:
     inputs: dict[str, Any] = field(default_factory=dict)
     interactions: list[Interaction] = field(default_factory=list)
     stripe_version: str | None = None
+    # the item's input set (inputs file) when it was recorded; None: not stored (older cassette)
+    file_inputs: dict[str, Any] | None = None
 
 
 def body_record(content: bytes | None, content_type: str | None) -> dict[str, Any]:
@@ -182,6 +185,7 @@ def load_cassette(path: Path, cache: ParseCache | None = None) -> Cassette:
         )
     inputs = data.get("inputs")
     stripe_version = data.get("stripe_version")
+    file_inputs = data.get("file_inputs")
     return Cassette(
         path=path,
         item=str(data.get("item", "")),
@@ -189,6 +193,7 @@ def load_cassette(path: Path, cache: ParseCache | None = None) -> Cassette:
         inputs=inputs if isinstance(inputs, dict) else {},
         interactions=interactions,
         stripe_version=None if stripe_version is None else str(stripe_version),
+        file_inputs=file_inputs if isinstance(file_inputs, dict) else None,
     )
 
 
@@ -263,6 +268,7 @@ def cassette_data(cassette: Cassette) -> dict[str, Any]:
         item=cassette.item,
         workflow=cassette.workflow,
         inputs=cassette.inputs,
+        **({} if cassette.file_inputs is None else {"file_inputs": cassette.file_inputs}),
         interactions=[
             {"step": i.step, "request": i.request, "response": i.response}
             for i in cassette.interactions

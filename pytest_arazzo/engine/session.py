@@ -26,11 +26,12 @@ from pytest_arazzo.cassette.scrub import Scrubber
 from pytest_arazzo.checks import check_workflow, unrunnable
 from pytest_arazzo.contract.checker import ContractChecker
 from pytest_arazzo.diagnostics.problems import failing_problems
+from pytest_arazzo.diagnostics.text import clip
 from pytest_arazzo.document.loader import Document, LoadError
 from pytest_arazzo.document.sources import SourceCache
 from pytest_arazzo.engine.settings import ArazzoWarning, RunSettings
 from pytest_arazzo.execute.failures import PlanFailure, StepRecord, WorkflowFailure
-from pytest_arazzo.execute.inputs import DEFAULT_SET, spec_stem
+from pytest_arazzo.execute.inputs import DEFAULT_SET, changed_since_recording, spec_stem
 from pytest_arazzo.execute.runner import Limits, Runner, RunResult, Servers
 from pytest_arazzo.http.auth import Credentials
 from pytest_arazzo.plan.model import WorkflowPlan
@@ -237,10 +238,10 @@ def run_item(
         raise failure.at(spec.workflow_id, where) from None
     mode = settings.record_mode
     if mode == "rewrite":
-        return _record(state, plan, given, path, nodeid, log)
+        return _record(state, plan, given, path, nodeid, log, spec.inputs)
     if not path.exists():
         if mode == "new":
-            return _record(state, plan, given, path, nodeid, log)
+            return _record(state, plan, given, path, nodeid, log, spec.inputs)
         raise WorkflowFailure(
             f"no cassette for this item at {_relative(path, settings.rootdir)}",
             hint=f"record it against the API's test mode: pytest '{nodeid}' --record "
@@ -250,16 +251,18 @@ def run_item(
         cassette = load_cassette(path, cache=state.parse_cache)
     except CassetteError as error:
         if mode == "new":
-            return _record(state, plan, given, path, nodeid, log)
+            return _record(state, plan, given, path, nodeid, log, spec.inputs)
         raise WorkflowFailure(str(error), hint="re-record it with --record").at(
             spec.workflow_id, where
         ) from None
     try:
         log.mode = "replay"
-        _replay(state, plan, {**cassette.inputs, **given}, cassette, log)
+        _check_inputs_file(spec, cassette, plan)
+        # the recorded inputs are the baseline; only --arazzo-input overrides them in replay
+        _replay(state, plan, {**cassette.inputs, **settings.cli_inputs}, cassette, log)
     except StaleCassette as stale:
         if mode == "new":
-            return _record(state, plan, given, path, nodeid, log)
+            return _record(state, plan, given, path, nodeid, log, spec.inputs)
         raise stale.failure from None
     return None
 
@@ -338,10 +341,41 @@ def _run_live(
         transport.close()
 
 
+def _check_inputs_file(spec: ItemSpec, cassette: Cassette, plan: Any) -> None:
+    """Raise :class:`StaleCassette` when the item's input set no longer says what it said when
+    the cassette was recorded (replay would otherwise run the old values without a word)."""
+    changed = changed_since_recording(spec.inputs, cassette.file_inputs, cassette.inputs)
+    if not changed:
+        return
+    shown = ", ".join(
+        f"{name} (recorded {_shown(cassette.file_inputs or cassette.inputs, name)}, "
+        f"now {_shown(spec.inputs, name)})"
+        for name in changed
+    )
+    failure = WorkflowFailure(
+        f"the inputs file changed since recording: re-record ({len(changed)} input(s) differ "
+        f"from {cassette.path.name}: {shown})",
+        hint="re-record the item with --record (or restore the inputs file); to run other values "
+        "once, give them with --arazzo-input NAME=VALUE",
+    )
+    raise StaleCassette(failure.at(plan.workflow_id, plan.where), "the inputs file changed")
+
+
+def _shown(values: dict[str, Any], name: str) -> str:
+    return clip(repr(values[name]), 40) if name in values else "(none)"
+
+
 def _record(
-    state: SessionState, plan: Any, inputs: dict[str, Any], path: Path, nodeid: str, log: ItemLog
+    state: SessionState,
+    plan: Any,
+    inputs: dict[str, Any],
+    path: Path,
+    nodeid: str,
+    log: ItemLog,
+    file_inputs: dict[str, Any] | None = None,
 ) -> str:
-    """Run live and write the cassette; a failed or interrupted run writes nothing."""
+    """Run live and write the cassette (with the input set ``file_inputs`` it ran, compared
+    in replay); a failed or interrupted run writes nothing."""
     log.mode = "record"
     credentials = state.credentials()
     transport = RecordingTransport(LiveTransport(options=state.live_options(nodeid)))
@@ -356,6 +390,7 @@ def _record(
         result.inputs,
         transport.interactions,
         stripe_version=state.settings.stripe_version or None,
+        file_inputs=None if file_inputs is None else dict(file_inputs),
     )
     try:
         save_cassette(cassette, state.scrubber(credentials), state.settings.refused_keys)

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from pytest_arazzo.http.keys import DEFAULT_REFUSED
 
@@ -129,6 +130,19 @@ def parse_mapping(lines: list[str]) -> dict[str, str]:
             raise ValueError(f"expected name=value, got {line!r}")
         mapping[name.strip()] = value.strip()
     return mapping
+
+
+def server_url(url: str, given: str, where: str = "--arazzo-server") -> str:
+    """``url`` when it is an absolute http(s) URL; else a ValueError naming ``given`` (what the
+    user wrote). An empty value would otherwise fall back to the OpenAPI server (the real API)."""
+    parts = urlsplit(url.strip())
+    if parts.scheme in ("http", "https") and parts.netloc:
+        return url.strip()
+    why = "is empty" if not url.strip() else "has no http:// or https:// scheme and host"
+    raise ValueError(
+        f"{where} {given!r}: the server URL {why}; expected [NAME=]http(s)://host[:port][/base] "
+        "(e.g. --arazzo-server invoiceApi=http://127.0.0.1:12111); no request was sent"
+    )
 
 
 def parse_cli_inputs(values: list[str]) -> dict[str, Any]:

@@ -21,6 +21,7 @@ hidden, and a plain replay after ``--record --arazzo-input NAME=VALUE`` runs wha
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +29,9 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError, best_match
 
 from pytest_arazzo.cassette.scrub import SCRUBBED
+from pytest_arazzo.diagnostics.text import clip, did_you_mean
 from pytest_arazzo.document.loader import Document
+from pytest_arazzo.document.pointer import escape_token
 from pytest_arazzo.execute.failures import InputsFailure, InputViolation
 
 DEFAULT_SET = "default"
@@ -61,6 +64,87 @@ def input_sets(document: Document | None, workflow_id: str) -> dict[str, dict[st
     if not isinstance(sets, dict) or not sets:
         return {DEFAULT_SET: {}}
     return {str(name): dict(values) for name, values in sets.items() if isinstance(values, dict)}
+
+
+def input_file_problems(document: Document, workflow_ids: Iterable[str]) -> list[tuple[str, str]]:
+    """(key, message) for what an inputs file says that no item would run: a top level that is
+    not a mapping, a key naming no workflow of its Arazzo file (with a did-you-mean), a
+    workflow's entry that is not a mapping of input sets. Input sets that are not mappings are
+    reported per set by the collector."""
+    known = list(workflow_ids)
+    data = document.data
+    shape = "write it as workflowId → input set name → NAME: VALUE (see README 'Inputs')"
+    if data is None:
+        return []
+    if not isinstance(data, dict):
+        got = f"{type(data).__name__} {clip(repr(data), 60)}"
+        return [
+            (
+                "(file)",
+                f"{document.where()}: the inputs file must be a mapping of workflowIds "
+                f"to input sets, got {got}\n    hint: {shape}",
+            )
+        ]
+    found = []
+    for key, sets in data.items():
+        where = document.where(f"/{escape_token(str(key))}")
+        if str(key) not in known:
+            hint = did_you_mean(str(key), known)
+            found.append(
+                (
+                    str(key),
+                    f"{where}: the inputs file names workflow '{key}', which its "
+                    f"Arazzo file does not define: its inputs would never be used\n"
+                    f"    hint: {hint}; fix the workflowId or remove the entry",
+                )
+            )
+        elif not isinstance(sets, dict):
+            got = "nothing" if sets is None else f"{type(sets).__name__} {clip(repr(sets), 60)}"
+            found.append(
+                (
+                    str(key),
+                    f"{where}: the entry of workflow '{key}' must be a mapping of "
+                    f"input set names to inputs, got {got}\n    hint: {shape}, e.g. "
+                    f"'{key}: {{default: {{NAME: VALUE}}}}'",
+                )
+            )
+    return found
+
+
+def declared_inputs(workflow: Any) -> set[str] | None:
+    """The input names a workflow's ``inputs`` schema declares (``properties``, also through
+    ``allOf``), read from the document as written; ``None`` when a ``$ref`` hides them."""
+    schema = workflow.get("inputs") if isinstance(workflow, dict) else None
+    if schema is None:
+        return set()
+    if not isinstance(schema, dict) or _has_ref(schema):
+        return None
+    return set(schema_properties(schema))
+
+
+def _has_ref(schema: dict[str, Any]) -> bool:
+    parts = [schema, *(part for part in schema.get("allOf") or [] if isinstance(part, dict))]
+    return any("$ref" in part for part in parts)
+
+
+def unknown_cli_inputs(cli_inputs: Iterable[str], declared: list[set[str] | None]) -> str:
+    """The usage error for ``--arazzo-input`` names no collected workflow declares, or ``''``
+    (also when some workflow's inputs are hidden behind a ``$ref``)."""
+    if any(names is None for names in declared):
+        return ""
+    known = set().union(*(names for names in declared if names is not None))
+    unknown = [name for name in cli_inputs if name not in known]
+    if not unknown:
+        return ""
+    lines = [
+        f"--arazzo-input {name}=...: no collected workflow declares an input '{name}' "
+        f"({did_you_mean(name, sorted(known))})"
+        for name in unknown
+    ]
+    return (
+        "\n".join(lines)
+        + "\nfix the NAME (inputs are the properties of a workflow's inputs schema)"
+    )
 
 
 def changed_since_recording(

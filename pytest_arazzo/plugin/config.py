@@ -19,6 +19,7 @@ from pytest_arazzo.engine.settings import (
     parse_mapping,
     patterns,
     resolve_mode,
+    server_url,
     timeout,
 )
 from pytest_arazzo.fuzz.config import FuzzConfig, deadline_of, max_examples_of, pins_of
@@ -62,10 +63,10 @@ def run_settings(config: Any) -> RunSettings:
     for item in getattr(option, "arazzo_server", None) or []:
         name, sep, url = item.partition("=")
         if sep and not name.startswith(("http:", "https:")):
-            servers[name] = url
+            servers[name] = server_url(url, item)
             cli_names.append(name)
         else:
-            servers["*"] = item
+            servers["*"] = server_url(item, item)
     match_ignore = tuple(_ini(ini, "arazzo_match_ignore", []))
     scrub_fields = tuple(_ini(ini, "arazzo_scrub_fields", []))
     parse_rules(match_ignore)  # fail at start-up, not in the first item

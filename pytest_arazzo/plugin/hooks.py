@@ -75,6 +75,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         from pytest_arazzo.plugin.items import keep_check_items
 
         keep_check_items(config, items)
+    elif config.option.arazzo_input:
+        from pytest_arazzo.plugin.items import check_cli_inputs
+
+        check_cli_inputs(config, items)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

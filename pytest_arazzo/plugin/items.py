@@ -37,7 +37,14 @@ from pytest_arazzo.document.sources import display_path
 from pytest_arazzo.engine.session import ItemLog, ItemSpec, SessionState, prepare_item, run_item
 from pytest_arazzo.engine.settings import ArazzoWarning
 from pytest_arazzo.execute.failures import WorkflowFailure
-from pytest_arazzo.execute.inputs import DEFAULT_SET, find_input_file, input_sets
+from pytest_arazzo.execute.inputs import (
+    DEFAULT_SET,
+    declared_inputs,
+    find_input_file,
+    input_file_problems,
+    input_sets,
+    unknown_cli_inputs,
+)
 from pytest_arazzo.fuzz.config import FuzzRequest
 from pytest_arazzo.http.keys import secret_variants
 from pytest_arazzo.plugin.config import FUZZ, SETTINGS
@@ -94,6 +101,9 @@ class ArazzoFileCollector(pytest.File):
             return
         inputs_path = find_input_file(state.settings.inputs_dir, self.path)
         input_document, input_error = self._input_file(inputs_path)
+        if input_document is not None:  # what the inputs file says that no item would run
+            for key, message in input_file_problems(input_document, workflows):
+                yield FileProblemItem.from_parent(self, name=f"inputs[{key}]", message=message)
         for workflow_id, index in workflows.items():
             for name, message in _malformed_input_sets(input_document, workflow_id):
                 yield FileProblemItem.from_parent(self, name=name, message=message)
@@ -260,6 +270,24 @@ def _nothing_to_run(document: Document, state: SessionState) -> str:
         document.where("/workflows"),
     )
     return render_problems([head, *problems]) + "\n" + _summary([head, *problems])
+
+
+def check_cli_inputs(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """After collection: an ``--arazzo-input`` no collected workflow declares would be silently
+    dropped by validation or ignored, so it is a usage error (nothing has run yet)."""
+    names = config.stash[SETTINGS].cli_inputs
+    arazzo = [item for item in items if isinstance(item, ArazzoItem)]
+    if not names or not arazzo:
+        return
+    declared = []
+    for item in arazzo:
+        data = item.spec.document.data
+        workflows = data.get("workflows") if isinstance(data, dict) else None
+        workflow = workflows[item.spec.index] if isinstance(workflows, list) else None
+        declared.append(declared_inputs(workflow))
+    error = unknown_cli_inputs(names, declared)
+    if error:
+        raise pytest.UsageError(f"pytest-arazzo: {error}")
 
 
 def keep_check_items(config: pytest.Config, items: list[pytest.Item]) -> None:

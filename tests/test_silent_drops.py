@@ -58,7 +58,7 @@ def test_inputs_file_key_naming_no_workflow_fails_with_did_you_mean(
          "sets, got list*"),
         ("create-and-finalize-invoice: [1, 2]\n", "*the entry of workflow "
          "'create-and-finalize-invoice' must be a mapping of input set names to inputs, got "
-         "list [1, 2]*"),
+         "list*"),
     ],
 )  # fmt: skip
 def test_inputs_file_not_a_mapping_of_mappings_fails(

@@ -279,7 +279,8 @@ def test_contract_severity_from_ini(seed_project: pytest.Pytester, severity: str
     _replay_project(seed_project, "finalised")
     seed_project.makepyprojecttoml(f'[tool.pytest.ini_options]\narazzo_contract = "{severity}"\n')
     result = seed_project.runpytest("specs/", "-p", "no:cacheprovider")
-    result.assert_outcomes(passed=1, warnings=1 if severity == "warning" else 0)
+    result.assert_outcomes(passed=1)  # (the seed's own static warnings, e.g. AZ216, may add)
+    assert result.stdout.str().count("ContractWarning: ") == (severity == "warning")
     if severity == "warning":
         result.stdout.fnmatch_lines(["*ContractWarning: step 'finalizeInvoice': response 200 *"])
 

@@ -11,8 +11,9 @@ Three layers, each collecting every problem instead of stopping at the first one
 2. **planning** — :mod:`pytest_arazzo.plan.planner` resolves operations and compiles expressions and
    criteria (``AZ201``, ``AZ205``, ``AZ210``-``AZ241``, ``AZ301``, ``AZ302``);
 3. **semantics** — ids (:mod:`.ids`), what expressions refer to (:mod:`.references`), workflow
-   calls (:mod:`.calls`), OpenAPI paths (:mod:`.operations`), parameters (:mod:`.parameters`)
-   and request bodies (:mod:`.bodies`).
+   calls (:mod:`.calls`), OpenAPI paths (:mod:`.operations`), parameters (:mod:`.parameters`),
+   request bodies (:mod:`.bodies`), response body pointers (:mod:`.response_pointers`), JSONPath
+   root filters (:mod:`.jsonpath_filters`) and redundant gotos (:mod:`.goto_next`).
 
 This module runs them (:class:`~.report.Report` collects the findings). Each check is guarded:
 an unexpected exception becomes an ``AZ999`` problem naming the check, and the other checks
@@ -27,8 +28,11 @@ from collections.abc import Callable
 from pytest_arazzo.checks.bodies import check_body
 from pytest_arazzo.checks.calls import check_cycles, check_workflow_call
 from pytest_arazzo.checks.data import items_of, plannable, related_workflows, workflows_of
+from pytest_arazzo.checks.goto_next import check_goto_next
 from pytest_arazzo.checks.ids import check_ids, check_source_names
+from pytest_arazzo.checks.jsonpath_filters import check_jsonpath_filters
 from pytest_arazzo.checks.operations import (
+    check_operation_id_spaces,
     check_path,
     check_prefer_operation_id,
     check_step_kinds,
@@ -37,6 +41,7 @@ from pytest_arazzo.checks.operations import (
 from pytest_arazzo.checks.parameters import check_parameter_lists, check_parameters
 from pytest_arazzo.checks.references import check_expressions
 from pytest_arazzo.checks.report import BUG, Finding, Report, StepContext, internal_problem
+from pytest_arazzo.checks.response_pointers import check_response_pointers
 from pytest_arazzo.checks.structure import check_duplicate_keys, check_structure
 from pytest_arazzo.diagnostics.problems import ERROR, Problem, sort_problems
 from pytest_arazzo.document.loader import Document
@@ -155,4 +160,8 @@ _STEP_CHECKS: tuple[tuple[str, Callable[[Report, StepContext], None]], ...] = (
     ("parameters", check_parameters),
     ("workflow call", check_workflow_call),
     ("request body", check_body),
+    ("operationId spelling", check_operation_id_spaces),
+    ("response body pointers", check_response_pointers),
+    ("JSONPath root filters", check_jsonpath_filters),
+    ("goto to the next step", check_goto_next),
 )

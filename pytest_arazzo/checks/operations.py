@@ -1,6 +1,6 @@
 """What a step calls: OpenAPI paths that cannot be sent (``AZ214``), operationPath where an
-operationId exists (``AZ215``), bodies of workflow steps (``AZ225``), steps without criteria
-(``AZ260``)."""
+operationId exists (``AZ215``), operationIds with whitespace (``AZ216``), bodies of workflow
+steps (``AZ225``), steps without criteria (``AZ260``)."""
 
 from __future__ import annotations
 
@@ -27,6 +27,23 @@ def check_path(report: Report, step: StepContext) -> None:
         f"operation {operation_name(operation)} has path {show(operation.path)} ({source}), "
         f"which cannot be sent as written: {'; '.join(flaws)}",
         _path_fix(operation.path),
+    )
+
+
+def check_operation_id_spaces(report: Report, step: StepContext) -> None:
+    """An operationId containing whitespace (AZ216): OpenAPI tools and code generators take it
+    for an identifier, and it cannot be written as one source-qualified token."""
+    operation_id = step.raw.get("operationId")
+    if not isinstance(operation_id, str) or not re.search(r"\s", operation_id):
+        return
+    name = operation_id.rsplit(".", 1)[-1] if operation_id.startswith("$") else operation_id
+    suggestion = re.sub(r"\s+", "", name)
+    report.add(
+        "AZ216",
+        f"{step.pointer}/operationId",
+        f"{step.label}: operationId {show(operation_id)} contains whitespace; an operationId is "
+        "an identifier (code generators and other Arazzo tools will not find or accept it)",
+        f"rename it in the OpenAPI description and here, e.g. {show(suggestion)}",
     )
 
 

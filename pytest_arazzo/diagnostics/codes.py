@@ -156,6 +156,12 @@ CODES: dict[str, Code] = {
             "prefer operationId (Arazzo 1.0.1 § Step Object)",
         ),
         Code(
+            "AZ216",
+            WARNING,
+            "an operationId that contains whitespace",
+            "rename it (in the OpenAPI description and the step) to an identifier",
+        ),
+        Code(
             "AZ220",
             ERROR,
             "a parameter of an operation step has no 'in'",
@@ -216,6 +222,12 @@ CODES: dict[str, Code] = {
             ERROR,
             "a goto action names a workflow that does not exist",
             "fix the workflowId",
+        ),
+        Code(
+            "AZ242",
+            INFO,
+            "the last onSuccess action is a goto to the step that runs next anyway",
+            "drop it; to repeat the step until something holds, use a retry action",
         ),
         Code("AZ250", ERROR, "two workflows have the same workflowId", "rename one"),
         Code("AZ251", ERROR, "two steps of a workflow have the same stepId", "rename one"),
@@ -283,6 +295,19 @@ CODES: dict[str, Code] = {
             ERROR,
             "a workflow output reads $response, $request, $statusCode, $url or $method",
             "output the value from the step that made the request, then read $steps.<id>.outputs",
+        ),
+        Code(
+            "AZ320",
+            WARNING,
+            "a $response.body JSON pointer to a property the documented 2XX schema does not have",
+            "read a property the response has (see did-you-mean), or fix the OpenAPI description",
+        ),
+        Code(
+            "AZ321",
+            WARNING,
+            "an RFC 9535 root filter ($[?@.x == ...]) on an object: it tests members, never the "
+            "object",
+            "write the simple condition shown ($response.body#/x == ...)",
         ),
         # -- the harness itself -------------------------------------------------------------
         Code(

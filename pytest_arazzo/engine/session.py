@@ -36,6 +36,7 @@ from pytest_arazzo.execute.runner import Limits, Runner, RunResult, Servers
 from pytest_arazzo.http.auth import Credentials
 from pytest_arazzo.plan.model import WorkflowPlan
 from pytest_arazzo.plan.planner import ArazzoFile
+from pytest_arazzo.transport.limits import Deadline
 from pytest_arazzo.transport.live import LiveOptions, LiveTransport
 from pytest_arazzo.transport.netguard import NetworkGuard
 from pytest_arazzo.transport.recording import RecordingTransport
@@ -165,6 +166,9 @@ class SessionState:
             run_id=self.run_id,
             item=nodeid,
             refused=settings.refused_keys,
+            deadline=Deadline(settings.item_timeout),
+            max_response_bytes=settings.max_response_bytes,
+            max_url_length=settings.max_url_length,
         )
 
     def scrubber(self, credentials: Credentials) -> Scrubber:
@@ -178,11 +182,14 @@ class SessionState:
             transport,
             servers=Servers(self.settings.servers),
             credentials=credentials,
-            limits=Limits(max_steps=self.settings.max_steps),
+            limits=Limits(
+                max_steps=self.settings.max_steps, max_retry_wait=self.settings.max_backoff
+            ),
             exchange_checks=self.contract.checks(),
             stripe_version=self.settings.stripe_version,
             observer=log.step if log is not None else None,
         )
+        runner.deadline = getattr(transport, "deadline", None)  # live and recording items
         if log is not None:
             log.attach(runner)
         return runner

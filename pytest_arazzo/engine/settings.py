@@ -48,6 +48,9 @@ class RunSettings:
     cassette_cache_dir: Path | None = None  # parsed cassettes (pytest's cache dir); None: off
     max_attempts: int = 4
     max_backoff: float = 30.0
+    item_timeout: float = 120.0  # arazzo_item_timeout: seconds one live/record item may take
+    max_response_bytes: int = 50_000_000  # arazzo_max_response_bytes: decoded body size cap
+    max_url_length: int = 8192  # arazzo_max_url_length: longer request URLs are not sent
     contract: str = "error"  # arazzo_contract: error / warning / off
     warnings_as_errors: bool = False  # arazzo_warnings_as_errors: also in normal runs
 
@@ -106,6 +109,14 @@ def number(value: Any, name: str) -> float:
     if not math.isfinite(number):
         raise ValueError(f"{name} must be a number, not {value!r}")
     return number
+
+
+def positive(value: Any, name: str) -> float:
+    """A number of seconds more than 0."""
+    seconds = number(value, name)
+    if seconds <= 0:
+        raise ValueError(f"{name} must be more than 0 seconds, not {value!r}")
+    return seconds
 
 
 def timeout(value: str) -> tuple[float, float]:

@@ -8,7 +8,9 @@
   the next matching failure action is considered ("the retryLimit MUST be exhausted prior to
   executing subsequent failure actions").
 - The wait is ``retryAfter`` seconds, overruled by a ``Retry-After`` response header (seconds or
-  an HTTP date), and capped by :attr:`Limits.max_retry_wait`.
+  an HTTP date). A wait longer than :attr:`Limits.max_retry_wait` (ini ``arazzo_max_backoff``)
+  or than the time the item has left is not waited at all: the step fails at once, naming the
+  value and the limit (waiting the cap would retry before the server said it could answer).
 - An action skipped because a criterion failed *with a hint* (such as the RFC 9535 root-filter
   pitfall ``$[?count(@.pets) > 0]`` on an object) is reported as an :class:`ActionWarning`, since
   such a criterion silently sends the run down another path.
@@ -78,6 +80,21 @@ def retry_delay(action: ActionPlan, exchange: Exchange | None) -> tuple[float, s
     if action.retry_after:
         return action.retry_after, f"retryAfter {action.retry_after:g}"
     return 0.0, ""
+
+
+def wait_refusal(delay: float, source: str, cap: float, left: float | None) -> str:
+    """Why a retry wait of ``delay`` seconds is not waited (``''`` when it is)."""
+    if delay > cap:
+        return (
+            f"the retry asks to wait {delay:g}s [{source}], more than arazzo_max_backoff "
+            f"({cap:g}s): not retrying"
+        )
+    if left is not None and delay > left:
+        return (
+            f"the retry asks to wait {delay:g}s [{source}], more than the {max(left, 0):.1f}s "
+            "this item has left (arazzo_item_timeout): not retrying"
+        )
+    return ""
 
 
 def failure_hint(exchange: Exchange | None) -> str:

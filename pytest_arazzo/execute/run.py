@@ -34,7 +34,7 @@ from pytest_arazzo.execute.state import (
     trace_record,
 )
 from pytest_arazzo.http.auth import CredentialError
-from pytest_arazzo.http.messages import OutgoingRequest, TransportError
+from pytest_arazzo.http.messages import OutgoingRequest, TransportError, Unretriable
 from pytest_arazzo.http.request import BuildError, build_request
 from pytest_arazzo.language.context import EvalContext
 from pytest_arazzo.language.errors import UnresolvedError
@@ -202,8 +202,8 @@ class WorkflowRun:
         started, clock = time.time(), time.perf_counter()
         try:
             response = self.runner.transport.send(request, step.step_id, authorize)
-        except ReplayMismatch as error:
-            raise StepFailure(step.step_id, step.where, error.message, hint=error.hint) from error
+        except (ReplayMismatch, Unretriable) as error:  # stale cassette, a limit, a refusal
+            raise StepFailure(step.step_id, step.where, error.message, hint=error.hint) from None
         except TransportError as error:
             message = f"{request.method} {request.url}: {error.message}"
             return Attempt(False, ctx, error=message, hint=error.hint)
@@ -422,11 +422,17 @@ class WorkflowRun:
     ) -> None:
         """Wait, run the action's step or workflow if it names one, then retry the step."""
         delay, source = actions.retry_delay(action, attempt.exchange)
-        waited = min(delay, self.runner.limits.max_retry_wait)
+        deadline = self.runner.deadline
+        left = deadline.remaining() if deadline is not None else None
+        refusal = actions.wait_refusal(delay, source, self.runner.limits.max_retry_wait, left)
+        if refusal:
+            retries[id(action)] -= 1  # counted when chosen, but not retried
+            self.note(step, attempt, False, f"onFailure '{action.name}': {refusal}")
+            raise step_failure(step, attempt, retries, refusal)
+        waited = delay
         note = f"retry {retries[id(action)]}/{action.retry_limit}"
         if waited:
-            capped = " (capped)" if waited < delay else ""
-            note += f" after {waited:g}s{capped} [{source}]"
+            note += f" after {waited:g}s [{source}]"
         self.note(step, attempt, False, note)
         if waited > 0:
             self.runner.sleep(waited)

@@ -16,8 +16,9 @@ Arazzo 1.0.1 semantics (decisions the spec leaves open are in ``docs/semantics.m
   ``$response``... A step without ``outputs`` exposes all the callee's outputs.
 - Workflow outputs must resolve; after an ``end`` (or a goto to a workflow) the outputs that read
   steps which did not run are left out ("returns to the caller with applicable outputs").
-- Every step attempt in the whole run counts toward ``max_steps``; waits are capped by
-  ``max_retry_wait``; nested workflows by ``max_depth``.
+- Every step attempt in the whole run counts toward ``max_steps``; a retry wait longer than
+  ``max_retry_wait`` (or than the item's deadline leaves) fails the step; nested workflows by
+  ``max_depth``.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from pytest_arazzo.http.auth import Credentials
 from pytest_arazzo.http.servers import Servers
 from pytest_arazzo.plan.model import StepPlan, WorkflowPlan
 from pytest_arazzo.transport.base import Transport
+from pytest_arazzo.transport.limits import Deadline
 
 __all__ = ["ExchangeCheck", "Limits", "RunResult", "Runner", "Servers"]
 
@@ -51,6 +53,8 @@ ExchangeCheck = Callable[[StepPlan, Exchange], list[str]]
 
 class Runner:
     """Runs workflow plans with one transport; reusable across runs (e.g. fuzzing)."""
+
+    deadline: Deadline | None = None  # the live item's time limit: retry waits must fit in it
 
     def __init__(
         self,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import time
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
@@ -134,15 +135,16 @@ def form_fields(body: bytes | str | None) -> dict[str, Any]:
 
 
 def retry_after_seconds(value: str) -> float | None:
-    """A ``Retry-After`` value in seconds: a number, or an HTTP date (``None`` if neither)."""
+    """A ``Retry-After`` value in seconds: a number, or an HTTP date (``None`` if neither, or
+    ``nan``); ``inf`` and year-9999 dates are returned as they are, for the caller's cap."""
     try:
-        return float(value)
+        seconds = float(value)
     except ValueError:
-        pass
-    try:
-        return parsedate_to_datetime(value).timestamp() - time.time()
-    except (TypeError, ValueError, IndexError):
-        return None
+        try:
+            seconds = parsedate_to_datetime(value).timestamp() - time.time()
+        except (TypeError, ValueError, IndexError, OverflowError):
+            return None
+    return None if math.isnan(seconds) else seconds
 
 
 class TransportError(Exception):
@@ -151,3 +153,8 @@ class TransportError(Exception):
     def __init__(self, message: str, hint: str = "") -> None:
         self.message, self.hint = message, hint
         super().__init__(message)
+
+
+class Unretriable(TransportError):
+    """A request refused before sending, or an answer past a limit (time, size): the step fails
+    at once, since a failure action's retry would meet the same."""

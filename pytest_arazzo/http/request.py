@@ -9,12 +9,14 @@ optional inputs are left out, never sent as empty values. POST, PUT and PATCH al
 from __future__ import annotations
 
 import json
+import math
 import re
 import xml.etree.ElementTree as ET
 from typing import Any
 
 from urllib3 import encode_multipart_formdata
 
+from pytest_arazzo.diagnostics.text import clip, show
 from pytest_arazzo.document.media import is_json_type
 from pytest_arazzo.document.pointer import PointerError, set_pointer
 from pytest_arazzo.http.encoding import (
@@ -37,6 +39,8 @@ from pytest_arazzo.plan.payloads import FORM
 _PATH_PARAM = re.compile(r"\{([^{}]+)\}")
 _ATTRIBUTE = re.compile(r"(.+)/@([\w.:-]+)")
 _ABSENT = object()
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")  # RFC 9110 § 5.6.2 (RFC 7230 token)
+MAX_PATH_VALUE = 2048  # characters of one serialized path parameter
 
 
 class BuildError(Exception):
@@ -86,7 +90,9 @@ def _place(
     location = param.location
     if location == "path":
         request.path_params[param.name] = value
-        path_values[param.name] = path_value(param.name, value, param.style, param.explode)
+        text = path_value(param.name, value, param.style, param.explode)
+        _check_path_value(text)
+        path_values[param.name] = text
     elif location == "query":
         pairs = query_pairs(param.name, value, param.style, param.explode)
         request.query += pairs
@@ -98,8 +104,28 @@ def _place(
         cookies += cookie_pairs(param.name, value, param.explode)
 
 
+def _check_path_value(text: str) -> None:
+    """An empty path parameter would call another resource (``/files/{id}`` → ``/files/``); an
+    over-long one is no identifier."""
+    if not text:
+        raise EncodingError(
+            "the value is empty, so the request would go to another path (e.g. /files/ "
+            "instead of /files/{id}); give the input a value"
+        )
+    if len(text) > MAX_PATH_VALUE:
+        raise EncodingError(
+            f"the value is {len(text)} characters long once encoded, more than "
+            f"{MAX_PATH_VALUE}: {clip(text, 60)}"
+        )
+
+
 def _set_header(headers: dict[str, str], name: str, value: str) -> None:
     """Set a header, replacing one of the same name in another letter case."""
+    if not _TOKEN.fullmatch(name):
+        raise EncodingError(
+            f"{show(name)} is not a valid header name (RFC 9110 § 5.1: letters, digits and "
+            "!#$%&'*+-.^_`|~ only)"
+        )
     for existing in [key for key in headers if key.lower() == name.lower()]:
         del headers[existing]
     headers[name] = value
@@ -237,6 +263,7 @@ def _replace_xml(payload: Any, values: list[tuple[str, Any]]) -> str:
 
 def _encode(payload: Any, content_type: str, bare: str, body: BodyPlan) -> tuple[bytes, str]:
     if is_json_type(bare):
+        _check_finite(parse_body(payload, bare) if isinstance(payload, str) else payload, "")
         if isinstance(payload, str):
             return payload.encode(), content_type
         return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode(), content_type
@@ -252,6 +279,21 @@ def _encode(payload: Any, content_type: str, bare: str, body: BodyPlan) -> tuple
     if _is_xml(bare) and not isinstance(payload, str):
         raise EncodingError(f"an XML body needs a string payload, got {type(payload).__name__}")
     return scalar_text(payload).encode(), content_type
+
+
+def _check_finite(value: Any, pointer: str) -> None:
+    """NaN and Infinity are no JSON numbers (RFC 8259 § 6): refuse them, naming where."""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise EncodingError(
+            f"{pointer or '/'} is {value!r}, which JSON cannot carry (RFC 8259 § 6: no NaN or "
+            "Infinity); give a finite number or null"
+        )
+    if isinstance(value, dict):
+        for key, child in value.items():
+            _check_finite(child, f"{pointer}/{str(key).replace('~', '~0').replace('/', '~1')}")
+    elif isinstance(value, list):
+        for index, child in enumerate(value):
+            _check_finite(child, f"{pointer}/{index}")
 
 
 def _multipart_part(value: Any) -> Any:

@@ -18,6 +18,7 @@ from pytest_arazzo.engine.settings import (
     parse_cli_inputs,
     parse_mapping,
     patterns,
+    positive,
     resolve_mode,
     server_url,
     timeout,
@@ -91,6 +92,13 @@ def run_settings(config: Any) -> RunSettings:
         rate_limit=number(_ini(ini, "arazzo_rate_limit", "25"), "arazzo_rate_limit"),
         max_attempts=integer(_ini(ini, "arazzo_max_attempts", "4"), "arazzo_max_attempts"),
         max_backoff=number(_ini(ini, "arazzo_max_backoff", "30"), "arazzo_max_backoff"),
+        item_timeout=positive(_ini(ini, "arazzo_item_timeout", "120"), "arazzo_item_timeout"),
+        max_response_bytes=integer(
+            _ini(ini, "arazzo_max_response_bytes", "50000000"), "arazzo_max_response_bytes"
+        ),
+        max_url_length=integer(
+            _ini(ini, "arazzo_max_url_length", "8192"), "arazzo_max_url_length", minimum=64
+        ),
         contract=contract_severity(_ini(ini, "arazzo_contract", "error")),
         warnings_as_errors=bool(_ini(ini, "arazzo_warnings_as_errors", False)),
         throttle_file=shared_throttle_file(),

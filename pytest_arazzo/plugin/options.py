@@ -136,6 +136,15 @@ def add_options(parser: pytest.Parser) -> None:
         default="4",
     )
     parser.addini("arazzo_max_backoff", "longest wait before a 429 retry (s)", default="30")
+    parser.addini(
+        "arazzo_item_timeout", "seconds one live or recording item may take", default="120"
+    )
+    parser.addini(
+        "arazzo_max_response_bytes",
+        "largest response body read (bytes, after decompression)",
+        default="50000000",
+    )
+    parser.addini("arazzo_max_url_length", "longest request URL sent (characters)", default="8192")
 
 
 def _add_fuzz_and_contract_options(group: Any, parser: pytest.Parser) -> None:

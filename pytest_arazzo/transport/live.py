@@ -12,25 +12,35 @@ exchange. Network failures become one clear :class:`TransportError` line each.
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import socket
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from http.client import HTTPException
 from urllib.parse import urlsplit
 
 import requests
 
 from pytest_arazzo.cassette.scrub import scrub_literals
+from pytest_arazzo.diagnostics.text import clip
 from pytest_arazzo.http.keys import DEFAULT_REFUSED, find_live_key, masked, secret_variants
 from pytest_arazzo.http.messages import (
     OutgoingRequest,
     ReceivedResponse,
     TransportError,
+    Unretriable,
     retry_after_seconds,
 )
 from pytest_arazzo.transport.base import Authorize, prepared
+from pytest_arazzo.transport.limits import (
+    DEFAULT_MAX_RESPONSE_BYTES,
+    Deadline,
+    read_body,
+)
 from pytest_arazzo.transport.throttle import Throttle
 
 DEFAULT_TIMEOUT = (10.0, 60.0)
@@ -51,6 +61,9 @@ class LiveOptions:
     item: str = ""
     sleep: Callable[[float], None] = time.sleep
     refused: tuple[str, ...] = DEFAULT_REFUSED  # live-mode key patterns never sent
+    deadline: Deadline | None = None  # the item's (ini arazzo_item_timeout)
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES  # decoded body size cap
+    max_url_length: int = 8192  # a longer URL is not sent (servers answer 414, or hang up)
 
 
 class IdempotencyKeys:
@@ -105,18 +118,28 @@ class LiveTransport:
             headers, query = dict(outgoing.headers), list(outgoing.query)
             authorize(outgoing)
             secrets = _added_values(headers, query, outgoing)
+        if len(outgoing.url) > self.options.max_url_length:
+            raise Unretriable(
+                f"refusing to send: the URL is {len(outgoing.url)} characters long, more than "
+                f"arazzo_max_url_length ({self.options.max_url_length}): "
+                f"{clip(scrub_literals(outgoing.url, secret_variants(secrets)), 120)}",
+                "shorten the values that go into the path and query (or send them in the body), "
+                "or raise ini arazzo_max_url_length",
+            )
         where = refused_key_in(outgoing, self.refused)
         if where:
-            raise TransportError(
+            raise Unretriable(
                 f"refusing to send: {where}; pytest-arazzo never sends live-mode keys",
                 "use test-mode keys and values (sk_test_... for Stripe) in inputs, input files "
                 "and credentials",
             )
+        variants = secret_variants(secrets)
         try:
             earlier: list[ReceivedResponse] = []
-            response = self._send_with_backoff(prepared(outgoing), outgoing.url, earlier)
+            with scrubbed_logs(variants):  # urllib3 logs malformed headers it received
+                response = self._send_with_backoff(prepared(outgoing), outgoing, earlier)
         except TransportError as error:  # its text may quote the URL with an apiKey in the query
-            error.message = scrub_literals(error.message, secret_variants(secrets))
+            error.message = scrub_literals(error.message, variants)
             raise
         if fingerprint:
             self.keys.answered(fingerprint, response.status_code)
@@ -134,7 +157,10 @@ class LiveTransport:
         return fingerprint
 
     def _send_with_backoff(
-        self, prepared: requests.PreparedRequest, url: str, earlier: list[ReceivedResponse]
+        self,
+        prepared: requests.PreparedRequest,
+        request: OutgoingRequest,
+        earlier: list[ReceivedResponse],
     ) -> requests.Response:
         """Send; a 429 is waited out and sent again (kept in ``earlier``), at most
         ``max_attempts`` times in all."""
@@ -142,9 +168,11 @@ class LiveTransport:
         for attempt in range(1, attempts + 1):
             if self.options.throttle is not None:
                 self.options.throttle.wait()
-            response = self._send_once(prepared, url)
+            response = self._send_once(prepared, request)
             if response.status_code not in RETRY_STATUSES or attempt == attempts:
                 return response
+            if not self._worth_waiting(response.headers.get("Retry-After")):
+                return response  # the workflow decides (its retry action names the wait)
             delay = backoff_delay(
                 attempt, response.headers.get("Retry-After"), self.options.max_backoff
             )
@@ -154,14 +182,85 @@ class LiveTransport:
                 self.options.sleep(delay)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _send_once(self, prepared: requests.PreparedRequest, url: str) -> requests.Response:
+    def _send_once(
+        self, prepared: requests.PreparedRequest, request: OutgoingRequest
+    ) -> requests.Response:
+        """One exchange, the body read within the item's deadline and the size cap."""
+        what = f"{request.method} {request.url}"
+        deadline = self.options.deadline
+        connect, read = self.timeout
+        if deadline is not None:
+            left = deadline.check(f"before sending {what}")
+            connect, read = min(connect, left), min(read, left)
         try:
-            return self.session.send(prepared, timeout=self.timeout, allow_redirects=False)
-        except requests.exceptions.RequestException as error:
-            raise describe_failure(error, url, self.timeout) from None
+            # the adapter, not Session.send: for a redirect, Session.send reads the whole body
+            # (no size or time bound) and parses Location even with allow_redirects=False
+            adapter = self.session.get_adapter(prepared.url or request.url)
+            response = adapter.send(prepared, stream=True, timeout=(connect, read))
+        except (requests.exceptions.RequestException, ValueError, HTTPException) as error:
+            if deadline is not None and deadline.remaining() <= 0:
+                raise deadline.expired(f"waiting for the answer to {what}") from None
+            if not isinstance(error, requests.exceptions.RequestException):  # e.g. a Location
+                raise TransportError(  # header that does not decode: its text is the server's
+                    f"the answer to {what} could not be read: {type(error).__name__}",
+                    "the server sent a malformed response (status line or headers)",
+                ) from None
+            raise describe_failure(error, request.url, self.timeout) from None
+        # the body is read here, never by `requests`: `.content` then holds what was read
+        response._content = read_body(response, what, self.options.max_response_bytes, deadline)
+        return response
+
+    def _worth_waiting(self, retry_after: str | None) -> bool:
+        """False when the server asks for a longer wait than ``max_backoff`` or the time the item
+        has left: waiting the cap would only be refused again."""
+        asked = retry_after_seconds(retry_after.strip()) if retry_after else None
+        if asked is None:
+            return True
+        deadline = self.options.deadline
+        left = deadline.remaining() if deadline is not None else float("inf")
+        return asked <= min(self.options.max_backoff, left)
+
+    @property
+    def deadline(self) -> Deadline | None:
+        """The item's deadline: the runner fits its retry waits in it."""
+        return self.options.deadline
 
     def close(self) -> None:
         self.session.close()
+
+
+class _ScrubFilter(logging.Filter):
+    """Rewrites log records of the HTTP libraries without the given secrets (and without the
+    exception text, which may quote what the server sent)."""
+
+    def __init__(self, secrets: list[str]) -> None:
+        super().__init__()
+        self.secrets = secrets
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        text = record.getMessage()
+        if record.exc_info and record.exc_info[1] is not None:
+            text += f" ({type(record.exc_info[1]).__name__})"
+        record.msg, record.args = scrub_literals(text, self.secrets), None
+        record.exc_info, record.exc_text = None, None
+        return True
+
+
+HTTP_LOGGERS = ("urllib3.connection", "urllib3.connectionpool", "urllib3.response", "requests")
+
+
+@contextmanager
+def scrubbed_logs(secrets: list[str]) -> Iterator[None]:
+    """While sending: what the HTTP libraries log is scrubbed of ``secrets``."""
+    scrub = _ScrubFilter(secrets)
+    loggers = [logging.getLogger(name) for name in HTTP_LOGGERS]
+    for logger in loggers:
+        logger.addFilter(scrub)
+    try:
+        yield
+    finally:
+        for logger in loggers:
+            logger.removeFilter(scrub)
 
 
 def _added_values(

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pytest_arazzo.cassette.format import Interaction, request_record, response_record
 from pytest_arazzo.http.messages import OutgoingRequest, ReceivedResponse
 from pytest_arazzo.transport.base import Authorize
+from pytest_arazzo.transport.limits import Deadline
 from pytest_arazzo.transport.live import LiveTransport
 
 
@@ -27,6 +28,10 @@ class RecordingTransport:
             Interaction(step_id, request_record(request), response_record(response))
         )
         return response
+
+    @property
+    def deadline(self) -> Deadline | None:
+        return self.live.deadline
 
     def close(self) -> None:
         self.live.close()

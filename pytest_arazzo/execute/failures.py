@@ -6,6 +6,7 @@ Every failure the executor raises is a :class:`WorkflowFailure`; the pytest item
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +20,15 @@ if TYPE_CHECKING:
 MAX_BODY_CHARS = 600
 TRUNCATED = "... (truncated)"
 NOWHERE = Position("")  # a failure not (yet) attached to a workflow
+
+Mask = Callable[[str], str]
+"""Masks the credentials in a value (a URL, a body, a message holding values): reports apply it
+to the values they show, never to their own words (a key that is an ordinary word must not turn
+a hint into ``<scrubbed>`` prose)."""
+
+
+def unmasked(text: str) -> str:
+    return text
 
 
 @dataclass
@@ -71,13 +81,16 @@ class WorkflowFailure(Exception):
     def headline(self) -> str:
         return f"workflow '{self.workflow_id}' ({self.where})"
 
-    def details(self) -> list[str]:
-        return [self.message]
+    def details(self, mask: Mask = unmasked) -> list[str]:
+        """The lines under the headline; ``mask`` applied to the values in them."""
+        return [mask(self.message)]
 
-    def render(self, extra: list[str] | None = None) -> str:
-        """The report; ``extra`` lines (e.g. the exchange in full) go before the hint."""
+    def render(self, extra: list[str] | None = None, mask: Mask = unmasked) -> str:
+        """The report; ``extra`` lines (e.g. the exchange in full, masked by the caller) go
+        before the hint. ``mask`` is applied to values only: the headline, the hint and the
+        labels are the plugin's own words (and the workflow's ids)."""
         lines = [f"{self.headline()} failed"]
-        lines += [f"  {line}" for detail in self.details() for line in detail.splitlines()]
+        lines += [f"  {line}" for detail in self.details(mask) for line in detail.splitlines()]
         lines += [f"  {line}" for line in extra or []]
         if self.hint:
             lines.append(f"  what to do: {self.hint}")
@@ -132,29 +145,29 @@ class StepFailure(WorkflowFailure):
     def headline(self) -> str:
         return f"{super().headline()} at step '{self.step_id}' ({self.step_where})"
 
-    def details(self) -> list[str]:
+    def details(self, mask: Mask = unmasked) -> list[str]:
         lines = []
         if self.exchange is not None and not self.exchange_shown:
             request, response = self.exchange.request, self.exchange.response
-            lines.append(f"request:  {request.method} {request.url}")
-            reason = f" {response.reason}" if response.reason else ""
+            lines.append(f"request:  {request.method} {mask(request.url)}")
+            reason = f" {mask(response.reason)}" if response.reason else ""
             lines.append(f"response: {response.status}{reason}")
-        lines.append(self.message)
+        lines.append(mask(self.message))
         for index, outcome in enumerate(self.outcomes):
             at = f" ({self.failed_where[index]})" if index < len(self.failed_where) else ""
-            lines.append(f"criterion failed{at}: {outcome.describe()}")
+            lines.append(f"criterion failed{at}: {mask(outcome.describe())}")
         if self.failed_where and not self.outcomes:
             lines.append("defined at " + ", ".join(str(where) for where in self.failed_where))
         if self.exchange is not None:
             api_error = self.exchange.response.api_error()
             if api_error:
-                lines.append(f"API error: {api_error}")
+                lines.append(f"API error: {mask(api_error)}")
             elif (
                 not self.exchange_shown
                 and self.exchange.response.content
                 and (self.outcomes or self.show_body or self.exchange.response.status >= 400)
             ):
-                lines.append(f"response body: {_body(self.exchange.response.content)}")
+                lines.append(f"response body: {mask(_body(self.exchange.response.content))}")
         return lines
 
 

@@ -39,7 +39,7 @@ from hypothesis.errors import (
 
 from pytest_arazzo.cassette.format import Cassette, CassetteError, load_cassette
 from pytest_arazzo.cassette.naming import UNSAFE_NAME_HINT, CassetteNameError
-from pytest_arazzo.execute.failures import StepFailure, WorkflowFailure
+from pytest_arazzo.execute.failures import Mask, StepFailure, WorkflowFailure, unmasked
 from pytest_arazzo.fuzz.config import FuzzRequest, FuzzStats
 from pytest_arazzo.fuzz.strategies import SchemaStrategyError, examples_of, from_schema
 from pytest_arazzo.plan.model import WorkflowPlan
@@ -124,12 +124,21 @@ class FuzzFailure(WorkflowFailure):
         super().__init__(message, hint=hint)
         self.lines, self.original = lines, original
 
-    def details(self) -> list[str]:
-        details = [self.message, *self.lines]
+    def details(self, mask: Mask = unmasked) -> list[str]:
+        details = [mask(self.message), *(_mask_value_line(line, mask) for line in self.lines)]
         if self.original is not None:
             details.append("the failing run:")
-            details += [f"  {line}" for line in self.original.render().splitlines()]
+            details += [f"  {line}" for line in self.original.render(mask=mask).splitlines()]
         return details
+
+
+def _mask_value_line(line: str, mask: Mask) -> str:
+    """A report line masked after its label (``name = value``, ``API error: ...``); a line that
+    is only a label (``reproduce:``) stays as written."""
+    if line.endswith(":") and not line.startswith(" "):
+        return line
+    label, sep, value = line.partition(": ") if line.startswith("API error: ") else ("", "", line)
+    return f"{label}{sep}{mask(value)}"
 
 
 def input_flags(inputs: Mapping[str, Any]) -> list[str]:

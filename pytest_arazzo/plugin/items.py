@@ -185,7 +185,8 @@ class ArazzoItem(pytest.Item):
                 return failure_repr(text, explained.where, explained.line)
             # a response may echo the credential (API errors, bodies): never print it
             secrets = secret_variants(session_state(self.config).credentials().secrets())
-            return scrub_literals(excinfo.value.render(), secrets)
+            shown: str = excinfo.value.render(mask=lambda value: scrub_literals(value, secrets))
+            return shown
         return super().repr_failure(excinfo, style=style)
 
     def reportinfo(self) -> tuple[Path, int, str]:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pytest_arazzo.cassette.scrub import Scrubber, scrub_literals
 from pytest_arazzo.diagnostics.position import Position
 from pytest_arazzo.diagnostics.text import clip
-from pytest_arazzo.execute.failures import StepFailure, WorkflowFailure
+from pytest_arazzo.execute.failures import Mask, StepFailure, WorkflowFailure, unmasked
 from pytest_arazzo.report.curl import curl_command
 from pytest_arazzo.report.exchange import exchange_lines
 
@@ -48,30 +48,35 @@ def explain(
         failure.failed_where = [p for p in same_file if p is not None]
         if failure.failed_where:
             where = failure.failed_where[0]
+    literals = scrubber.literals()
+
+    def mask(value: str) -> str:  # values only: the report's own words are never masked
+        masked: str = scrub_literals(value, literals)
+        return masked
+
+    if isinstance(failure, StepFailure):
         exchange = failure.exchange
         if exchange is not None:
             failure.exchange_shown = True
-            extra += exchange_lines(exchange, scrubber, limit)
+            extra += exchange_lines(exchange, scrubber, limit)  # masked value by value
             words = credential_words(exchange.step_id)
-            extra += ["reproduce with curl:", "  " + curl_command(exchange.request, words)]
-    text = failure.render(extra)
+            extra += ["reproduce with curl:", "  " + mask(curl_command(exchange.request, words))]
+    text = failure.render(extra, mask)
     if trace:
         text += f"\n  trace: {trace} (HAR 1.2: open it in browser devtools or a HAR viewer)"
-    literals = scrubber.literals()
-    return Explained(
-        scrub_literals(text, literals), scrub_literals(one_line(failure), literals), where
-    )
+    return Explained(text, one_line(failure, mask), where)
 
 
-def one_line(failure: WorkflowFailure) -> str:
-    """The failure in one line: the step, what failed and the value seen."""
+def one_line(failure: WorkflowFailure, mask: Mask = unmasked) -> str:
+    """The failure in one line: the step, what failed and the value seen (``mask``: applied to
+    the values)."""
     if isinstance(failure, StepFailure):
         what = failure.outcomes[0].describe() if failure.outcomes else _first(failure.message)
         status = ""
         if failure.exchange is not None and not failure.outcomes:
             status = f" (status {failure.exchange.response.status})"
-        return clip(f"step '{failure.step_id}': {what}{status}", ONE_LINE)
-    return clip(_first(failure.message) or "the workflow failed", ONE_LINE)
+        return clip(f"step '{failure.step_id}': {mask(what)}{status}", ONE_LINE)
+    return clip(mask(_first(failure.message)) or "the workflow failed", ONE_LINE)
 
 
 def _first(text: str) -> str:

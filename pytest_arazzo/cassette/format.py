@@ -149,34 +149,34 @@ def response_body_bytes(record: dict[str, Any]) -> bytes:
 # -- reading -----------------------------------------------------------------------------------
 
 
-def load_cassette(path: Path, cache: ParseCache | None = None) -> Cassette:
+def load_cassette(
+    path: Path, max_bytes: int = MAX_BYTES, cache: ParseCache | None = None
+) -> Cassette:
     """Read a cassette; any defect is a :class:`CassetteError` naming file and line.
 
-    Parsed with libyaml when available (replay loads one cassette per item); the slower
-    position-tracking loader runs only to locate a defect.
+    Read by the same guarded loader as workflow files: a regular file of at most ``max_bytes``
+    bytes, no YAML tags beyond the JSON-compatible core schema, bounded nesting and aliases.
     """
-    data = _fast_parse(path) if cache is None else _cached_parse(path, cache)
-    if data is _UNPARSED:
-        data = _document(path).data
+    document = _document(path, max_bytes, cache)
+    data = document.data
     if not isinstance(data, dict):
-        raise CassetteError(f"{_document(path).where()}: corrupt cassette: expected a mapping")
+        raise CassetteError(f"{document.where()}: corrupt cassette: expected a mapping")
     version = data.get("cassette_version")
     if version != CASSETTE_VERSION:
         raise CassetteError(
-            f"{_document(path).where('/cassette_version')}: cassette_version {version!r} is not "
+            f"{document.where('/cassette_version')}: cassette_version {version!r} is not "
             f"supported (this pytest-arazzo reads version {CASSETTE_VERSION}); re-record it"
         )
     recorded = data.get("interactions") or []
     if not isinstance(recorded, list):
         raise CassetteError(
-            f"{_document(path).where('/interactions')}: corrupt cassette: interactions must be "
-            "a list"
+            f"{document.where('/interactions')}: corrupt cassette: interactions must be a list"
         )
     interactions = []
     for index, item in enumerate(recorded):
         if not _valid_interaction(item):
             raise CassetteError(
-                f"{_document(path).where(f'/interactions/{index}')}: corrupt cassette: "
+                f"{document.where(f'/interactions/{index}')}: corrupt cassette: "
                 f"interaction {index + 1} needs step, request.method, request.url (a URL), "
                 "response.status (an HTTP status code) and headers that are mappings"
             )
@@ -197,29 +197,13 @@ def load_cassette(path: Path, cache: ParseCache | None = None) -> Cassette:
     )
 
 
-_UNPARSED = object()
-_FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-def _fast_parse(path: Path) -> Any:
+def _document(path: Path, max_bytes: int, cache: ParseCache | None = None) -> Document:
+    """The cassette with positions (for messages); a read or parse error is a
+    :class:`CassetteError`. With a ``cache``, a cassette parsed before is read from it."""
+    if cache is not None:
+        return cache.document(path, max_bytes, lambda: _document(path, max_bytes))
     try:
-        return yaml.load(path.read_text(encoding="utf-8-sig"), Loader=_FAST_LOADER)
-    except (OSError, UnicodeDecodeError, ValueError, yaml.YAMLError):
-        return _UNPARSED
-
-
-def _cached_parse(path: Path, cache: ParseCache) -> Any:
-    """The cassette's data from the parse cache (parsed and kept when it is not there)."""
-    try:
-        return cache.document(path, MAX_BYTES, lambda: _document(path)).data
-    except CassetteError:
-        return _UNPARSED  # the caller reports it
-
-
-def _document(path: Path) -> Document:
-    """The cassette with positions (for messages); a parse error is a :class:`CassetteError`."""
-    try:
-        return load_document(path)
+        return load_document(path, max_bytes=max_bytes)
     except LoadError as error:
         raise CassetteError(f"{error.where()}: corrupt cassette: {error.message}") from None
 

@@ -10,10 +10,8 @@ holding ``<scrubbed>`` matches any sent value in that place. Fields named in the
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -87,13 +85,29 @@ def same(recorded: Any, sent: Any) -> bool:
     if recorded == sent:
         return True
     if isinstance(recorded, str) and isinstance(sent, str) and SCRUBBED in recorded:
-        return _placeholder(recorded).fullmatch(sent) is not None
+        return placeholder_match(recorded.split(SCRUBBED), sent)
     return False
 
 
-@lru_cache(maxsize=512)
-def _placeholder(recorded: str) -> re.Pattern[str]:
-    return re.compile(".+?".join(re.escape(part) for part in recorded.split(SCRUBBED)), re.S)
+def placeholder_match(pieces: list[str], sent: str) -> bool:
+    """Whether ``sent`` is ``pieces`` joined by non-empty gaps (each ``<scrubbed>`` stands for
+    at least one character), in linear time.
+
+    Greedy left to right: each middle piece is taken at its first place that leaves a non-empty
+    gap before it, the last piece must end the text. Taking the earliest place is always safe
+    for gaps that accept any text, so there is no backtracking (a regex with ``.+?`` between the
+    pieces took seconds for a value with 16 placeholders).
+    """
+    first, *middle, last = pieces
+    if not sent.startswith(first):
+        return False
+    position = len(first)
+    for piece in middle:
+        found = sent.find(piece, position + 1)  # + 1: the gap before it is not empty
+        if found < 0:
+            return False
+        position = found + len(piece)
+    return len(sent) - len(last) > position and sent.endswith(last)
 
 
 def _flat_diff(kind: str, old: dict[str, Any], new: dict[str, Any]) -> list[Difference]:

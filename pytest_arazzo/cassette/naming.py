@@ -2,8 +2,9 @@
 
 Built in one place and made safe where it is built (as pytest-recording does): characters some
 file systems reject or that are invisible (``<>:"|?*``, control characters, NUL) become ``-``;
-a name that would leave its folder (``/``, ``\\``, ``.``/``..`` as a name) is refused with a
-:class:`CassetteNameError`, before anything is read, sent or written.
+a name that would leave its folder (``/``, ``\\``, ``.``/``..`` as a name), or a path that a
+symlink leads out of the folder, is refused with a :class:`CassetteNameError`, before anything
+is read, sent or written.
 """
 
 from __future__ import annotations
@@ -46,5 +47,11 @@ def cassette_path(folder: Path, stem: str, workflow_id: str, input_set: str | No
         raise CassetteNameError(
             f"the cassette of {where} would be written outside its folder "
             f"({folder.name}/{directory}/{name})"
+        )
+    if not path.resolve().is_relative_to(folder.resolve()):
+        raise CassetteNameError(
+            f"the cassette {folder.name}/{directory}/{name} resolves to {path.resolve()}, outside "
+            f"the cassette folder {folder.resolve()} (a symlink?): cassettes are read and "
+            "written only inside it"
         )
     return path

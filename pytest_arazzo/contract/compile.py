@@ -24,6 +24,7 @@ from pytest_arazzo.diagnostics.problems import Position
 from pytest_arazzo.diagnostics.text import clip
 from pytest_arazzo.document.pointer import PointerError, escape_token, resolve_pointer
 from pytest_arazzo.document.sources import SourceError
+from pytest_arazzo.language.regexes import safe_validator
 from pytest_arazzo.plan.model import SourceFile, SourcePlan
 
 _SCHEMA_MAPS = ("properties", "patternProperties", "$defs", "definitions", "dependentSchemas")
@@ -236,11 +237,8 @@ class SourceSchemas:
             reason = clip(error.message, MAX_MESSAGE)
             return f"the OpenAPI schema at {where} cannot be used: {reason}"
         needs_registry = "$ref" in json.dumps(schema)
-        validator = (
-            Draft202012Validator(schema, registry=self.registry)
-            if needs_registry
-            else Draft202012Validator(schema)
-        )
+        safe = safe_validator()  # ``pattern`` matched with a time limit (language.regexes)
+        validator = safe(schema, registry=self.registry) if needs_registry else safe(schema)
         return SchemaCheck(schema, validator)
 
     @property

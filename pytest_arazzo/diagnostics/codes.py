@@ -89,6 +89,24 @@ CODES: dict[str, Code] = {
         ),
         Code("AZ013", ERROR, "a binary file", "Arazzo files are YAML or JSON text"),
         Code("AZ014", ERROR, "the file is not UTF-8 text", "save the file as UTF-8"),
+        Code(
+            "AZ015",
+            ERROR,
+            "a YAML tag outside the JSON-compatible core schema (!!python/..., !!binary, !foo)",
+            "remove the tag: write the value as plain YAML (a string, number, list or mapping)",
+        ),
+        Code(
+            "AZ016",
+            ERROR,
+            "a file outside the rootdir (../, an absolute path, file://, a symlink)",
+            "keep the file under the rootdir, or add its folder to the ini arazzo_allowed_paths",
+        ),
+        Code(
+            "AZ017",
+            ERROR,
+            "files that reference each other in a cycle (sourceDescriptions or $ref)",
+            "break the cycle: move what both files need into a third file",
+        ),
         # -- structure (Arazzo 1.0 JSON Schema) -----------------------------------------------
         Code("AZ100", ERROR, "other violation of the Arazzo JSON Schema", "follow the message"),
         Code("AZ101", ERROR, "a required field is missing", "add the field"),

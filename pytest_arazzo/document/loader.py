@@ -10,7 +10,9 @@ error position.
 from __future__ import annotations
 
 import json
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,6 +34,12 @@ MAX_ALIAS_EXPANSION = 100_000  # values that aliases may add ("billion laughs" g
 SYNTAX, UNREADABLE, TOO_BIG, EMPTY = "AZ001", "AZ002", "AZ003", "AZ004"
 BAD_START, VALUE_COLON, NO_COLON, INDENT = "AZ007", "AZ008", "AZ009", "AZ010"
 NO_ANCHOR, SEVERAL_DOCUMENTS, BINARY, NOT_UTF8 = "AZ011", "AZ012", "AZ013", "AZ014"
+TAG = "AZ015"
+
+# The YAML 1.2 core schema (what JSON can say): any other tag is refused, not constructed.
+CORE_TAGS = frozenset(
+    "tag:yaml.org,2002:" + name for name in ("str", "null", "bool", "int", "float", "seq", "map")
+)
 
 # PyYAML tells what went wrong only in words: its phrase → the code of that kind of failure.
 _YAML_PROBLEMS = (
@@ -45,7 +53,17 @@ _YAML_PROBLEMS = (
 )
 
 # The codes whose documented fix is specific enough to print as the problem's hint.
-_HINTED = (BAD_START, VALUE_COLON, NO_COLON, INDENT, NO_ANCHOR, SEVERAL_DOCUMENTS, BINARY, NOT_UTF8)
+_HINTED = (
+    BAD_START,
+    VALUE_COLON,
+    NO_COLON,
+    INDENT,
+    NO_ANCHOR,
+    SEVERAL_DOCUMENTS,
+    BINARY,
+    NOT_UTF8,
+    TAG,
+)
 LOAD_HINTS = {code: CODES[code].fix for code in _HINTED}
 
 
@@ -176,6 +194,10 @@ class _Builder:
         if self.count > MAX_NODES:
             raise LoadError("", f"more than {MAX_NODES} values", *_mark(node), code=TOO_BIG)
         self.positions[pointer] = _mark(node)
+        if node.tag not in CORE_TAGS:
+            raise LoadError(
+                "", f"the YAML tag {_tag_name(node.tag)} is not allowed", *_mark(node), code=TAG
+            )
         if isinstance(node, yaml.ScalarNode):
             return _scalar(node)
         if isinstance(node, yaml.SequenceNode):
@@ -188,6 +210,11 @@ class _Builder:
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
                 raise LoadError("", "a mapping key must be a plain value", *_mark(key_node))
+            if key_node.tag not in CORE_TAGS:
+                shown = _tag_name(key_node.tag)
+                raise LoadError(
+                    "", f"the YAML tag {shown} is not allowed", *_mark(key_node), code=TAG
+                )
             key = _key(_scalar(key_node))
             child = f"{pointer}/{escape_token(key)}"
             if key in result:
@@ -195,6 +222,12 @@ class _Builder:
             result[key] = self.build(value_node, child, depth + 1)
             self.positions[child] = _mark(key_node)
         return result
+
+
+def _tag_name(tag: str) -> str:
+    """A tag as written: ``!!python/object:os.system`` rather than its URI."""
+    shown = "!!" + tag.removeprefix("tag:yaml.org,2002:") if tag.startswith("tag:yaml.org") else tag
+    return clip(shown, 60)
 
 
 def _key(value: Any) -> str:
@@ -349,38 +382,74 @@ def _depth_exceeds(data: Any, limit: int) -> bool:
     return False
 
 
-def load_document(path: str | Path, display: str = "") -> Document:
+def load_document(path: str | Path, display: str = "", max_bytes: int = MAX_BYTES) -> Document:
     """Read and parse a file; raises :class:`LoadError` for unreadable, binary or bad files.
 
-    ``display`` is the name messages use for the file (e.g. relative to the rootdir).
+    ``display`` is the name messages use for the file (e.g. relative to the rootdir); a file of
+    more than ``max_bytes`` bytes, or one that is not a regular file, is refused unread.
     """
     path = Path(path)
     try:
-        document = _load(path)
+        document = parse_text(read_text(path, max_bytes), path)
     except LoadError as error:
         raise error.moved(display or path) from None
     document.display = display
     return document
 
 
-def _load(path: Path) -> Document:
+def read_text(path: Path, max_bytes: int = MAX_BYTES) -> str:
+    """The UTF-8 text of a regular file of at most ``max_bytes`` bytes.
+
+    FIFOs, devices and directories are refused before reading (``stat``, then an ``O_NONBLOCK``
+    open checked again with ``fstat``, so a file swapped for a FIFO cannot block the run), and no
+    more than ``max_bytes + 1`` bytes are ever read (``/dev/zero`` cannot fill the memory).
+    """
     try:
-        raw = path.read_bytes()
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            raise LoadError(path, f"{_kind(path)}, not a regular file", code=UNREADABLE)
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as stream:
+            info = os.fstat(stream.fileno())
+            if not stat.S_ISREG(info.st_mode):
+                raise LoadError(path, "not a regular file", code=UNREADABLE)
+            if info.st_size > max_bytes:
+                raise LoadError(path, _too_big(info.st_size, max_bytes), code=UNREADABLE)
+            raw = stream.read(max_bytes + 1)
     except FileNotFoundError:
         raise LoadError(path, "file not found", code=UNREADABLE) from None
     except (OSError, ValueError) as error:
         reason = getattr(error, "strerror", None) or error
         raise LoadError(path, f"cannot read file: {reason}", code=UNREADABLE) from None
-    if len(raw) > MAX_BYTES:
-        message = f"file is larger than {MAX_BYTES // (1024 * 1024)} MiB"
-        raise LoadError(path, message, code=UNREADABLE)
+    if len(raw) > max_bytes:
+        raise LoadError(path, _too_big(len(raw), max_bytes), code=UNREADABLE)
     if b"\x00" in raw:
         raise LoadError(path, "this is a binary file, not YAML or JSON", code=BINARY)
     try:
-        text = raw.decode("utf-8-sig")
+        return raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise LoadError(path, f"not UTF-8 text (byte {error.start})", code=NOT_UTF8) from None
-    return parse_text(text, path)
+
+
+def _kind(path: Path) -> str:
+    mode = os.stat(path).st_mode
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "a special file"
+
+
+def _too_big(size: int, limit: int) -> str:
+    mib = 1024 * 1024
+    shown = f"{limit // mib} MiB" if limit % mib == 0 else f"{limit} bytes"
+    return (
+        f"file is larger than {shown} ({size} bytes or more; the ini arazzo_max_file_bytes "
+        "sets the limit)"
+    )
 
 
 def load_problem(error: LoadError) -> Problem:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import errno
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -19,7 +19,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 from pytest_arazzo.diagnostics.position import Position
 from pytest_arazzo.diagnostics.text import clip
-from pytest_arazzo.document.loader import Document, LoadError, load_document
+from pytest_arazzo.document.loader import MAX_BYTES, TAG, Document, LoadError, load_document
 from pytest_arazzo.document.pointer import (
     PointerError,
     escape_token,
@@ -29,14 +29,17 @@ from pytest_arazzo.document.pointer import (
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 MAX_REF_DEPTH = 50
+OUTSIDE, CYCLE = "AZ016", "AZ017"  # documented codes (diagnostics.codes)
 
 
 class SourceError(Exception):
     """A source description that cannot be used, or a ``$ref`` that does not resolve; with
     where (if known) and a hint on how to fix it (if one applies)."""
 
-    def __init__(self, message: str, where: Position | None = None, hint: str = "") -> None:
-        self.message, self.where, self.hint = message, where, hint
+    def __init__(
+        self, message: str, where: Position | None = None, hint: str = "", code: str = ""
+    ) -> None:
+        self.message, self.where, self.hint, self.code = message, where, hint, code
         super().__init__(f"{where}: {message}" if where else message)
 
 
@@ -54,7 +57,10 @@ class RefResolver:
             ref = value["$ref"]
             target, fragment = ref.split("#", 1) if "#" in ref else (ref, "")
             if target:
-                document = self.cache.document(document.path.parent / unquote(target))
+                referrer = document.display or str(document.path)
+                document = self.cache.document(
+                    document.path.parent / unquote(target), f"$ref '{ref}' in {referrer}"
+                )
             key = (str(document.path), fragment)
             if key in seen or len(seen) > MAX_REF_DEPTH:
                 raise SourceError(f"$ref cycle through '{ref}'", Position(str(document.path)))
@@ -263,7 +269,10 @@ def _inline(
         return {key: _inline(child, document, cache, root, stack) for key, child in value.items()}
     target, fragment = ref.split("#", 1) if "#" in ref else (ref, "")
     if target:
-        document = cache.document(document.path.parent / unquote(target))
+        referrer = document.display or str(document.path)
+        document = cache.document(
+            document.path.parent / unquote(target), f"$ref '{ref}' in {referrer}"
+        )
         root = document.data
     key = f"{document.path}#{fragment}"
     if key in stack:
@@ -320,22 +329,40 @@ def display_path(path: Path, rootdir: Path | None) -> str:
 
 
 class SourceCache:
-    """Loads each document once per session; failures are cached too (and re-raised)."""
+    """Loads each document once per session; failures are cached too (and re-raised).
 
-    def __init__(self, rootdir: Path | None = None) -> None:
+    ``allowed`` confines reading: when given, only files under those folders are read (after
+    resolving symlinks), so a source url or ``$ref`` cannot reach ``../``, absolute paths or
+    ``file://`` targets elsewhere on the machine. ``None`` (the Python API's default) reads any
+    file. Files of more than ``max_bytes`` bytes are refused.
+    """
+
+    def __init__(
+        self,
+        rootdir: Path | None = None,
+        allowed: Sequence[Path] | None = None,
+        max_bytes: int = MAX_BYTES,
+    ) -> None:
         self.rootdir = rootdir
+        self.allowed = None if allowed is None else tuple(path.resolve() for path in allowed)
+        self.max_bytes = max_bytes
         self._documents: dict[Path, Document | LoadError] = {}
 
-    def document(self, path: Path) -> Document:
+    def document(self, path: Path, referrer: str = "") -> Document:
+        """The document at ``path``; ``referrer`` (e.g. "$ref 'x.yaml' in api.yaml") says who
+        asked, for the message when the file lies outside the allowed folders."""
         key = path.resolve()
+        check_confined(key, self.allowed, self.rootdir, referrer or str(path))
         if key not in self._documents:
             try:
-                self._documents[key] = load_document(key, display_path(key, self.rootdir))
+                display = display_path(key, self.rootdir)
+                self._documents[key] = load_document(key, display, self.max_bytes)
             except LoadError as error:
                 self._documents[key] = error
         found = self._documents[key]
         if isinstance(found, LoadError):
-            raise SourceError(found.message, found.where())
+            code = found.code if found.code == TAG else ""  # others: the source's AZ201
+            raise SourceError(found.message, found.where(), code=code)
         return found
 
     def reachable(self, root: Document) -> tuple[list[Document], dict[Path, SourceError]]:
@@ -349,8 +376,9 @@ class SourceCache:
                 if path in seen:
                     continue
                 seen.add(path)
+                referrer = f"$ref '{target}' in {document.display or document.path}"
                 try:
-                    documents.append(self.document(path))
+                    documents.append(self.document(path, referrer))
                 except (SourceError, ValueError, OSError) as error:
                     message = getattr(error, "message", str(error))
                     broken[path] = SourceError(message, getattr(error, "where", None))
@@ -369,6 +397,7 @@ class SourceCache:
         local = unquote(urlsplit(url).path) if scheme == "file" else url
         path = arazzo.path.parent / local
         try:
+            check_confined(path.resolve(), self.allowed, self.rootdir, f"source '{name}' ({url})")
             if not path.exists():
                 shown = display_path(path.resolve(), self.rootdir)
                 raise SourceError(
@@ -391,7 +420,65 @@ class SourceCache:
                 f"source '{name}' ({url}) is not {expected} (no '{marker}' field)",
                 document.where(),
             )
+        if kind == "arazzo":
+            self._refuse_cycle(name, arazzo, document)
         return Source(name, kind, url, document, RefResolver(self, document))
+
+    def _refuse_cycle(self, name: str, arazzo: Document, source: Document) -> None:
+        """Arazzo sources that lead back to ``arazzo`` (a → b → a) are one error naming the
+        cycle, not an endless chain of plans."""
+        start = arazzo.path.resolve()
+        paths = {source.path.resolve(): [start, source.path.resolve()]}
+        if source.path.resolve() == start:
+            paths, source = {start: [start]}, arazzo
+        queue = [source]
+        while queue:
+            current = queue.pop(0)
+            chain = paths[current.path.resolve()]
+            for url in _arazzo_source_urls(current.data):
+                target = (current.path.parent / url).resolve()
+                if target == start:
+                    shown = " -> ".join(display_path(p, self.rootdir) for p in [*chain, start])
+                    raise SourceError(
+                        f"source '{name}' leads back to this file: sourceDescriptions cycle "
+                        f"{shown}",
+                        hint="break the cycle: move the workflows both files run into a third file",
+                        code=CYCLE,
+                    )
+                if target in paths:
+                    continue
+                paths[target] = [*chain, target]
+                try:
+                    queue.append(self.document(target))
+                except (SourceError, ValueError, OSError):
+                    continue  # reported when that file's own sources are loaded
+
+
+def check_confined(
+    path: Path, allowed: Sequence[Path] | None, rootdir: Path | None, what: str
+) -> None:
+    """Raise :class:`SourceError` when the resolved ``path`` is under none of the ``allowed``
+    folders (``None``: anywhere is allowed)."""
+    if allowed is None or any(path.is_relative_to(folder.resolve()) for folder in allowed):
+        return
+    root = str(rootdir.resolve()) if rootdir is not None else "the rootdir"
+    raise SourceError(
+        f"{what} reads {path}, which is outside the rootdir ({root}); files are read only "
+        "under the rootdir (symlinks resolved)",
+        hint="copy the file under the rootdir, or add its folder to the ini arazzo_allowed_paths",
+        code=OUTSIDE,
+    )
+
+
+def _arazzo_source_urls(data: Any) -> Iterator[str]:
+    """The local urls of an Arazzo document's ``type: arazzo`` source descriptions."""
+    sources = data.get("sourceDescriptions") if isinstance(data, dict) else None
+    for item in sources if isinstance(sources, list) else []:
+        if isinstance(item, dict) and item.get("type") == "arazzo":
+            url = str(item.get("url", ""))
+            scheme = urlsplit(url).scheme
+            if scheme not in ("http", "https"):
+                yield unquote(urlsplit(url).path) if scheme == "file" else url
 
 
 def _ref_files(data: Any) -> Iterator[str]:

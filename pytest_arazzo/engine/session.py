@@ -89,7 +89,7 @@ class SessionState:
 
     def __init__(self, settings: RunSettings) -> None:
         self.settings = settings
-        self.cache = SourceCache(settings.rootdir)
+        self.cache = SourceCache(settings.rootdir, settings.readable, settings.max_file_bytes)
         self.files: dict[Path, ArazzoFile] = {}
         self.matcher = RequestMatcher(settings.match_ignore)
         if settings.throttle_file is not None:  # pytest-xdist: one window for all workers
@@ -255,7 +255,7 @@ def run_item(
             "(with the credential environment variable set; see README 'Recording')",
         ).at(spec.workflow_id, where)
     try:
-        cassette = load_cassette(path, cache=state.parse_cache)
+        cassette = load_cassette(path, settings.max_file_bytes, state.parse_cache)
     except CassetteError as error:
         if mode == "new":
             return _record(state, plan, given, path, nodeid, log, spec.inputs)

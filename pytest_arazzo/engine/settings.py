@@ -53,6 +53,13 @@ class RunSettings:
     max_url_length: int = 8192  # arazzo_max_url_length: longer request URLs are not sent
     contract: str = "error"  # arazzo_contract: error / warning / off
     warnings_as_errors: bool = False  # arazzo_warnings_as_errors: also in normal runs
+    allowed_paths: tuple[Path, ...] = ()  # arazzo_allowed_paths: read beyond the rootdir
+    max_file_bytes: int = 20 * 1024 * 1024  # arazzo_max_file_bytes
+
+    @property
+    def readable(self) -> tuple[Path, ...]:
+        """The folders sources, ``$ref`` targets and input files may be read from."""
+        return (self.rootdir, *self.allowed_paths)
 
 
 def resolve_mode(
@@ -164,7 +171,33 @@ def parse_cli_inputs(values: list[str]) -> dict[str, Any]:
         if not sep or not name:
             raise ValueError(f"--arazzo-input expects name=value, got {item!r}")
         try:
-            parsed[name] = json.loads(raw)
+            value: Any = json.loads(raw)
+        except RecursionError:
+            value = _TOO_DEEP
         except ValueError:
-            parsed[name] = raw
+            value = raw
+        if value is _TOO_DEEP or _deeper_than(value, MAX_INPUT_DEPTH):
+            raise ValueError(
+                f"--arazzo-input {name}: the value nests deeper than {MAX_INPUT_DEPTH} levels; "
+                "give a flatter value"
+            )
+        parsed[name] = value
     return parsed
+
+
+_TOO_DEEP = object()
+MAX_INPUT_DEPTH = 200
+
+
+def _deeper_than(value: Any, limit: int) -> bool:
+    """Whether ``value`` nests deeper than ``limit`` lists/objects (checked without recursion)."""
+    stack = [(value, 0)]
+    while stack:
+        current, depth = stack.pop()
+        if depth > limit:
+            return True
+        if isinstance(current, dict):
+            stack.extend((child, depth + 1) for child in current.values())
+        elif isinstance(current, list):
+            stack.extend((child, depth + 1) for child in current)
+    return False

@@ -33,6 +33,7 @@ from pytest_arazzo.diagnostics.text import clip, did_you_mean
 from pytest_arazzo.document.loader import Document
 from pytest_arazzo.document.pointer import escape_token
 from pytest_arazzo.execute.failures import InputsFailure, InputViolation
+from pytest_arazzo.language.regexes import safe_validator
 
 DEFAULT_SET = "default"
 ARAZZO_SUFFIXES = (".arazzo.yaml", ".arazzo.yml", ".arazzo.json")
@@ -203,7 +204,7 @@ def _validator(schema: dict[str, Any]) -> Draft202012Validator:
     """One validator per input schema object (plans keep their schema for the session)."""
     cached = _VALIDATORS.get(id(schema))
     if cached is None or cached[0] is not schema:
-        cached = (schema, Draft202012Validator(schema))
+        cached = (schema, safe_validator()(schema))  # patterns matched with a time limit
         _VALIDATORS[id(schema)] = cached
     return cached[1]
 

@@ -1,8 +1,9 @@
 """Where ``regex``, ``jsonpath`` and ``xpath`` criteria are compiled and checked (Arazzo 1.0.1,
 "Criterion Object", "Criterion Expression Type Object").
 
-- ``regex``: ``re.search`` of the condition against the context value; non-strings are rendered
-  (numbers plainly, ``true``/``false``/``null``, compact JSON for objects and arrays).
+- ``regex``: a search of the condition (Python ``re`` syntax) in the context value, stopped
+  after :data:`.regexes.TIMEOUT` seconds (a failed criterion, never a hang); non-strings are
+  rendered (numbers plainly, ``true``/``false``/``null``, compact JSON for objects and arrays).
 - ``jsonpath``: RFC 9535 via ``jsonpath_rfc9535`` with the context value as ``$``; passes when
   the query selects at least one node. ``{type: jsonpath, version:
   draft-goessner-dispatch-jsonpath-00}`` uses ``jsonpath_ng.ext``. A failed RFC 9535 root filter
@@ -24,6 +25,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from pytest_arazzo.language import regexes
 from pytest_arazzo.language.compare import is_nan, is_number
 from pytest_arazzo.language.context import EvalContext
 from pytest_arazzo.language.errors import CriterionError, UnresolvedError
@@ -94,7 +96,7 @@ def _fail_missing(condition: str, label: str, context: Expression, value: Missin
 def compile_regex(condition: str, version: str | None, context: Expression) -> Check:
     """A check that ``condition`` matches somewhere in the rendered context value."""
     try:
-        pattern = re.compile(condition)
+        regexes.compiled(condition)
     except re.error as exc:
         raise CriterionError(
             "condition",
@@ -107,7 +109,10 @@ def compile_regex(condition: str, version: str | None, context: Expression) -> C
         value = _context_value(context, ctx)
         if isinstance(value, Missing):
             return _fail_missing(condition, "regex", context, value)
-        passed = pattern.search(render(value)) is not None
+        try:
+            passed = regexes.search(condition, render(value))
+        except regexes.RegexTimeout as exc:
+            return Outcome(False, condition, [(context.source, value)], str(exc), "regex")
         return Outcome(
             passed,
             condition,

@@ -54,7 +54,9 @@ class Sources:
             source = self.cache.source(description, self.document)
         except SourceError as error:
             self.problems.append(
-                Problem("AZ201", ERROR, error.message, error.where or where, error.hint)
+                Problem(
+                    error.code or "AZ201", ERROR, error.message, error.where or where, error.hint
+                )
             )
             return
         self.sources[source.name] = source

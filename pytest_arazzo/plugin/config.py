@@ -103,6 +103,12 @@ def run_settings(config: Any) -> RunSettings:
         warnings_as_errors=bool(_ini(ini, "arazzo_warnings_as_errors", False)),
         throttle_file=shared_throttle_file(),
         cassette_cache_dir=cassette_cache_dir(config),
+        allowed_paths=tuple(
+            root / line.strip() for line in _ini(ini, "arazzo_allowed_paths", []) if line.strip()
+        ),
+        max_file_bytes=integer(
+            _ini(ini, "arazzo_max_file_bytes", str(20 * 1024 * 1024)), "arazzo_max_file_bytes"
+        ),
     )
 
 

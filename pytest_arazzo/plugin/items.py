@@ -33,7 +33,7 @@ from pytest_arazzo.document.loader import (
     load_problem,
 )
 from pytest_arazzo.document.pointer import escape_token
-from pytest_arazzo.document.sources import display_path
+from pytest_arazzo.document.sources import SourceError, check_confined, display_path
 from pytest_arazzo.engine.session import ItemLog, ItemSpec, SessionState, prepare_item, run_item
 from pytest_arazzo.engine.settings import ArazzoWarning
 from pytest_arazzo.execute.failures import WorkflowFailure
@@ -81,8 +81,10 @@ class ArazzoFileCollector(pytest.File):
             )
 
     def _collect(self) -> Iterator[pytest.Item]:
+        rootpath = self.config.rootpath
         try:
-            document = load_document(self.path, display_path(self.path, self.config.rootpath))
+            limit = self.config.stash[SETTINGS].max_file_bytes
+            document = load_document(self.path, display_path(self.path, rootpath), limit)
         except LoadError as error:
             message = load_problem(error).render()
             yield FileProblemItem.from_parent(self, name=self.path.name, message=message)
@@ -130,8 +132,13 @@ class ArazzoFileCollector(pytest.File):
         """The input file, parsed (positions shown relative to the rootdir), or its error."""
         if path is None:
             return None, None
+        settings = self.config.stash[SETTINGS]
+        display = display_path(path, self.config.rootpath)
         try:
-            return load_document(path, display_path(path, self.config.rootpath)), None
+            check_confined(path.resolve(), settings.readable, settings.rootdir, "the input file")
+            return load_document(path, display, settings.max_file_bytes), None
+        except SourceError as error:  # outside the rootdir (a symlink)
+            return None, LoadError(display, error.message, code=error.code)
         except LoadError as error:
             return None, error
 

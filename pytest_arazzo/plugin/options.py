@@ -87,6 +87,18 @@ def add_options(parser: pytest.Parser) -> None:
         "where input files live (relative to rootdir)",
         default="fixtures/inputs",
     )
+    parser.addini(
+        "arazzo_allowed_paths",
+        "extra folders (relative to rootdir, or absolute) sources, $ref targets and input files "
+        "may be read from; by default only files under the rootdir are read",
+        type="linelist",
+        default=[],
+    )
+    parser.addini(
+        "arazzo_max_file_bytes",
+        "largest workflow, OpenAPI, input or cassette file read, in bytes",
+        default="20971520",
+    )
     parser.addini("arazzo_record_mode", "none / new / rewrite", default="none")
     parser.addini("arazzo_live", "run live by default", type="bool", default=False)
     parser.addini(

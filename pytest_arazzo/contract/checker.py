@@ -117,7 +117,9 @@ class ContractChecker:
             return []
         found = self.violations(step.operation, exchange)
         if found and self.severity == "warning":
-            for violation in found:
-                warnings.warn(ContractWarning(f"step '{step.step_id}': {violation}"), stacklevel=2)
+            for violation in found:  # located at the step in the Arazzo file, not here
+                message = ContractWarning(f"step '{step.step_id}': {violation}")
+                where = step.where
+                warnings.warn_explicit(message, ContractWarning, where.file, where.line or 1)
             return []
         return found

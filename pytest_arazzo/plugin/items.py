@@ -170,6 +170,12 @@ class ArazzoItem(pytest.Item):
         except WorkflowFailure as failure:
             self.explained = report.finish(self, self.spec, state, log, failure)
             raise
+        except Warning as warning:  # filterwarnings = error (or -W error) turned it into one
+            if not _own_warning(warning):
+                raise
+            converted = _warning_failure(warning, self.spec)
+            self.explained = report.finish(self, self.spec, state, log, converted)
+            raise converted from None
         report.finish(self, self.spec, state, log, None)
         if fuzz is not None:
             self.user_properties.append(("arazzo_fuzz", fuzz.stats.as_dict()))
@@ -201,6 +207,26 @@ class ArazzoItem(pytest.Item):
         return self.path, max(line - 1, 0), f"arazzo workflow {self.name}"
 
 
+def _own_warning(warning: Warning) -> bool:
+    """A warning category of pytest-arazzo's (ArazzoWarning, ContractWarning, ActionWarning)."""
+    return type(warning).__module__.startswith("pytest_arazzo.")
+
+
+def _warning_failure(warning: Warning, spec: ItemSpec | None = None) -> WorkflowFailure:
+    """A plugin warning that pytest's warning filters made an error, as the item's failure:
+    the warning's own message, no traceback through the plugin."""
+    category = type(warning)
+    failure = WorkflowFailure(
+        f"{category.__name__} (an error here: filterwarnings): {warning}",
+        hint="pytest's filterwarnings (ini) or -W turns this warning into an error: fix what "
+        f"it says, or add 'ignore::{category.__module__}.{category.__qualname__}' (or "
+        f"'default::...') to filterwarnings",
+    )
+    if spec is not None:
+        failure.at(spec.workflow_id, spec.document.where(f"/workflows/{spec.index}"))
+    return failure
+
+
 class _ReportItem(pytest.Item):
     """An item whose failure is a finished report (diagnostics), shown as is."""
 
@@ -221,7 +247,12 @@ class CheckItem(_ReportItem):
         state = session_state(self.config)
         problems = check_document(self.document, state.arazzo_file)
         strict = state.settings.warnings_as_errors
-        if failing_problems(problems, strict, ArazzoWarning):
+        try:
+            failing = failing_problems(problems, strict, ArazzoWarning)
+        except ArazzoWarning as warning:  # filterwarnings = error: every problem, no traceback
+            message = f"{_warning_failure(warning).render()}\n{render_problems(problems)}"
+            raise WorkflowFailure(message + "\n" + _summary(problems, strict)) from None
+        if failing:
             raise WorkflowFailure(render_problems(problems) + "\n" + _summary(problems, strict))
         if problems:  # infos (and warnings): shown with -rP
             self.add_report_section("call", "arazzo check", render_problems(problems))

@@ -50,6 +50,7 @@ from pytest_arazzo.http.keys import secret_variants
 from pytest_arazzo.plugin.config import FUZZ, SETTINGS
 from pytest_arazzo.plugin.hooks import matches_patterns
 from pytest_arazzo.plugin.longrepr import failure_repr
+from pytest_arazzo.plugin.markers import EXTENSION, MarkerError, workflow_markers
 from pytest_arazzo.plugin.reporting import reporting
 from pytest_arazzo.report.failure import Explained
 
@@ -109,6 +110,12 @@ class ArazzoFileCollector(pytest.File):
         for workflow_id, index in workflows.items():
             for name, message in _malformed_input_sets(input_document, workflow_id):
                 yield FileProblemItem.from_parent(self, name=name, message=message)
+            try:  # x-pytest-markers: markers of every item of the workflow
+                marks = self._markers(document, index)
+            except MarkerError as error:  # never run a workflow meant to be skipped
+                name = f"{workflow_id}[{EXTENSION}]"
+                yield FileProblemItem.from_parent(self, name=name, message=str(error))
+                continue
             # sources are loaded and workflows planned when an item runs, not at collection
             for set_name, values in input_sets(input_document, workflow_id).items():
                 name = workflow_id if set_name == DEFAULT_SET else f"{workflow_id}[{set_name}]"
@@ -122,11 +129,19 @@ class ArazzoFileCollector(pytest.File):
                     input_error,
                 )
                 item = ArazzoItem.from_parent(self, name=name, spec=spec)
+                for mark in marks:
+                    item.add_marker(mark)
                 # cassette owners are fixed at collection, which every xdist worker repeats in
                 # the same order: two items mapping to one file fail wherever they run
                 with contextlib.suppress(CassetteNameError):  # it fails when it runs
                     state.claimed.setdefault(state.cassette_path(spec), item.nodeid)
                 yield item
+
+    def _markers(self, document: Document, index: int) -> list[pytest.MarkDecorator]:
+        workflows = document.data.get("workflows") if isinstance(document.data, dict) else None
+        workflow = workflows[index] if isinstance(workflows, list) else None
+        where = document.where(f"/workflows/{index}/{EXTENSION}")
+        return workflow_markers(self.config, workflow, where)
 
     def _input_file(self, path: Path | None) -> tuple[Document | None, LoadError | None]:
         """The input file, parsed (positions shown relative to the rootdir), or its error."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import uuid
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,14 +27,21 @@ from pytest_arazzo.cassette.scrub import Scrubber
 from pytest_arazzo.checks import check_workflow, unrunnable
 from pytest_arazzo.contract.checker import ContractChecker
 from pytest_arazzo.diagnostics.problems import failing_problems
-from pytest_arazzo.diagnostics.text import clip
+from pytest_arazzo.diagnostics.text import clip, did_you_mean
 from pytest_arazzo.document.loader import Document, LoadError
-from pytest_arazzo.document.sources import SourceCache
+from pytest_arazzo.document.sources import SourceCache, display_path
 from pytest_arazzo.engine.settings import ArazzoWarning, RunSettings
 from pytest_arazzo.execute.failures import PlanFailure, StepRecord, WorkflowFailure
-from pytest_arazzo.execute.inputs import DEFAULT_SET, changed_since_recording, spec_stem
+from pytest_arazzo.execute.inputs import (
+    DEFAULT_SET,
+    MissingInputFile,
+    changed_since_recording,
+    missing_input_file,
+    required_inputs,
+    spec_stem,
+)
 from pytest_arazzo.execute.runner import Limits, Runner, RunResult, Servers
-from pytest_arazzo.http.auth import Credentials
+from pytest_arazzo.http.auth import Credentials, credentials_line
 from pytest_arazzo.plan.model import WorkflowPlan
 from pytest_arazzo.plan.planner import ArazzoFile
 from pytest_arazzo.transport.limits import Deadline
@@ -102,6 +110,7 @@ class SessionState:
         cache_dir = settings.cassette_cache_dir  # parsed cassettes, by content
         self.parse_cache = ParseCache(cache_dir) if cache_dir is not None else None
         self.source_names: set[str] | None = set()  # of collected files; None: not all known
+        self.missing_inputs: dict[Path, MissingInputFile | None] = {}  # by Arazzo file
 
     def note_sources(self, document: Document) -> None:
         """Remember a collected file's source names (cheap: no source is loaded)."""
@@ -129,6 +138,38 @@ class SessionState:
                 hint="fix the NAME in --arazzo-server NAME=URL (or give a bare URL for every "
                 "source); no request was sent",
             )
+
+    def check_credential_names(self, document: Document) -> None:
+        """An ``arazzo_credentials`` NAME that is no source description of any collected
+        workflow (and not ``*``) is a misspelt source name when a source of ``document`` has
+        no credential: its requests would go out without a key, so fail before sending any.
+        (While every source has one, an extra NAME may be meant for files not collected.)"""
+        known, configured = self.source_names, self.settings.credentials
+        if known is None or "*" in configured:
+            return
+        unknown = [name for name in configured if name not in known]
+        uncovered = [name for name in file_sources(document) if name not in configured]
+        if not unknown or not uncovered:
+            return
+        hints = {name: did_you_mean(name, sorted(known), list_known=False) for name in unknown}
+        named = "; ".join(
+            f"'{name}'" + (f" ({hint})" if hint else "") for name, hint in hints.items()
+        )
+        fixed = {name: value for name, value in configured.items() if name in known}
+        raise WorkflowFailure(
+            f"arazzo_credentials names no source description of the collected workflows: "
+            f"{named}; the source(s) {', '.join(uncovered)} have no credential "
+            f"(sources: {', '.join(sorted(known))})",
+            hint=f"fix the NAME (a sourceDescriptions name), e.g. "
+            f'{credentials_line(fixed, uncovered)}, or use "*=VARIABLE" for every source; '
+            "no request was sent",
+        )
+
+    def missing_inputs_file(self, path: Path) -> MissingInputFile | None:
+        """The misnamed inputs file of an Arazzo file, if any (looked for once per file)."""
+        if path not in self.missing_inputs:
+            self.missing_inputs[path] = missing_input_file(self.settings.inputs_dir, path)
+        return self.missing_inputs[path]
 
     def arazzo_file(self, document: Document) -> ArazzoFile:
         if document.path not in self.files:
@@ -215,9 +256,54 @@ def prepare_item(state: SessionState, spec: ItemSpec) -> WorkflowPlan:
     if settings.live or settings.record_mode != "none":
         try:
             state.check_server_names()
+            state.check_credential_names(spec.document)
         except WorkflowFailure as failure:
             raise failure.at(spec.workflow_id, where) from None
-    return _checked_plan(state, spec)
+    plan = _checked_plan(state, spec)
+    _check_inputs_file_name(state, spec, plan)
+    return plan
+
+
+def file_sources(document: Document) -> list[str]:
+    """The names of a document's sourceDescriptions other than Arazzo ones."""
+    data = document.data if isinstance(document.data, dict) else {}
+    sources = data.get("sourceDescriptions")
+    return [
+        source["name"]
+        for source in (sources if isinstance(sources, list) else [])
+        if isinstance(source, dict)
+        and source.get("type") != "arazzo"
+        and isinstance(source.get("name"), str)
+    ]
+
+
+def _check_inputs_file_name(state: SessionState, spec: ItemSpec, plan: WorkflowPlan) -> None:
+    """No inputs file matches, but the inputs dir holds one that looks meant as it: with
+    required inputs that nothing else gives, a live or recording item fails naming the paths
+    tried and the near files; otherwise (optional inputs, or replay, where the cassette holds
+    the inputs) the same is a warning. Nothing is said in replay when no input is required."""
+    settings = state.settings
+    live = settings.live or settings.record_mode != "none"
+    required = required_inputs(plan.inputs_schema)
+    if not required and not live:
+        return
+    missing = state.missing_inputs_file(spec.path)
+    if missing is None:
+        return
+
+    def shown(path: Path) -> str:
+        return display_path(path, settings.rootdir)
+
+    unmet = [name for name in required if name not in settings.cli_inputs]
+    if live and unmet:
+        raise WorkflowFailure(
+            f"{missing.message(shown)}; workflow '{spec.workflow_id}' requires the input(s) "
+            f"{', '.join(unmet)}",
+            hint=f"{missing.hint(shown)}; no request was sent",
+        ).at(spec.workflow_id, plan.where)
+    text = f"{plan.where}: {missing.message(shown)}\n    hint: {missing.hint(shown)}"
+    where = plan.where
+    warnings.warn_explicit(ArazzoWarning(text), ArazzoWarning, where.file, where.line or 1)
 
 
 def run_item(

@@ -21,7 +21,8 @@ hidden, and a plain replay after ``--record --arazzo-input NAME=VALUE`` runs wha
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -49,13 +50,118 @@ def spec_stem(path: Path) -> str:
     return path.stem
 
 
-def find_input_file(directory: Path, arazzo_path: Path) -> Path | None:
+def input_file_paths(directory: Path, arazzo_path: Path) -> list[Path]:
+    """Where the inputs file of an Arazzo file is looked for, in order."""
     stem = spec_stem(arazzo_path)
-    for suffix in INPUT_SUFFIXES:
-        candidate = directory / f"{stem}{suffix}"
+    return [directory / f"{stem}{suffix}" for suffix in INPUT_SUFFIXES]
+
+
+def find_input_file(directory: Path, arazzo_path: Path) -> Path | None:
+    for candidate in input_file_paths(directory, arazzo_path):
         if candidate.is_file():
             return candidate
     return None
+
+
+@dataclass(frozen=True)
+class MissingInputFile:
+    """No inputs file where one is looked for, but files that look meant as it: ``same`` differ
+    only in letter case or extension (``Stripe-Invoice.yaml``, ``stripe-invoice.arazzo.yaml``,
+    ``stripe-invoice.yml.txt``), ``close`` are close spellings of the name."""
+
+    tried: list[Path]
+    same: list[Path]
+    close: list[Path]
+
+    def message(self, display: Callable[[Path], str]) -> str:
+        near = [f"{display(path)} (differs only in letter case or extension)" for path in self.same]
+        near += [f"{display(path)} (a close spelling)" for path in self.close]
+        return (
+            f"no inputs file: looked for {', '.join(display(path) for path in self.tried)}; "
+            f"not used: {', '.join(near)}"
+        )
+
+    def hint(self, display: Callable[[Path], str]) -> str:
+        return (
+            f"rename it to {display(self.tried[0])} (the Arazzo file's name without "
+            f"{'/'.join(ARAZZO_SUFFIXES)}, ending in {'/'.join(INPUT_SUFFIXES)}), or set "
+            "arazzo_inputs_dir to the folder the inputs file is in"
+        )
+
+
+_NEAR_LIMIT = 5
+
+
+def missing_input_file(directory: Path, arazzo_path: Path) -> MissingInputFile | None:
+    """When no inputs file of ``arazzo_path`` exists but ``directory`` holds files that look meant
+    as it: where it was looked for and those files (``None`` otherwise). The Arazzo file itself
+    and the inputs files of the Arazzo files next to it are never suggested."""
+    if find_input_file(directory, arazzo_path) is not None:
+        return None
+    try:
+        files = sorted(path for path in directory.iterdir() if path.is_file())
+    except OSError:
+        return None
+    stem = spec_stem(arazzo_path).lower()
+    own = arazzo_path.resolve()
+    files = [path for path in files if path.resolve() != own]
+    same = [path for path in files if _bare(path.name) == stem]
+    taken = _sibling_stems(arazzo_path)
+    close = [
+        path
+        for path in files
+        if path not in same
+        and not path.name.lower().endswith(ARAZZO_SUFFIXES)
+        and _bare(path.name) not in taken
+        and did_you_mean(stem, [_bare(path.name)], list_known=False)
+    ]
+    if not same and not close:
+        return None
+    same = same[:_NEAR_LIMIT]
+    return MissingInputFile(
+        input_file_paths(directory, arazzo_path), same, close[: _NEAR_LIMIT - len(same)]
+    )
+
+
+def _bare(name: str) -> str:
+    """A file name without letter case and the extensions an inputs file may be given by
+    mistake: ``Stripe-Invoice.arazzo.yaml``, ``stripe-invoice.yml.txt`` → ``stripe-invoice``."""
+    name = name.lower()
+    while True:
+        base, dot, suffix = name.rpartition(".")
+        if not dot or not base or suffix not in _EXTENSIONS:
+            return name
+        name = base
+
+
+_EXTENSIONS = {"yaml", "yml", "json", "txt", "arazzo", "inputs", "input", "example"}
+
+
+def _sibling_stems(arazzo_path: Path) -> set[str]:
+    """The stems of the Arazzo files next to ``arazzo_path`` (theirs are not its inputs)."""
+    try:
+        names = [path.name for path in arazzo_path.parent.iterdir()]
+    except OSError:
+        return set()
+    return {_bare(name) for name in names if name.lower().endswith(ARAZZO_SUFFIXES)}
+
+
+def required_inputs(schema: Any) -> list[str]:
+    """The inputs a workflow's (planned) inputs schema requires and gives no ``default`` for."""
+    if not isinstance(schema, dict):
+        return []
+    required: list[str] = []
+    for part in [schema, *(p for p in schema.get("allOf") or [] if isinstance(p, dict))]:
+        names = part.get("required")
+        for name in names if isinstance(names, list) else []:
+            if str(name) not in required:
+                required.append(str(name))
+    properties = schema_properties(schema)
+    return [
+        name
+        for name in required
+        if not (isinstance(properties.get(name), dict) and "default" in properties[name])
+    ]
 
 
 def input_sets(document: Document | None, workflow_id: str) -> dict[str, dict[str, Any]]:

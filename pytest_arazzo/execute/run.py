@@ -214,11 +214,12 @@ class WorkflowRun:
         self.exchanges.append(exchange)
         self.check_exchange(step, exchange)
         ctx.status_code, ctx.response = response.status, response.as_message()
+        hint = self.credential_hint(step, response.status)
         if not step.success:
-            return Attempt(response.status < 400, ctx, exchange=exchange)
+            return Attempt(response.status < 400, ctx, exchange=exchange, hint=hint)
         outcomes = [criterion.evaluate(ctx) for criterion in step.success]
         failed = [outcome for outcome in outcomes if not outcome.passed]
-        return Attempt(not failed, ctx, failed, exchange, checked=outcomes)
+        return Attempt(not failed, ctx, failed, exchange, checked=outcomes, hint=hint)
 
     def build(self, step: StepPlan, ctx: EvalContext) -> OutgoingRequest:
         operation = step.operation
@@ -249,6 +250,14 @@ class WorkflowRun:
             credentials.apply(outgoing, operation)
 
         return authorize
+
+    def credential_hint(self, step: StepPlan, status: int) -> str:
+        """For a 401/403 answer in a live run: the ini line to add when the step's source has no
+        credential mapping (no ``*`` either), so the request went out without a key."""
+        credentials, operation = self.runner.credentials, step.operation
+        if status not in (401, 403) or credentials is None or operation is None:
+            return ""
+        return credentials.missing_hint(operation.source.name)
 
     def check_exchange(self, step: StepPlan, exchange: Exchange) -> None:
         violations = [v for check in self.runner.exchange_checks for v in check(step, exchange)]

@@ -1,6 +1,7 @@
 """Credentials for live runs: read from environment variables, applied per OpenAPI security scheme.
 
-Configured per source (ini ``arazzo_credentials = invoiceApi=STRIPE_API_KEY``). Live-mode keys
+Configured per source (ini ``arazzo_credentials = invoiceApi=STRIPE_API_KEY``; the NAME ``*``
+gives every source without an entry of its own that credential). Live-mode keys
 (:mod:`keys`: Stripe ``sk_live_``/``rk_live_``/``pk_live_`` and any ``arazzo_refuse_keys`` pattern)
 are refused, always.
 """
@@ -8,16 +9,33 @@ are refused, always.
 from __future__ import annotations
 
 import base64
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from pytest_arazzo.http.encoding import cookie_header
 from pytest_arazzo.http.keys import DEFAULT_REFUSED, find_live_key, masked
 from pytest_arazzo.http.messages import OutgoingRequest
 from pytest_arazzo.plan.model import OperationPlan
 
+DEFAULT_VARIABLE = "STRIPE_API_KEY"  # suggested in messages when no mapping names another
+
+
+def suggested_variable(variables: Mapping[str, str]) -> str:
+    """The environment variable to suggest: the one the mappings use, if only one is."""
+    used = sorted(set(variables.values()))
+    return used[0] if len(used) == 1 else DEFAULT_VARIABLE
+
 
 class CredentialError(Exception):
     """A missing or refused credential; the message says what to set."""
+
+
+def credentials_line(variables: Mapping[str, str], added: Iterable[str]) -> str:
+    """The ini line ``arazzo_credentials = [...]`` that keeps the mappings of ``variables`` and
+    maps each source name of ``added`` to a variable (the one already used, if only one is)."""
+    variable = suggested_variable(variables)
+    entries = {**variables, **{name: variable for name in added}}
+    shown = ", ".join(f'"{name}={value}"' for name, value in entries.items())
+    return f"arazzo_credentials = [{shown}]"
 
 
 class Credentials:
@@ -52,6 +70,19 @@ class Credentials:
                 "live keys, always: use a test-mode key (sk_test_... for Stripe)"
             )
         return value
+
+    def missing_hint(self, source: str) -> str:
+        """What to add when ``source`` has no credential mapping (and there is no ``*``), so its
+        requests go out without a key; ``''`` when it has one."""
+        if source in self.variables or "*" in self.variables:
+            return ""
+        line = credentials_line(self.variables, [source])
+        every = f'arazzo_credentials = ["*={suggested_variable(self.variables)}"]'
+        return (
+            f"no credential is configured for source '{source}', so its requests were sent "
+            f"without one: add to the ini (pyproject.toml [tool.pytest.ini_options]) "
+            f"{line} (or {every} for every source) and set the environment variable"
+        )
 
     def secrets(self) -> list[str]:
         """Every configured credential value that is set (for scrubbing)."""

@@ -15,6 +15,8 @@ import pytest
 
 from pytest_arazzo.plugin.config import FUZZ, SETTINGS, fuzz_config, run_settings
 from pytest_arazzo.plugin.options import DEFAULT_PATTERNS, add_options
+from pytest_arazzo.plugin.orphans import PLUGIN_NAME as UNUSED_FILES
+from pytest_arazzo.plugin.orphans import UnusedFiles
 from pytest_arazzo.plugin.reporting import PLUGIN_NAME, ArazzoReporting
 
 
@@ -36,6 +38,7 @@ def pytest_configure(config: pytest.Config) -> None:
     )
     config.addinivalue_line("markers", "arazzo: an Arazzo workflow item (added by pytest-arazzo)")
     config.pluginmanager.register(RecordedReport(), "arazzo-recorded")
+    config.pluginmanager.register(UnusedFiles(config), UNUSED_FILES)
 
 
 def matches_patterns(config: pytest.Config, path: Path) -> bool:

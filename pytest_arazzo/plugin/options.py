@@ -100,6 +100,13 @@ def add_options(parser: pytest.Parser) -> None:
         default="20971520",
     )
     parser.addini("arazzo_record_mode", "none / new / rewrite", default="none")
+    parser.addini(
+        "arazzo_strict_files",
+        "inputs files and cassettes no collected item uses fail the run (when the whole tree "
+        "was collected); default: they are only listed under 'arazzo: unused files'",
+        type="bool",
+        default=False,
+    )
     parser.addini("arazzo_live", "run live by default", type="bool", default=False)
     parser.addini(
         "arazzo_credentials",

@@ -74,7 +74,7 @@ def exchange_lines(exchange: Exchange, scrubber: Scrubber, limit: int | None) ->
     lines = ["request:", f"  {sent['method']} {sent['url']}"]
     lines += _headers(sent["headers"], limit)
     lines += _body(sent_body, exchange.request.content_type, limit)
-    reason = f" {response.reason}" if response.reason else ""
+    reason = f" {scrub_literals(response.reason, scrubber.literals())}" if response.reason else ""
     lines += ["response:", f"  {response.status}{reason}"]
     lines += _headers(got["headers"], limit)
     lines += _body(got_body, response.headers.get("Content-Type"), limit)

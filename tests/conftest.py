@@ -8,12 +8,15 @@ from pathlib import Path
 
 import jsonpath_rfc9535  # noqa: F401  (see below)
 import pytest
+import yaml  # noqa: F401  (see below)
 
 from tests.stripe_server import StripeServer
 
 # jsonpath_rfc9535 loads a PyO3 extension (iregexp_check) that cannot be initialized twice in one
 # process. The plugin imports it lazily, and pytester's in-process runs drop the modules imported
 # during an inner run, so the first import must happen here, before any inner run.
+# PyYAML likewise: re-imported by a second inner run, its C parser would build nodes the new
+# module's loader does not know (a None tag), so it is imported here once for the session.
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "specs" / "arazzo" / "stripe-create-and-finalize-invoice.arazzo.yml"

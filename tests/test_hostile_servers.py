@@ -172,6 +172,16 @@ class HostileServer:
         closes."""
         conn.sendall(f"HTTP/1.1 400 {auth}\r\nX-Echo {auth}\r\n\r\n".encode())
 
+    def mode_deep(self, conn: socket.socket, auth: str) -> None:
+        """A JSON body nested 100,000 arrays deep (json.loads alone would raise RecursionError)."""
+        body = b"[" * 100_000 + b"]" * 100_000
+        reply(conn, 200, {"Content-Type": "application/json"}, body)
+
+    def mode_deepish(self, conn: socket.socket, auth: str) -> None:
+        """A JSON body nested 900 deep: parses, but every recursive walk of it is near the limit."""
+        body = b"[" * 900 + b"]" * 900
+        reply(conn, 200, {"Content-Type": "application/json"}, body)
+
     def mode_retry_after(self, conn: socket.socket, auth: str) -> None:
         reply(conn, 429, {"Retry-After": "1000000000", "Content-Type": "application/json"}, b"{}")
 
@@ -411,3 +421,43 @@ def test_secrets__never_in_the_output_of_a_hostile_answer(
     project(pytester)
     result, output, _ = run(pytester, hostile, monkeypatch, "--arazzo-input", f"mode={mode}")
     assert_clean(result, output, expected)
+
+
+# -- deep nesting --------------------------------------------------------------------------------
+
+READ_BODY = GET_MODE.replace(
+    "    - condition: $statusCode == 200\n",
+    "    - condition: $statusCode == 200\n    - condition: $response.body#/0 == 1\n",
+)
+
+
+@pytest.mark.parametrize("mode", ["deep", "deepish"])
+def test_nesting__a_deeply_nested_json_response_fails_cleanly(
+    pytester: pytest.Pytester, hostile: HostileServer, monkeypatch: pytest.MonkeyPatch, mode: str
+) -> None:
+    """A response nested past what Python can walk is a clean step failure, never a
+    RecursionError traceback or an INTERNALERROR, and the other item still runs."""
+    project(pytester, READ_BODY)
+    result, output, took = run(pytester, hostile, monkeypatch, "--arazzo-input", f"mode={mode}")
+    assert "RecursionError" not in output and "INTERNALERROR" not in output
+    assert "Traceback" not in output
+    result.assert_outcomes(passed=1, failed=1)  # the normal item passed
+    assert "criterion failed" in output and "$response.body#/0 == 1" in output
+    assert took < 60
+
+
+@pytest.mark.parametrize("name", ["X Bad", "X:Bad", "X\u00e9"])
+def test_requests__header_names_must_be_tokens(
+    pytester: pytest.Pytester, hostile: HostileServer, monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    """A header name that is no RFC 9110 token fails the step before sending."""
+    step = GET_MODE.replace(
+        "    - {name: mode, in: path, value: $inputs.mode}\n",
+        "    - {name: mode, in: path, value: $inputs.mode}\n"
+        f"    - {{name: '{name}', in: header, value: x}}\n",
+    )
+    project(pytester, step)
+    result, output, _ = run(pytester, hostile, monkeypatch, "--arazzo-input", "mode=x")
+    assert "Traceback" not in output
+    result.assert_outcomes(passed=1, failed=1)
+    assert "/h/x" not in hostile.paths

@@ -46,7 +46,7 @@ from pytest_arazzo import __version__
 from pytest_arazzo.cassette.parsecache import ParseCache
 from pytest_arazzo.cassette.scrub import SCRUBBED, Scrubber
 from pytest_arazzo.document.loader import MAX_BYTES, Document, LoadError, load_document
-from pytest_arazzo.document.media import is_json_type
+from pytest_arazzo.document.media import is_json_type, loads
 from pytest_arazzo.http.keys import DEFAULT_REFUSED, find_live_key, masked
 from pytest_arazzo.http.messages import OutgoingRequest, ReceivedResponse, form_fields
 
@@ -109,7 +109,7 @@ def body_record(content: bytes | None, content_type: str | None) -> dict[str, An
     text = content.decode("utf-8", "replace")
     if is_json_type(bare):
         try:
-            return {"json": json.loads(text)}
+            return {"json": loads(text)}
         except ValueError:
             pass
     return {"text": text}

@@ -9,14 +9,13 @@ and the first reading the schema accepts is kept (``off_session=true`` against
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from pytest_arazzo.document.media import is_json_type
+from pytest_arazzo.document.media import is_json_type, loads
 from pytest_arazzo.http.encoding import encode_path_value
 from pytest_arazzo.http.formkeys import split_key
 from pytest_arazzo.http.messages import OutgoingRequest
@@ -179,7 +178,7 @@ def decode_body(content: bytes, content_type: str) -> Any:
         return decode_form(text)
     if is_json_type(kind) or not kind:
         try:
-            return json.loads(text)
+            return loads(text)
         except ValueError:
             return UNDECODABLE
     return text

@@ -8,7 +8,6 @@ is parsed, form bodies are decoded from bracket notation (``a[b]=``, ``a[0][c]=`
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
@@ -33,6 +32,7 @@ from pytest_arazzo.contract.decode import (
     schema_types,
 )
 from pytest_arazzo.contract.locate import match_media
+from pytest_arazzo.document.media import loads
 from pytest_arazzo.http.messages import OutgoingRequest
 from pytest_arazzo.plan.styles import parameter_style
 
@@ -73,7 +73,7 @@ class ParamContract:
         check = self.check
         if self.json_content and isinstance(raw, str):
             try:
-                return json.loads(raw)
+                return loads(raw)
             except ValueError:
                 return raw
         if not isinstance(check, SchemaCheck):

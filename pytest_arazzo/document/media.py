@@ -1,8 +1,42 @@
-"""Media types: which content types carry JSON."""
+"""Media types: which content types carry JSON, and reading JSON text with a nesting bound."""
 
 from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+#: How deep JSON from a response, a request or a cassette may nest (files: the loader's bound).
+MAX_JSON_DEPTH = 200
+
+_TOKENS = re.compile(r'"(?:\\.|[^"\\])*"|[\[\]{}]')
+
+
+class TooDeep(ValueError):
+    """JSON text that nests deeper than :data:`MAX_JSON_DEPTH`; it is read as text instead."""
 
 
 def is_json_type(content_type: str | None) -> bool:
     bare = (content_type or "").split(";")[0].strip().lower()
     return bare == "application/json" or bare.endswith("+json")
+
+
+def loads(text: str, max_depth: int = MAX_JSON_DEPTH) -> Any:
+    """``json.loads`` that refuses text nesting deeper than ``max_depth`` (a ValueError), so no
+    walk of the value later can exceed Python's recursion limit."""
+    if text.count("[") + text.count("{") > max_depth and _depth(text) > max_depth:
+        raise TooDeep(f"JSON nests deeper than {max_depth} levels")
+    return json.loads(text)
+
+
+def _depth(text: str) -> int:
+    """The deepest nesting of arrays and objects, strings skipped."""
+    depth = deepest = 0
+    for token in _TOKENS.finditer(text):
+        mark = token.group()
+        if mark in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif mark in "]}":
+            depth -= 1
+    return deepest

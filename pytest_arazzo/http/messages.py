@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 import time
 from dataclasses import dataclass, field
@@ -13,7 +12,7 @@ from urllib.parse import parse_qsl
 
 from requests.structures import CaseInsensitiveDict
 
-from pytest_arazzo.document.media import is_json_type
+from pytest_arazzo.document.media import is_json_type, loads
 from pytest_arazzo.http.encoding import encode_pairs
 from pytest_arazzo.language.context import Message
 
@@ -113,7 +112,7 @@ def parse_body(content: bytes | str | None, content_type: str | None) -> Any:
     bare = (content_type or "").split(";")[0].strip().lower()
     if is_json_type(bare) or not bare:
         try:
-            return json.loads(text)
+            return loads(text)
         except ValueError:
             return text
     if bare == "application/x-www-form-urlencoded":

@@ -136,6 +136,41 @@ def test_a_seed_run_loads_no_fuzzing_and_no_selector_engines(stage: str, tmp_pat
         assert "pytest_arazzo.execute.runner" in loaded
 
 
+def test_a_project_without_arazzo_files_loads_no_engine(tmp_path: Path) -> None:
+    """Installed beside other test suites, the plugin costs them nothing: a run that collects no
+    Arazzo file imports none of the engine (only the plugin's hooks and options)."""
+    (tmp_path / "test_plain.py").write_text("def test_plain():\n    pass\n")
+    (tmp_path / "pyproject.toml").write_text("[tool.pytest.ini_options]\n")
+    probe = textwrap.dedent(PROBE).replace("{names}", repr({"pytest_arazzo"}))
+    found = subprocess.run(
+        [sys.executable, "-c", probe, "run", "."],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert found.returncode == 0, found.stdout + found.stderr
+    loaded = set(json.loads(found.stdout.strip().splitlines()[-1]))
+    assert "pytest_arazzo.plugin.hooks" in loaded  # the probe does see the plugin
+    engine = {name for name in loaded if name.split(".")[1:2] != ["plugin"]} - {
+        "pytest_arazzo",
+        "pytest_arazzo.engine",
+        "pytest_arazzo.engine.settings",
+        "pytest_arazzo.fuzz",
+        "pytest_arazzo.fuzz.config",
+        "pytest_arazzo.contract",
+        "pytest_arazzo.contract.severity",
+        "pytest_arazzo.http",
+        "pytest_arazzo.http.keys",
+        "pytest_arazzo.cassette",
+        "pytest_arazzo.cassette.fields",
+        "pytest_arazzo.http.formkeys",
+        "pytest_arazzo.diagnostics",
+        "pytest_arazzo.diagnostics.text",
+    }
+    assert not engine, sorted(engine)
+
+
 # -- the cassette parse cache ------------------------------------------------------------------
 
 

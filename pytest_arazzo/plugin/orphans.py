@@ -11,6 +11,7 @@ under pytest-xdist (its controller collects nothing) and not with ``--arazzo-che
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,8 @@ class UnusedFiles:
         self.deselected += len(items)
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
+        if "pytest_arazzo.plugin.items" not in sys.modules:
+            return  # no Arazzo file was collected: nothing is unused, and the engine stays unloaded
         if not self._whole_tree(session):
             return
         from pytest_arazzo.diagnostics.text import did_you_mean

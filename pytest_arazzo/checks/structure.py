@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from pytest_arazzo.checks import memo
 from pytest_arazzo.checks.data import json_pointer, path_tokens
 from pytest_arazzo.checks.report import Report
 from pytest_arazzo.checks.schema import canonical, input_schemas, meta_validator, validator
@@ -34,20 +35,29 @@ def check_structure(report: Report) -> None:
             "start from 'arazzo: 1.0.1' (Arazzo 1.0.1 § Arazzo Specification Object)",
         )
         return
-    errors = list(validator(dialect_of(data).schema_file).iter_errors(data))
+    schema_file = dialect_of(data).schema_file
+    key = memo.key_of(schema_file, data)
+    rows = memo.recall(key) if key is not None else None
+    if rows is None:
+        rows = [
+            [issue.code, list(issue.path), issue.message, issue.hint, issue.severity]
+            for error in _schema_errors(schema_file, data)
+            for issue in explain(error, data)
+        ]
+        if key is not None:
+            memo.keep(key, rows)
+    for code, path, message, hint, severity in rows:
+        report.add(code, json_pointer(tuple(path)), message, hint, severity=severity)
+
+
+def _schema_errors(schema_file: str, data: dict[str, Any]) -> list[ValidationError]:
+    """Every violation of the Arazzo schema, and of the JSON Schema metaschema by input schemas."""
+    errors = list(validator(schema_file).iter_errors(data))
     for prefix, schema in input_schemas(data):
         for error in meta_validator().iter_errors(schema):
             error.path.extendleft(reversed(prefix))
             errors.append(error)
-    for error in errors:
-        for issue in explain(error, data):
-            report.add(
-                issue.code,
-                json_pointer(issue.path),
-                issue.message,
-                issue.hint,
-                severity=issue.severity,
-            )
+    return errors
 
 
 @dataclass(frozen=True)

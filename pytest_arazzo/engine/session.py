@@ -24,7 +24,7 @@ from pytest_arazzo.cassette.matching import RequestMatcher
 from pytest_arazzo.cassette.naming import UNSAFE_NAME_HINT, CassetteNameError, cassette_path
 from pytest_arazzo.cassette.parsecache import ParseCache
 from pytest_arazzo.cassette.scrub import Scrubber
-from pytest_arazzo.checks import check_workflow, unrunnable
+from pytest_arazzo.checks import check_workflow, memo, unrunnable
 from pytest_arazzo.contract.checker import ContractChecker
 from pytest_arazzo.diagnostics.problems import failing_problems
 from pytest_arazzo.diagnostics.text import clip, did_you_mean
@@ -109,6 +109,8 @@ class SessionState:
         self.contract = ContractChecker(settings.contract)  # validators compiled once
         cache_dir = settings.cassette_cache_dir  # parsed cassettes, by content
         self.parse_cache = ParseCache(cache_dir) if cache_dir is not None else None
+        # schema-check findings by content, beside the parsed cassettes (None: memory only)
+        memo.use_folder(cache_dir.parent / "arazzo-checks" if cache_dir is not None else None)
         self.source_names: set[str] | None = set()  # of collected files; None: not all known
         self.missing_inputs: dict[Path, MissingInputFile | None] = {}  # by Arazzo file
 

@@ -1,0 +1,82 @@
+"""Structure findings remembered by content.
+
+Validating a document against the Arazzo JSON Schema is the costliest static check (10-30 ms a
+file with ``jsonschema``), and its result depends only on the document's data, the schema and the
+plugin version. It is kept in memory for the process and, when the engine names a folder (pytest's
+cache dir), on disk as JSON keyed by a sha256 of all three, so an unchanged file is validated once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from pytest_arazzo import __version__
+
+_MEMORY: dict[str, list[list[Any]]] = {}
+_MEMORY_LIMIT = 10_000
+_folder: list[Path] = []  # the on-disk folder, when one is in use
+
+
+def use_folder(folder: Path | None) -> None:
+    """Keep findings on disk under ``folder`` too (``None``: memory only)."""
+    _folder[:] = [folder] if folder is not None else []
+
+
+def key_of(schema_file: str, data: Any) -> str | None:
+    """The content key of ``data`` checked against ``schema_file``; ``None`` when the data has
+    no canonical JSON form (then nothing is remembered)."""
+    try:
+        text = json.dumps(data, sort_keys=True, ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError):
+        return None
+    digest = hashlib.sha256(f"{__version__}\0{schema_file}\0{text}".encode())
+    return digest.hexdigest()
+
+
+def recall(key: str) -> list[list[Any]] | None:
+    """The findings remembered under ``key`` (each ``[code, path, message, hint, severity]``)."""
+    if key in _MEMORY:
+        return _MEMORY[key]
+    for folder in _folder:
+        try:
+            found = json.loads((folder / f"{key}.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        if isinstance(found, list) and all(_is_row(row) for row in found):
+            _remember(key, found)
+            return found
+    return None
+
+
+def keep(key: str, rows: list[list[Any]]) -> None:
+    """Remember ``rows`` in memory and, atomically, on disk."""
+    _remember(key, rows)
+    for folder in _folder:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(dir=folder, suffix=".tmp")
+            with os.fdopen(handle, "w", encoding="utf-8") as out:
+                json.dump(rows, out)
+            os.replace(temporary, folder / f"{key}.json")
+        except OSError:
+            continue  # a read-only cache dir only costs speed
+
+
+def _remember(key: str, rows: list[list[Any]]) -> None:
+    if len(_MEMORY) >= _MEMORY_LIMIT:
+        _MEMORY.clear()
+    _MEMORY[key] = rows
+
+
+def _is_row(row: Any) -> bool:
+    return (
+        isinstance(row, list)
+        and len(row) == 5
+        and isinstance(row[1], list)
+        and all(isinstance(item, str) for item in (row[0], row[2], row[3], row[4]))
+    )

@@ -1,0 +1,74 @@
+"""Schema-check findings are remembered by content: an unchanged document is validated once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pytest_arazzo.checks import memo, structure
+from pytest_arazzo.checks.report import Report
+from pytest_arazzo.document.loader import parse_text
+
+BROKEN = """\
+arazzo: 1.0.1
+info: {title: t, version: '1'}
+sourceDescriptions: [{name: api, url: ./api.yaml, type: openapi}]
+workflows:
+- workflowId: w
+  steps:
+  - stepId: s
+    operationId: op
+    successCriteria: [{condition: $statusCode == 200}]
+    unknownField: 1
+"""
+
+
+def findings(text: str, name: str = "a.arazzo.yml") -> list[str]:
+    report = Report(parse_text(text, Path(name)))
+    structure.check_structure(report)
+    return [finding.problem.render() for finding in report.findings]
+
+
+@pytest.fixture
+def counted(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    calls: list[int] = []
+    original = structure._schema_errors
+
+    def counting(schema_file: str, data: dict[str, object]) -> list[object]:
+        calls.append(1)
+        return original(schema_file, data)  # type: ignore[return-value]
+
+    monkeypatch.setattr(structure, "_schema_errors", counting)
+    monkeypatch.setattr(memo, "_MEMORY", {})
+    memo.use_folder(None)
+    return calls
+
+
+def test_memo__same_content_is_validated_once_with_the_same_findings(counted: list[int]) -> None:
+    first = findings(BROKEN, "a.arazzo.yml")
+    second = findings(BROKEN, "b.arazzo.yml")
+    assert len(counted) == 1
+    assert first and any("unknownField" in line for line in first)
+    assert second == [line.replace("a.arazzo.yml", "b.arazzo.yml") for line in first]
+    findings(BROKEN.replace("unknownField", "otherField"))
+    assert len(counted) == 2  # other content: validated again
+
+
+def test_memo__kept_on_disk_and_a_damaged_entry_is_ignored(
+    counted: list[int], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    memo.use_folder(tmp_path)
+    try:
+        expected = findings(BROKEN)
+        stored = list(tmp_path.glob("*.json"))
+        assert len(stored) == 1
+        monkeypatch.setattr(memo, "_MEMORY", {})  # a new process: memory is empty
+        assert findings(BROKEN) == expected
+        assert len(counted) == 1  # read back from disk
+        stored[0].write_text("[not json")
+        monkeypatch.setattr(memo, "_MEMORY", {})
+        assert findings(BROKEN) == expected
+        assert len(counted) == 2  # damaged: validated again, and rewritten
+    finally:
+        memo.use_folder(None)

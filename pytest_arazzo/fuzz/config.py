@@ -18,6 +18,8 @@ class FuzzConfig:
     max_examples: int | None = None  # None: the Hypothesis profile's (live: at most 25)
     deadline: float | str | None = "profile"  # milliseconds, None (off) or the profile's
     pins: tuple[str, ...] = ()  # input-set names that stay fixed ("*": all)
+    # the session's findings: digest → (node id of the item that reported it, its one line)
+    findings: dict[str, tuple[str, str]] = field(default_factory=dict, compare=False)
 
     def request(self, marker_kwargs: Mapping[str, Any] | None) -> FuzzRequest | None:
         """The request to fuzz an item (``marker_kwargs`` when marked ``arazzo_fuzz``), or None."""
@@ -32,6 +34,7 @@ class FuzzConfig:
             max_examples=max_examples_of(kwargs.get("max_examples", self.max_examples)),
             deadline=deadline_of(kwargs["deadline"]) if "deadline" in kwargs else self.deadline,
             pins=tuple(pins_of(kwargs["pin"])) if "pin" in kwargs else self.pins,
+            findings=self.findings,
         )
 
 
@@ -69,6 +72,7 @@ class FuzzStats:
     sent: int = 0
     failed: bool = False
     digest: str = ""
+    statistics: str = ""  # Hypothesis's own description of the run (--hypothesis-show-statistics)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -88,3 +92,5 @@ class FuzzRequest:
     deadline: float | str | None = "profile"
     pins: tuple[str, ...] = ()
     stats: FuzzStats = field(default_factory=FuzzStats)
+    # shared by every item of the session: one finding is reported in full once
+    findings: dict[str, tuple[str, str]] = field(default_factory=dict)

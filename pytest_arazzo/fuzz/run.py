@@ -23,11 +23,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shlex
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from hypothesis import HealthCheck, Phase, example, given, reject, settings
+import hypothesis.core
+from hypothesis import HealthCheck, Phase, example, find, given, reject, settings
 from hypothesis.database import ExampleDatabase
 from hypothesis.errors import (
     DeadlineExceeded,
@@ -36,6 +38,7 @@ from hypothesis.errors import (
     HypothesisException,
     Unsatisfiable,
 )
+from hypothesis.statistics import collector, describe_statistics
 
 from pytest_arazzo.cassette.format import Cassette, CassetteError, load_cassette
 from pytest_arazzo.cassette.naming import UNSAFE_NAME_HINT, CassetteNameError
@@ -83,6 +86,9 @@ class ItemDatabase(ExampleDatabase):
 
     def move(self, src: bytes, dest: bytes, value: bytes) -> None:
         self.inner.move(self.prefix + src, self.prefix + dest, value)
+
+    def __repr__(self) -> str:
+        return f"{self.inner!r} (keys per item)"
 
 
 def hypothesis_settings(request: FuzzRequest, nodeid: str, live: bool) -> settings:
@@ -241,20 +247,42 @@ def run_fuzz(
         transport = ReplayTransport(cassette, selector=ByStep(cassette))
         runner = state.runner(transport, None)
     prop = _Property(runner, plan, pinned, live, request.stats)
+    in_force = hypothesis_settings(request, nodeid, live)
+    test: Any = None
     try:
         explicit = explicit_examples(schema, known_good, pinned)
         state.contract.prepare(step.operation for step in plan.steps)  # not timed by Hypothesis
-        test = _hypothesis_test(prop, strategy, explicit)
-        _run(hypothesis_settings(request, nodeid, live)(test), live)
+        test = in_force(_hypothesis_test(prop, strategy, explicit))
+        with collector.with_value(_statistics_note(request.stats, nodeid)):
+            _run(test, live)
     except ExampleFailed as failed:
         request.stats.failed = True
-        raise _report(state, plan, nodeid, failed, pinned, live) from None
+        digest, line = finding(failed.failure)
+        secrets = state.credentials().secrets()
+        first = request.findings.get(digest)
+        if first is not None and first[0] != nodeid:
+            raise _same_finding(first, failed, plan, secrets) from None
+        irrelevant = None if live else _inputs_that_do_not_matter(prop, plan, failed, pinned)
+        hypothesis_lines = [_seed_line(test, in_force), _settings_line(in_force)]
+        report = _report(state, plan, nodeid, failed, pinned, live, irrelevant, hypothesis_lines)
+        request.findings.setdefault(digest, (nodeid, masked(line, secrets)))
+        raise report from None
     except (Flaky, Unsatisfiable, FailedHealthCheck, HypothesisException) as error:
         request.stats.failed = True
         raise _hypothesis_problem(error, prop, plan) from None
     finally:
         transport.close()
         request.stats.digest = prop.digest.hexdigest()[:16]
+
+
+def _statistics_note(stats: FuzzStats, nodeid: str) -> Any:
+    """Keeps Hypothesis's description of the run, for ``--hypothesis-show-statistics``."""
+
+    def note(found: Any) -> None:
+        found["nodeid"] = nodeid
+        stats.statistics = describe_statistics(found)
+
+    return note
 
 
 def _run(test: Any, live: bool) -> None:
@@ -350,6 +378,8 @@ def _report(
     failed: ExampleFailed,
     pinned: Mapping[str, Any],
     live: bool,
+    irrelevant: set[str] | None,
+    hypothesis_lines: list[str],
 ) -> FuzzFailure:
     failure = failed.failure
     exchange = getattr(failure, "exchange", None)
@@ -376,7 +406,12 @@ def _report(
     lines = ["falsifying example (shrunk):"]
     for name, value in sorted(failed.inputs.items()):
         note = " (pinned)" if name in pinned else ""
+        note += " (does not matter)" if irrelevant and name in irrelevant else ""
         lines.append(f"  {name} = {masked(repr(value), secrets)}{note}")
+    if irrelevant is None:
+        lines.append("  (live: not checked which inputs matter, to send no extra requests)")
+    elif irrelevant:
+        lines.append("  (does not matter: the same failure with its schema's simplest value)")
     if exchange is not None and exchange.response.api_error():
         lines.append(f"API error: {masked(str(exchange.response.api_error()), secrets)}")
     lines.append("reproduce:")
@@ -388,6 +423,7 @@ def _report(
         lines.append("  " + curl_command(exchange.request, words, secrets))
     elif isinstance(failure, StepFailure):
         lines.append("  (no request was sent for the failing step)")
+    lines += hypothesis_lines
     report = FuzzFailure(message, lines, failure, hint)
     report.at(plan.workflow_id, plan.where)
     return report
@@ -427,3 +463,117 @@ def _hypothesis_problem(error: Exception, prop: _Property, plan: WorkflowPlan) -
     report = FuzzFailure(message, lines, original, hint)
     report.at(plan.workflow_id, plan.where)
     return report
+
+
+# -- what a failure says beyond the example: its finding, which inputs matter, Hypothesis -------
+
+_VALUES = re.compile(r"'[^']*'|\"[^\"]*\"|-?\b\d+(?:\.\d+)?\b")
+
+
+def finding(failure: WorkflowFailure) -> tuple[str, str]:
+    """(digest, one line) of what failed, whatever the inputs: the step, the failed criteria
+    (else the message with its values left out), the response status."""
+    exchange = getattr(failure, "exchange", None)
+    status = exchange.response.status if exchange is not None else None
+    step = str(getattr(failure, "step_id", ""))
+    failed_at = list(getattr(failure, "failed_at", []) or [])
+    what = failed_at or [_VALUES.sub("_", failure.message)]
+    key = json.dumps([type(failure).__name__, step, status, what], sort_keys=True, default=repr)
+    digest = hashlib.sha256(key.encode()).hexdigest()[:16]
+    text = [line.strip().removeprefix("- ") for line in failure.message.splitlines()]
+    text = [line for line in text if line]
+    summary = text[0] if text else type(failure).__name__
+    if summary.endswith(":") and len(text) > 1:
+        summary = f"{summary} {text[1]}"
+    where = f"step '{step}'" + (f" got {status}" if status is not None else "") if step else ""
+    return digest, f"{where}: {summary}" if where else summary
+
+
+def _same_finding(
+    first: tuple[str, str], failed: ExampleFailed, plan: WorkflowPlan, secrets: Any
+) -> FuzzFailure:
+    nodeid, line = first
+    shown = ", ".join(f"{name}={value!r}" for name, value in sorted(failed.inputs.items()))
+    report = FuzzFailure(
+        f"same finding as {nodeid}: {line}",
+        [f"falsifying example: {masked(shown, secrets)}"],
+        None,
+        f"see the full report of {nodeid} (one finding is reported once per session)",
+    )
+    report.at(plan.workflow_id, plan.where)
+    return report
+
+
+def _simplest(schema: dict[str, Any], components: Any) -> tuple[bool, Any]:
+    """(found, value): the simplest value the schema admits (Hypothesis's minimal example)."""
+    try:
+        strategy = from_schema(schema, {"components": components})
+        value = find(
+            strategy,
+            lambda _: True,
+            settings=settings(
+                database=None,
+                derandomize=True,
+                deadline=None,
+                max_examples=50,
+                phases=[Phase.generate, Phase.shrink],
+                suppress_health_check=list(HealthCheck),
+            ),
+        )
+    except (SchemaStrategyError, HypothesisException):
+        return False, None
+    return True, value
+
+
+def _inputs_that_do_not_matter(
+    prop: _Property, plan: WorkflowPlan, failed: ExampleFailed, pinned: Mapping[str, Any]
+) -> set[str]:
+    """Replay: the generated inputs whose simplest value fails the same way (one run each)."""
+    schema = plan.inputs_schema or {}
+    properties = schema.get("properties") if isinstance(schema.get("properties"), dict) else {}
+    digest = finding(failed.failure)[0]
+    found = set()
+    for name, value in sorted(failed.inputs.items()):
+        child = (properties or {}).get(name)
+        if name in pinned or not isinstance(child, dict):
+            continue
+        ok, simple = _simplest(child, plan.components)
+        if not ok or _same_value(simple, value):
+            continue
+        with NetworkGuard():
+            outcome = prop.run({**failed.inputs, name: simple})
+        if outcome is not None and finding(outcome)[0] == digest:
+            found.add(name)
+    return found
+
+
+def _same_value(first: Any, second: Any) -> bool:
+    return json.dumps(first, sort_keys=True, default=repr) == json.dumps(
+        second, sort_keys=True, default=repr
+    )
+
+
+def _seed_line(test: Any, in_force: settings) -> str:
+    if in_force.derandomize:
+        return (
+            "seed: none, derandomize=True (the same inputs every run; --hypothesis-seed has "
+            "no effect)"
+        )
+    seed = getattr(hypothesis.core, "global_force_seed", None)
+    if seed is None:
+        seed = getattr(test, "_hypothesis_internal_use_generated_seed", None)
+    if seed is None:
+        return "seed: unknown"
+    return f"seed: {seed} (reproduce with --hypothesis-seed={seed})"
+
+
+def _settings_line(in_force: settings) -> str:
+    deadline = in_force.deadline
+    shown = "none" if deadline is None else f"{deadline.total_seconds() * 1000:g}ms"
+    database = "none" if in_force.database is None else repr(in_force.database)
+    phases = ", ".join(phase.name for phase in in_force.phases)
+    return (
+        f"hypothesis settings (profile '{settings.get_current_profile_name()}'): "
+        f"max_examples={in_force.max_examples}, deadline={shown}, "
+        f"derandomize={in_force.derandomize}, database={database}, phases=[{phases}]"
+    )

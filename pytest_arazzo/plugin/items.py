@@ -180,7 +180,11 @@ class ArazzoItem(pytest.Item):
                 from pytest_arazzo.fuzz.run import run_fuzz
 
                 log.mode = "live fuzz" if settings.live else "replay fuzz"
-                run_fuzz(state, self.spec, prepare_item(state, self.spec), self.nodeid, fuzz)
+                try:
+                    run_fuzz(state, self.spec, prepare_item(state, self.spec), self.nodeid, fuzz)
+                finally:  # read by Hypothesis's pytest plugin (--hypothesis-show-statistics)
+                    if fuzz.stats.statistics:
+                        self.hypothesis_statistics = fuzz.stats.statistics
                 recorded = None
         except WorkflowFailure as failure:
             self.explained = report.finish(self, self.spec, state, log, failure)

@@ -27,7 +27,9 @@ PYTHON = str(ROOT / ".venv" / "bin" / "python") if (ROOT / ".venv").exists() els
 SEED = ROOT / "specs/arazzo/stripe-create-and-finalize-invoice.arazzo.yml"
 OPENAPI = ROOT / "specs/openapi/stripe-invoice-api-openapi.yml"
 CASSETTE = (
-    ROOT / "fixtures/cassettes/stripe-create-and-finalize-invoice/create-and-finalize-invoice.yaml"
+    ROOT
+    / "fixtures/cassettes/specs/arazzo/stripe-create-and-finalize-invoice"
+    / "create-and-finalize-invoice.yaml"
 )
 WORKFLOW = "create-and-finalize-invoice"
 PYCACHE = Path(tempfile.gettempdir()) / "pytest-arazzo-bench-pycache"
@@ -130,7 +132,7 @@ def copies_project(root: Path, count: int, contract: str = "error") -> Path:
     cassette = CASSETTE.read_text()
     for index in range(count):
         (root / "specs" / "arazzo" / f"copy-{index}.arazzo.yml").write_text(seed)
-        folder = root / "fixtures" / "cassettes" / f"copy-{index}"
+        folder = root / "fixtures" / "cassettes" / "specs" / "arazzo" / f"copy-{index}"
         folder.mkdir(parents=True)
         (folder / CASSETTE.name).write_text(cassette)
     (root / "pyproject.toml").write_text(

@@ -39,7 +39,9 @@ from pytest_arazzo.transport.replay import ReplayTransport  # noqa: E402
 
 SEED = ROOT / "specs/arazzo/stripe-create-and-finalize-invoice.arazzo.yml"
 CASSETTE = (
-    ROOT / "fixtures/cassettes/stripe-create-and-finalize-invoice/create-and-finalize-invoice.yaml"
+    ROOT
+    / "fixtures/cassettes/specs/arazzo/stripe-create-and-finalize-invoice"
+    / "create-and-finalize-invoice.yaml"
 )
 WORKFLOW = "create-and-finalize-invoice"
 

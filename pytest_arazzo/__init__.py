@@ -5,7 +5,8 @@ The public engine API (no pytest involved)::
     import pytest_arazzo as arazzo
 
     plan = arazzo.plan_workflow(arazzo.load("specs/x.arazzo.yml"), "my-workflow")
-    result = arazzo.run(plan, transport=arazzo.replay("fixtures/cassettes/x/my-workflow.yaml"))
+    cassette = arazzo.replay("fixtures/cassettes/specs/x/my-workflow.yaml")
+    result = arazzo.run(plan, transport=cassette)
 
 :func:`load`, :func:`plan_workflow`, :func:`run`, :func:`record`, :func:`replay`, :func:`live`
 and the types :class:`Document`, :class:`WorkflowPlan`, :class:`RunResult`,

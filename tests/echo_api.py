@@ -20,7 +20,7 @@ from tests.loopback import QuietHandler, ServerThread
 
 CANARY = "sk_test_CANARYechoApi0123456789"
 ECHO_NODE = "specs/arazzo/echo.arazzo.yml::echo-canary"
-CASSETTE = "fixtures/cassettes/echo/echo-canary.yaml"
+CASSETTE = "fixtures/cassettes/specs/arazzo/echo/echo-canary.yaml"
 
 SCHEMES = {
     "bearer": "{type: http, scheme: bearer}",

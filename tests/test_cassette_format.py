@@ -171,11 +171,11 @@ def test_one_file_per_item__input_sets_and_collisions(tmp_path: Path) -> None:
     state = SessionState(settings)
     default = state.cassette_path(_spec(tmp_path, "a"))
     named = state.cassette_path(_spec(tmp_path, "a", "eur"))
-    assert default == tmp_path / "cassettes/billing/wf.yaml"
-    assert named == tmp_path / "cassettes/billing/wf[eur].yaml"
+    assert default == tmp_path / "cassettes/a/billing/wf.yaml"
+    assert named == tmp_path / "cassettes/a/billing/wf[eur].yaml"
     state.claim(default, "a/billing.arazzo.yml::wf")
     state.claim(default, "a/billing.arazzo.yml::wf")  # the same item again is fine
-    with pytest.raises(WorkflowFailure, match=r"would share the cassette cassettes/billing/wf\."):
+    with pytest.raises(WorkflowFailure, match=r"would share the cassette cassettes/a/billing/wf\."):
         state.claim(default, "b/billing.arazzo.yml::wf")
 
 

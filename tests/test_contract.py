@@ -28,7 +28,9 @@ from tests.conftest import ROOT, SEED, record_args
 from tests.stripe_server import StripeServer
 
 CASSETTE = (
-    ROOT / "fixtures/cassettes/stripe-create-and-finalize-invoice/create-and-finalize-invoice.yaml"
+    ROOT
+    / "fixtures/cassettes/specs/arazzo/stripe-create-and-finalize-invoice"
+    / "create-and-finalize-invoice.yaml"
 )
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
@@ -254,7 +256,7 @@ def test_request_violation_fails_the_item(
 
 
 def _replay_project(project: pytest.Pytester, status: str) -> None:
-    target = project.path / "fixtures/cassettes/stripe-create-and-finalize-invoice"
+    target = project.path / "fixtures/cassettes/specs/arazzo/stripe-create-and-finalize-invoice"
     target.mkdir(parents=True)
     text = CASSETTE.read_text().replace("      status: open\n", f"      status: {status}\n")
     (target / CASSETTE.name).write_text(text)

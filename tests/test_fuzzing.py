@@ -27,7 +27,7 @@ from tests.conftest import ROOT, SEED_NODE, TEST_KEY
 from tests.stripe_server import StripeServer
 
 TIGHTENED = ROOT / "docs" / "fuzzing" / "stripe-create-and-finalize-invoice.arazzo.yml"
-CASSETTES = ROOT / "fixtures" / "cassettes" / "stripe-create-and-finalize-invoice"
+CASSETTES = Path("fixtures/cassettes/specs/arazzo/stripe-create-and-finalize-invoice")
 SEED_PATH = "specs/arazzo/stripe-create-and-finalize-invoice.arazzo.yml"
 FAST_LIVE = (
     '[tool.pytest.ini_options]\narazzo_credentials = ["invoiceApi=STRIPE_API_KEY"]\n'
@@ -47,7 +47,7 @@ def _hypothesis_globals(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 @pytest.fixture
 def fuzz_project(seed_project: pytest.Pytester) -> pytest.Pytester:
     """The seed project with its shipped cassettes, and no example database on disk."""
-    shutil.copytree(CASSETTES, seed_project.path / "fixtures/cassettes" / CASSETTES.name)
+    shutil.copytree(ROOT / CASSETTES, seed_project.path / CASSETTES)
     # derandomize=False: with CI set, Hypothesis's default is its derandomized "ci" profile,
     # which the profiles below would inherit, and --hypothesis-seed would then change nothing.
     seed_project.makeconftest(

@@ -88,8 +88,8 @@ def project(pytester: pytest.Pytester) -> pytest.Pytester:
     (pytester.path / "specs" / "api.yaml").write_text(API)
     (pytester.path / "specs" / "good.arazzo.yml").write_text(GOOD)
     cassettes = pytester.path / "fixtures" / "cassettes"
-    (cassettes / "good").mkdir(parents=True)
-    (cassettes / "good" / "ping.yaml").write_text(CASSETTE % "{ok: true}")
+    (cassettes / "specs" / "good").mkdir(parents=True)
+    (cassettes / "specs" / "good" / "ping.yaml").write_text(CASSETTE % "{ok: true}")
     pytester.makepyprojecttoml("[tool.pytest.ini_options]\n")
     return pytester
 
@@ -156,7 +156,7 @@ def test_ref_outside_the_rootdir__refused(
     api = API.replace("schema: {type: object}", f"schema: {{$ref: '{outside}#/Thing'}}")
     write(project, "specs/refapi.yaml", api)
     write(project, "specs/ref.arazzo.yml", workflow("ref", "refapi.yaml"))
-    write(project, "fixtures/cassettes/ref/ref.yaml", CASSETTE % "{ok: true}")
+    write(project, "fixtures/cassettes/specs/ref/ref.yaml", CASSETTE % "{ok: true}")
     output, _ = run(project)
     assert GOOD_PASSED in output
     # the schema is never read: its contract check is skipped with a warning saying why
@@ -184,8 +184,9 @@ def test_cassette_symlinked_outside__refused_in_replay_and_fuzzing(
     outside = tmp_path_factory.mktemp("cassettes") / "stolen.yaml"
     outside.write_text(CASSETTE % "{ok: true}")
     write(project, "specs/stolen.arazzo.yml", workflow("stolen"))
-    (project.path / "fixtures" / "cassettes" / "stolen").mkdir()
-    (project.path / "fixtures" / "cassettes" / "stolen" / "stolen.yaml").symlink_to(outside)
+    folder = project.path / "fixtures" / "cassettes" / "specs" / "stolen"
+    folder.mkdir(parents=True)
+    (folder / "stolen.yaml").symlink_to(outside)
     for args in ((), ("--arazzo-fuzz",)):
         output, _ = run(project, *args)
         assert "specs/stolen.arazzo.yml::stolen FAILED" in output, args
@@ -235,10 +236,11 @@ def test_alias_bomb_cassette__refused_fast(project: pytest.Pytester) -> None:
     text = (CASSETTE % "{ok: true}").replace("inputs: {}", "\n".join(bomb) + "\ninputs: {}")
     assert len(text) < 1500
     write(project, "specs/bomb.arazzo.yml", workflow("bomb"))
-    write(project, "fixtures/cassettes/bomb/bomb.yaml", text)
+    write(project, "fixtures/cassettes/specs/bomb/bomb.yaml", text)
     output, took = run(project)
     assert GOOD_PASSED in output
-    assert "fixtures/cassettes/bomb/bomb.yaml:1:1: corrupt cassette: YAML aliases expand" in output
+    bomb = "fixtures/cassettes/specs/bomb/bomb.yaml"
+    assert f"{bomb}:1:1: corrupt cassette: YAML aliases expand" in output
     assert took < HANG  # a hang is killed at HANG; a loaded machine may take a while
 
 
@@ -251,7 +253,7 @@ def test_yaml_tags_outside_the_core_schema__refused_with_position(
     write(project, "specs/binary.arazzo.yml", workflow("binary", "binary.yaml"))
     write(project, "specs/custom.arazzo.yml", workflow("custom") + "x-set: !!set {a, b}\n")
     write(project, "specs/when.arazzo.yml", workflow("when") + "x-date: 2024-01-01\n")
-    write(project, "fixtures/cassettes/when/when.yaml", CASSETTE % "{ok: true}")
+    write(project, "fixtures/cassettes/specs/when/when.yaml", CASSETTE % "{ok: true}")
     output, _ = run(project)
     assert GOOD_PASSED in output
     assert "specs/when.arazzo.yml::when PASSED" in output  # a timestamp is just a string
@@ -267,10 +269,10 @@ def test_yaml_tags_outside_the_core_schema__refused_with_position(
 def test_deep_nesting__in_a_cassette_body_and_in_arazzo_input(project: pytest.Pytester) -> None:
     write(project, "specs/deep.arazzo.yml", workflow("deep"))
     deep = "[" * 5000 + "]" * 5000
-    write(project, "fixtures/cassettes/deep/deep.yaml", CASSETTE % deep)
+    write(project, "fixtures/cassettes/specs/deep/deep.yaml", CASSETTE % deep)
     output, _ = run(project)
     assert GOOD_PASSED in output
-    assert "fixtures/cassettes/deep/deep.yaml" in output
+    assert "fixtures/cassettes/specs/deep/deep.yaml" in output
     assert "nesting deeper than 200 levels" in output or "exceeded maximum nesting depth" in output
     output, _ = run(project, "--arazzo-input", "x=" + deep)
     assert "--arazzo-input x: the value nests deeper than 200 levels" in output
@@ -301,7 +303,7 @@ def test_ref_cycle_across_files__reported_not_hung(project: pytest.Pytester) -> 
     write(project, "specs/one.yaml", "Thing: {$ref: 'two.yaml#/Thing'}\n")
     write(project, "specs/two.yaml", "Thing: {$ref: 'one.yaml#/Thing'}\n")
     write(project, "specs/refcycle.arazzo.yml", workflow("refcycle", "cycapi.yaml"))
-    write(project, "fixtures/cassettes/refcycle/refcycle.yaml", CASSETTE % "{ok: true}")
+    write(project, "fixtures/cassettes/specs/refcycle/refcycle.yaml", CASSETTE % "{ok: true}")
     output, took = run(project)
     assert GOOD_PASSED in output
     # the cycle is found when the contract schema is resolved: that check is skipped, saying why
@@ -323,7 +325,7 @@ def test_catastrophic_regex__criterion_and_input_pattern_fail_within_the_limit(
     )
     write(project, "specs/evil.arazzo.yml", workflow("evil", extra=criterion))
     body = "{text: '" + "a" * 60 + "!'}"
-    write(project, "fixtures/cassettes/evil/evil.yaml", CASSETTE % body)
+    write(project, "fixtures/cassettes/specs/evil/evil.yaml", CASSETTE % body)
     pattern = workflow("pattern").replace(
         "  steps:",
         "  inputs:\n    type: object\n    properties:\n"
@@ -332,7 +334,7 @@ def test_catastrophic_regex__criterion_and_input_pattern_fail_within_the_limit(
     write(project, "specs/pattern.arazzo.yml", pattern)
     word = "a" * 60 + "!"
     recorded = (CASSETTE % "{ok: true}").replace("inputs: {}", f"inputs: {{word: {word}}}")
-    write(project, "fixtures/cassettes/pattern/pattern.yaml", recorded)  # replay's inputs
+    write(project, "fixtures/cassettes/specs/pattern/pattern.yaml", recorded)  # replay's inputs
     output, took = run(project)
     assert GOOD_PASSED in output
     assert "specs/evil.arazzo.yml::evil FAILED" in output

@@ -23,7 +23,8 @@ from tests.echo_api import CANARY, CASSETTE, SCHEMES, EchoServer, echo_project
 from tests.stripe_server import StripeServer
 
 SEED_CASSETTE = (
-    "fixtures/cassettes/stripe-create-and-finalize-invoice/create-and-finalize-invoice.yaml"
+    "fixtures/cassettes/specs/arazzo/stripe-create-and-finalize-invoice/"
+    "create-and-finalize-invoice.yaml"
 )
 
 

@@ -21,7 +21,7 @@ from pytest_arazzo.cassette.format import (
     save_cassette,
 )
 from pytest_arazzo.cassette.matching import RequestMatcher
-from pytest_arazzo.cassette.naming import CassetteNameError, cassette_path
+from pytest_arazzo.cassette.naming import CassetteNameError, cassette_path, source_key
 from pytest_arazzo.cassette.scrub import SCRUBBED, Scrubber
 from pytest_arazzo.http.auth import CredentialError, Credentials
 from pytest_arazzo.http.encoding import flatten_form
@@ -203,10 +203,33 @@ def test_cassette_path__refuses_names_leaving_the_folder(
         cassette_path(tmp_path, "billing", workflow_id, input_set)
 
 
-@pytest.mark.parametrize("stem", ["..", ".", "", "a/b"])
-def test_cassette_path__refuses_a_stem_leaving_the_folder(tmp_path: Path, stem: str) -> None:
+def test_cassette_path__keyed_by_the_arazzo_file_path(tmp_path: Path) -> None:
+    key = "specs/a/billing"
+    assert cassette_path(tmp_path, key, "wf") == tmp_path / "specs/a/billing/wf.yaml"
+    assert cassette_path(tmp_path, "specs/b/billing", "wf") != cassette_path(tmp_path, key, "wf")
+
+
+@pytest.mark.parametrize(
+    "key", ["..", ".", "", "a/../b", "a/./b", "a//b", "/etc/x", "a\\b", "a/..\\b", "a/"]
+)
+def test_cassette_path__refuses_a_key_leaving_the_folder(tmp_path: Path, key: str) -> None:
     with pytest.raises(CassetteNameError):
-        cassette_path(tmp_path, stem, "wf")
+        cassette_path(tmp_path, key, "wf")
+
+
+def test_source_key__the_file_path_under_the_rootdir_without_suffix(tmp_path: Path) -> None:
+    arazzo = tmp_path / "specs" / "a" / "billing.arazzo.yml"
+    assert source_key(arazzo, tmp_path, "billing") == "specs/a/billing"
+    assert source_key(tmp_path / "billing.arazzo.json", tmp_path, "billing") == "billing"
+
+
+def test_source_key__a_file_outside_the_rootdir_is_refused(tmp_path: Path) -> None:
+    root = tmp_path / "project"
+    root.mkdir()
+    for outside in (tmp_path / "billing.arazzo.yml", root / ".." / "x" / "billing.arazzo.yml"):
+        with pytest.raises(CassetteNameError, match="is outside the rootdir") as caught:
+            source_key(outside, root, "billing")
+        assert "move the Arazzo file under the rootdir" in caught.value.hint
 
 
 def test_cassette_path__unsafe_characters_sanitized(tmp_path: Path) -> None:

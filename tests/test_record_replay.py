@@ -22,7 +22,7 @@ from tests.conftest import ROOT, SEED_NODE, record_args
 from tests.echo_api import EchoServer
 from tests.stripe_server import DECLINE_CUSTOMER_ID, StripeServer
 
-CASSETTES = Path("fixtures/cassettes/stripe-create-and-finalize-invoice")
+CASSETTES = Path("fixtures/cassettes/specs/arazzo/stripe-create-and-finalize-invoice")
 DEFAULT = CASSETTES / "create-and-finalize-invoice.yaml"
 EUR = CASSETTES / "create-and-finalize-invoice[eur].yaml"
 LEAN = ("-p", "no:hypothesispytest", "-p", "no:benchmark", "-p", "no:recording")  # fast start
@@ -475,18 +475,21 @@ def test_seed_node_id_is_the_cassette_item(recorded: pytest.Pytester) -> None:
 def test_two_items_sharing_a_cassette__fail_under_xdist_too(
     seed_project: pytest.Pytester, stripe_server: StripeServer, test_key: str
 ) -> None:
-    """Two files with one stem map to one cassette: the second item fails on whichever worker
-    runs it (owners are fixed at collection), and nothing is written for it."""
+    """Two files in one folder whose names differ only in their suffix (``.arazzo.yaml``,
+    ``.arazzo.yml``) map to one cassette: the second item fails on whichever worker runs it
+    (owners are fixed at collection), and nothing is written for it."""
     pytest.importorskip("xdist")
-    shutil.copytree(seed_project.path / "specs/arazzo", seed_project.path / "specs/other")
+    seed = seed_project.path / "specs/arazzo/stripe-create-and-finalize-invoice.arazzo.yml"
+    shutil.copy(seed, seed.with_suffix(".yaml"))
     result = seed_project.runpytest_subprocess(
         "specs/", "-n", "2", *record_args(stripe_server), *LEAN, timeout=120
     )
     result.assert_outcomes(passed=1, failed=1)
     result.stdout.fnmatch_lines(
         [
-            "workflow 'create-and-finalize-invoice' (specs/other/*) failed",
-            "  items 'specs/arazzo/*' and 'specs/other/*' would share the cassette *",
+            "workflow 'create-and-finalize-invoice' (specs/arazzo/*.arazzo.yml*) failed",
+            "  items 'specs/arazzo/*.arazzo.yaml::*' and 'specs/arazzo/*.arazzo.yml::*' would "
+            "share the cassette fixtures/cassettes/specs/arazzo/stripe-create-*/*",
         ]
     )
     assert len(stripe_server.requests) == 3  # only the first item recorded
@@ -552,3 +555,48 @@ def test_server_override_for_an_unknown_source__nothing_sent_anywhere(
     )
     assert stripe_server.requests == []
     assert not (seed_project.path / "fixtures/cassettes").exists()
+
+
+# -- cassettes keyed by the Arazzo file's path ---------------------------------------------------
+
+
+def test_same_file_name_in_two_folders__each_records_and_replays_its_own_cassette(
+    seed_project: pytest.Pytester, stripe_server: StripeServer, test_key: str
+) -> None:
+    """``specs/a/same.arazzo.yml`` and ``specs/b/same.arazzo.yml`` (one workflowId, different
+    requests) never share a cassette: each is keyed by its path under the rootdir."""
+    seed = seed_project.path / "specs/arazzo/stripe-create-and-finalize-invoice.arazzo.yml"
+    text = seed.read_text()
+    seed.unlink()
+    for folder, amount in (("a", "$inputs.amount"), ("b", "777")):
+        (seed_project.path / "specs" / folder).mkdir()
+        (seed_project.path / "specs" / folder / "same.arazzo.yml").write_text(
+            text.replace("amount: $inputs.amount", f"amount: {amount}")
+        )
+    inputs = seed_project.path / "fixtures/inputs"
+    (inputs / "stripe-create-and-finalize-invoice.yaml").rename(inputs / "same.yaml")
+    result = seed_project.runpytest("specs/", *record_args(stripe_server))
+    result.assert_outcomes(passed=2)
+    folder = seed_project.path / "fixtures/cassettes/specs"
+    a = folder / "a/same/create-and-finalize-invoice.yaml"
+    b = folder / "b/same/create-and-finalize-invoice.yaml"
+    assert sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*.yaml")) == [
+        "a/same/create-and-finalize-invoice.yaml",
+        "b/same/create-and-finalize-invoice.yaml",
+    ]
+    sent = [
+        yaml.safe_load(path.read_text())["interactions"][1]["request"]["form"]["amount"]
+        for path in (a, b)
+    ]
+    assert sent == ["2000", "777"]
+    stripe_server.reset()
+
+    replayed = replay(seed_project, "-rA")
+    replayed.assert_outcomes(passed=2)
+    assert stripe_server.requests == []
+    a.unlink()  # each item reads its own cassette: without a's, only a's item fails
+    replayed = replay(seed_project)
+    replayed.assert_outcomes(passed=1, failed=1)
+    replayed.stdout.fnmatch_lines(
+        ["*no cassette for this item at fixtures/cassettes/specs/a/same/create-and-*"]
+    )

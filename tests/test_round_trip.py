@@ -11,7 +11,7 @@ import yaml
 from tests.conftest import record_args
 from tests.stripe_server import StripeServer
 
-CASSETTE = Path("fixtures/cassettes/stripe-create-and-finalize-invoice")
+CASSETTE = Path("fixtures/cassettes/specs/arazzo/stripe-create-and-finalize-invoice")
 INPUTS = Path("fixtures/inputs/stripe-create-and-finalize-invoice.yaml")
 
 

@@ -21,7 +21,9 @@ from pytest_arazzo.contract import compile as contract_compile
 from tests.conftest import OPENAPI, ROOT, SEED
 
 SHIPPED_CASSETTE = (
-    ROOT / "fixtures/cassettes/stripe-create-and-finalize-invoice/create-and-finalize-invoice.yaml"
+    ROOT
+    / "fixtures/cassettes/specs/arazzo/stripe-create-and-finalize-invoice"
+    / "create-and-finalize-invoice.yaml"
 )
 LEAN = ("-p", "no:cacheprovider", "-p", "no:hypothesispytest")
 
@@ -35,7 +37,7 @@ def copies_project(root: Path, count: int) -> None:
     seed = SEED.read_text().replace(*fix)
     for index in range(count):
         (root / "specs" / "arazzo" / f"copy-{index}.arazzo.yml").write_text(seed)
-        cassettes = root / "fixtures" / "cassettes" / f"copy-{index}"
+        cassettes = root / "fixtures" / "cassettes" / "specs" / "arazzo" / f"copy-{index}"
         cassettes.mkdir(parents=True, exist_ok=True)
         shutil.copy(SHIPPED_CASSETTE, cassettes / SHIPPED_CASSETTE.name)
 

@@ -23,7 +23,7 @@ import yaml
 
 from tests.conftest import ROOT
 
-CASSETTES = sorted((ROOT / "fixtures" / "cassettes").glob("stripe-*/*.yaml"))
+CASSETTES = sorted((ROOT / "fixtures" / "cassettes").glob("specs/arazzo/stripe-*/*.yaml"))
 FORM = "application/x-www-form-urlencoded"
 _KEY = re.compile(r"([^\[\]]+)((?:\[[^\[\]]*\])*)")
 
@@ -219,7 +219,8 @@ def test_shipped_request_validates_against_its_operation(
 
 
 def _subscription_interaction() -> tuple[Path, str, dict[str, Any]]:
-    path = ROOT / "fixtures/cassettes/stripe-subscription-lifecycle/subscription-lifecycle.yaml"
+    folder = ROOT / "fixtures/cassettes/specs/arazzo/stripe-subscription-lifecycle"
+    path = folder / "subscription-lifecycle.yaml"
     cassette = _yaml(path)
     interaction = next(i for i in cassette["interactions"] if i["step"] == "createSubscription")
     return ROOT / cassette["item"].split("::")[0], cassette["workflow"], interaction

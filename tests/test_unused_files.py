@@ -9,17 +9,17 @@ import pytest
 
 from tests.conftest import ROOT
 
-SEED_CASSETTE = "stripe-create-and-finalize-invoice/create-and-finalize-invoice.yaml"
+SEED_CASSETTE = "specs/arazzo/stripe-create-and-finalize-invoice/create-and-finalize-invoice.yaml"
 
 
 def unused_project(project: pytest.Pytester, ini: str = "") -> None:
     """The seed project with its cassette, a misspelt inputs file and a stray cassette."""
     cassettes = project.path / "fixtures" / "cassettes"
-    (cassettes / "stripe-create-and-finalize-invoice").mkdir(parents=True)
+    (cassettes / SEED_CASSETTE).parent.mkdir(parents=True)
     shutil.copy(ROOT / "fixtures" / "cassettes" / SEED_CASSETTE, cassettes / SEED_CASSETTE)
     shutil.copy(
         cassettes / SEED_CASSETTE,
-        cassettes / "stripe-create-and-finalize-invoice" / "create-and-finalise-invoice.yaml",
+        (cassettes / SEED_CASSETTE).parent / "create-and-finalise-invoice.yaml",
     )
     inputs = project.path / "fixtures" / "inputs"
     (inputs / "stripe-create-and-finalise-invoice.yaml").write_text("{}\n")
@@ -37,7 +37,7 @@ def test_unused_files_are_listed(seed_project: pytest.Pytester) -> None:
             "*arazzo: unused files*",
             "fixtures/inputs/stripe-create-and-finalise-invoice.yaml: inputs file of no "
             "collected Arazzo file (did you mean 'stripe-create-and-finalize-invoice'?)",
-            "fixtures/cassettes/stripe-create-and-finalize-invoice/"
+            "fixtures/cassettes/specs/arazzo/stripe-create-and-finalize-invoice/"
             "create-and-finalise-invoice.yaml: cassette of no collected item (did you mean "
             f"'{SEED_CASSETTE}'?)",
             "(reported only; ini arazzo_strict_files = true makes them fail the run)",

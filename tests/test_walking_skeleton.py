@@ -18,7 +18,7 @@ from tests.conftest import ROOT, SEED_NODE, record_args
 from tests.stripe_server import DECLINE_CUSTOMER_ID, StripeServer
 
 CASSETTE = Path(
-    "fixtures/cassettes/stripe-create-and-finalize-invoice/create-and-finalize-invoice.yaml"
+    "fixtures/cassettes/specs/arazzo/stripe-create-and-finalize-invoice/create-and-finalize-invoice.yaml"
 )
 
 
@@ -114,8 +114,8 @@ def test_missing_cassette__says_how_to_record(seed_project: pytest.Pytester) -> 
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
         [
-            "*no cassette for this item at fixtures/cassettes/stripe-create-and-finalize-invoice/"
-            "create-and-finalize-invoice.yaml",
+            "*no cassette for this item at fixtures/cassettes/specs/arazzo/"
+            "stripe-create-and-finalize-invoice/create-and-finalize-invoice.yaml",
             "*what to do: record it against the API's test mode: pytest '*' --record*",
         ]
     )

@@ -6,7 +6,7 @@ Nothing here imports pytest; the pytest plugin is one client of these functions:
 
     document = arazzo.load("specs/arazzo/stripe-create-and-finalize-invoice.arazzo.yml")
     plan = arazzo.plan_workflow(document, "create-and-finalize-invoice")
-    folder = "fixtures/cassettes/stripe-create-and-finalize-invoice"
+    folder = "fixtures/cassettes/specs/arazzo/stripe-create-and-finalize-invoice"
     cassette = arazzo.replay(f"{folder}/create-and-finalize-invoice.yaml")
     result = arazzo.run(plan, transport=cassette)
     print(result.outputs)

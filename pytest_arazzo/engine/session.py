@@ -21,7 +21,7 @@ from typing import Any
 
 from pytest_arazzo.cassette.format import Cassette, CassetteError, load_cassette, save_cassette
 from pytest_arazzo.cassette.matching import RequestMatcher
-from pytest_arazzo.cassette.naming import UNSAFE_NAME_HINT, CassetteNameError, cassette_path
+from pytest_arazzo.cassette.naming import CassetteNameError, cassette_path, source_key
 from pytest_arazzo.cassette.parsecache import ParseCache
 from pytest_arazzo.cassette.scrub import Scrubber
 from pytest_arazzo.checks import check_workflow, memo, unrunnable
@@ -179,11 +179,12 @@ class SessionState:
         return self.files[document.path]
 
     def cassette_path(self, spec: ItemSpec) -> Path:
-        """The item's cassette file; raises :class:`CassetteNameError` for an unsafe name."""
+        """The item's cassette file, keyed by the Arazzo file's path under the rootdir; raises
+        :class:`CassetteNameError` for an unsafe name or a file outside the rootdir."""
         input_set = None if spec.input_set == DEFAULT_SET else spec.input_set
-        return cassette_path(
-            self.settings.cassette_dir, spec_stem(spec.path), spec.workflow_id, input_set
-        )
+        settings = self.settings
+        key = source_key(spec.path, settings.rootdir, spec_stem(spec.path))
+        return cassette_path(settings.cassette_dir, key, spec.workflow_id, input_set)
 
     def claim(self, path: Path, nodeid: str) -> None:
         """One cassette file per item: two items mapping to one file is an error."""
@@ -192,7 +193,8 @@ class SessionState:
             raise WorkflowFailure(
                 f"items '{owner}' and '{nodeid}' would share the cassette "
                 f"{_relative(path, self.settings.rootdir)}",
-                hint="give the Arazzo files distinct names (cassettes are keyed by file stem)",
+                hint="give the Arazzo files distinct names (cassettes are keyed by the file's path "
+                "without its suffix, so x.arazzo.yml and x.arazzo.json in one folder collide)",
             )
 
     def credentials(self) -> Credentials:
@@ -325,7 +327,7 @@ def run_item(
     try:
         path = state.cassette_path(spec)
     except CassetteNameError as error:
-        failure = WorkflowFailure(str(error), hint=UNSAFE_NAME_HINT)
+        failure = WorkflowFailure(str(error), hint=error.hint)
         raise failure.at(spec.workflow_id, where) from None
     try:
         state.claim(path, nodeid)

@@ -41,7 +41,7 @@ from hypothesis.errors import (
 from hypothesis.statistics import collector, describe_statistics
 
 from pytest_arazzo.cassette.format import Cassette, CassetteError, load_cassette
-from pytest_arazzo.cassette.naming import UNSAFE_NAME_HINT, CassetteNameError
+from pytest_arazzo.cassette.naming import CassetteNameError
 from pytest_arazzo.execute.failures import Mask, StepFailure, WorkflowFailure, unmasked
 from pytest_arazzo.fuzz.config import FuzzRequest, FuzzStats
 from pytest_arazzo.fuzz.strategies import SchemaStrategyError, examples_of, from_schema
@@ -308,7 +308,7 @@ def _cassette(state: SessionState, spec: ItemSpec, plan: WorkflowPlan, nodeid: s
     try:
         path = state.cassette_path(spec)
     except CassetteNameError as error:
-        raise WorkflowFailure(str(error), hint=UNSAFE_NAME_HINT).at(
+        raise WorkflowFailure(str(error), hint=error.hint).at(
             plan.workflow_id, plan.where
         ) from None
     if not path.exists():

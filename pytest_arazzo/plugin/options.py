@@ -79,7 +79,8 @@ def add_options(parser: pytest.Parser) -> None:
     )
     parser.addini(
         "arazzo_cassette_dir",
-        "where cassettes live (relative to rootdir)",
+        "where cassettes live (relative to rootdir): <dir>/<Arazzo file path under rootdir, no "
+        "suffix>/<workflowId>[<input set>].yaml",
         default="fixtures/cassettes",
     )
     parser.addini(

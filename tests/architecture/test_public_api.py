@@ -15,7 +15,9 @@ from tests.stripe_server import StripeServer
 
 ROOT = Path(__file__).resolve().parents[2]
 CASSETTE = (
-    ROOT / "fixtures/cassettes/stripe-create-and-finalize-invoice/create-and-finalize-invoice.yaml"
+    ROOT
+    / "fixtures/cassettes/specs/arazzo/stripe-create-and-finalize-invoice"
+    / "create-and-finalize-invoice.yaml"
 )
 WORKFLOW = "create-and-finalize-invoice"
 

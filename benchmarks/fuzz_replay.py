@@ -15,8 +15,10 @@ from __future__ import annotations
 import argparse
 import cProfile
 import pstats
+import shutil
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -35,6 +37,11 @@ from pytest_arazzo.fuzz.run import FuzzRequest, run_fuzz  # noqa: E402
 
 WORKFLOW = ROOT / "docs/fuzzing/stripe-create-and-finalize-invoice.arazzo.yml"
 WORKFLOW_ID = "create-and-finalize-invoice"
+SEED_CASSETTE = (
+    ROOT
+    / "fixtures/cassettes/specs/arazzo/stripe-create-and-finalize-invoice"
+    / "create-and-finalize-invoice.yaml"
+)
 
 
 def fuzz_once(state: SessionState, spec: ItemSpec, examples: int) -> tuple[int, float]:
@@ -52,10 +59,16 @@ def measure(examples: int = 1000, rounds: int = 3, profile: bool = False) -> lis
     """Median examples per second over ``rounds`` fuzzed items, after a warm-up item."""
     settings.register_profile("bench", database=None, derandomize=True)
     settings.load_profile("bench")
+    # cassettes are keyed by the Arazzo file's path: the tightened copy in docs/fuzzing/ replays
+    # the seed's cassette, copied to where its key points (in a temporary cassette folder)
+    cassettes = Path(tempfile.mkdtemp(prefix="fuzz-bench-"))
+    target = cassettes / "docs/fuzzing/stripe-create-and-finalize-invoice"
+    target.mkdir(parents=True)
+    shutil.copy(SEED_CASSETTE, target / SEED_CASSETTE.name)
     state = SessionState(
         RunSettings(
             rootdir=ROOT,
-            cassette_dir=ROOT / "fixtures/cassettes",
+            cassette_dir=cassettes,
             inputs_dir=ROOT / "fixtures/inputs",
             credentials={"invoiceApi": "STRIPE_API_KEY"},
         )

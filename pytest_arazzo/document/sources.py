@@ -347,6 +347,8 @@ class SourceCache:
         self.allowed = None if allowed is None else tuple(path.resolve() for path in allowed)
         self.max_bytes = max_bytes
         self._documents: dict[Path, Document | LoadError] = {}
+        # id(root) -> (root, documents its $refs reach, files that failed)
+        self._reachable: dict[int, tuple[Document, list[Document], dict[Path, SourceError]]] = {}
 
     def document(self, path: Path, referrer: str = "") -> Document:
         """The document at ``path``; ``referrer`` (e.g. "$ref 'x.yaml' in api.yaml") says who
@@ -367,8 +369,18 @@ class SourceCache:
 
     def reachable(self, root: Document) -> tuple[list[Document], dict[Path, SourceError]]:
         """``root`` and every document its ``$ref`` values reach (transitively), loaded; and
-        why each file that could not be loaded failed (by resolved path)."""
-        documents, broken = [root], {}
+        why each file that could not be loaded failed (by resolved path). Walked once per
+        loaded document, however many Arazzo files name it."""
+        known = self._reachable.get(id(root))
+        if known is not None and known[0] is root:
+            return list(known[1]), dict(known[2])
+        documents, broken = self._walk(root)
+        self._reachable[id(root)] = (root, documents, broken)
+        return list(documents), dict(broken)
+
+    def _walk(self, root: Document) -> tuple[list[Document], dict[Path, SourceError]]:
+        documents: list[Document] = [root]
+        broken: dict[Path, SourceError] = {}
         seen = {root.path.resolve()}
         for document in documents:  # grows while walking
             for target in _ref_files(document.data):

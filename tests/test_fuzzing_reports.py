@@ -155,10 +155,12 @@ def test_live_fuzz_does_not_check_which_inputs_matter(
         '[tool.pytest.ini_options]\narazzo_credentials = ["invoiceApi=STRIPE_API_KEY"]\n'
         'arazzo_rate_limit = "0"\n'
     )
+    seed_project.makeconftest(PROFILES)  # not derandomized, even where CI is set
     result = seed_project.runpytest(
         "specs/",
         "--live",
         "--arazzo-fuzz",
+        "--hypothesis-profile=arazzo-test",
         "--arazzo-server",
         f"invoiceApi={stripe_server.url}",
         "--arazzo-input",

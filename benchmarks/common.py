@@ -130,8 +130,16 @@ def copies_project(root: Path, count: int, contract: str = "error") -> Path:
     (root / "specs" / "openapi" / OPENAPI.name).write_text(OPENAPI.read_text().replace(*fix))
     seed = SEED.read_text().replace(*fix)
     cassette = CASSETTE.read_text()
+    # each copy has the seed's default input set, as recorded (replay compares it with the
+    # cassette's file_inputs)
+    inputs = (
+        "create-and-finalize-invoice:\n  default:\n"
+        "    customer: cus_PYTESTARAZZO01\n    amount: 2000\n    currency: usd\n"
+    )
+    (root / "fixtures" / "inputs").mkdir(parents=True)
     for index in range(count):
         (root / "specs" / "arazzo" / f"copy-{index}.arazzo.yml").write_text(seed)
+        (root / "fixtures" / "inputs" / f"copy-{index}.yaml").write_text(inputs)
         folder = root / "fixtures" / "cassettes" / "specs" / "arazzo" / f"copy-{index}"
         folder.mkdir(parents=True)
         (folder / CASSETTE.name).write_text(cassette)

@@ -28,6 +28,12 @@ SHIPPED_CASSETTE = (
 LEAN = ("-p", "no:cacheprovider", "-p", "no:hypothesispytest")
 
 
+SEED_INPUTS = (
+    "create-and-finalize-invoice:\n  default:\n"
+    "    customer: cus_PYTESTARAZZO01\n    amount: 2000\n    currency: usd\n"
+)
+
+
 def copies_project(root: Path, count: int) -> None:
     """``count`` copies of the seed workflow sharing one OpenAPI file, each with its cassette."""
     (root / "specs" / "arazzo").mkdir(parents=True, exist_ok=True)
@@ -35,8 +41,11 @@ def copies_project(root: Path, count: int) -> None:
     fix = ("postInvoice Items", "postInvoiceItems")  # a space in an operationId is flagged
     (root / "specs" / "openapi" / OPENAPI.name).write_text(OPENAPI.read_text().replace(*fix))
     seed = SEED.read_text().replace(*fix)
+    (root / "fixtures" / "inputs").mkdir(parents=True, exist_ok=True)
     for index in range(count):
         (root / "specs" / "arazzo" / f"copy-{index}.arazzo.yml").write_text(seed)
+        # the input set the shipped cassette was recorded with (replay compares the two)
+        (root / "fixtures" / "inputs" / f"copy-{index}.yaml").write_text(SEED_INPUTS)
         cassettes = root / "fixtures" / "cassettes" / "specs" / "arazzo" / f"copy-{index}"
         cassettes.mkdir(parents=True, exist_ok=True)
         shutil.copy(SHIPPED_CASSETTE, cassettes / SHIPPED_CASSETTE.name)

@@ -440,11 +440,7 @@ def _run_live(
 
 def _check_inputs_file(spec: ItemSpec, cassette: Cassette, plan: Any) -> None:
     """Raise :class:`StaleCassette` when the item's input set no longer says what it said when
-    the cassette was recorded (replay would otherwise run the old values without a word). An
-    item with no input set at all (no inputs file, e.g. a copied workflow) replays the recorded
-    inputs: there is nothing to compare."""
-    if not spec.inputs:
-        return
+    the cassette was recorded (replay would otherwise run the old values without a word)."""
     changed = changed_since_recording(spec.inputs, cassette.file_inputs, cassette.inputs)
     if not changed:
         return

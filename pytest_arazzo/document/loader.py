@@ -23,6 +23,7 @@ from pytest_arazzo.diagnostics.codes import CODES
 from pytest_arazzo.diagnostics.position import Position
 from pytest_arazzo.diagnostics.problems import Problem, problem
 from pytest_arazzo.diagnostics.text import clip
+from pytest_arazzo.document.media import nests_deeper_than
 from pytest_arazzo.document.pointer import escape_token
 
 MAX_DEPTH = 200
@@ -359,27 +360,13 @@ def _parse_json(text: str, path: Path) -> Document:
         raise LoadError(path, f"nesting deeper than {MAX_DEPTH} levels", code=TOO_BIG) from None
     except ValueError as error:  # e.g. an integer of more than 4300 digits
         raise LoadError(path, f"invalid JSON: {error}") from None
-    if _depth_exceeds(data, MAX_DEPTH):
+    if nests_deeper_than(data, MAX_DEPTH):
         raise LoadError(path, f"nesting deeper than {MAX_DEPTH} levels", code=TOO_BIG)
     try:
         located = parse_text(text, path.with_suffix(".yaml"))
     except LoadError:
         return Document(path, data)
     return Document(path, data, located.positions, located.duplicate_keys)
-
-
-def _depth_exceeds(data: Any, limit: int) -> bool:
-    """Whether ``data`` nests deeper than ``limit`` (checked without recursion)."""
-    stack = [(data, 0)]
-    while stack:
-        value, depth = stack.pop()
-        if depth > limit:
-            return True
-        if isinstance(value, dict):
-            stack.extend((child, depth + 1) for child in value.values())
-        elif isinstance(value, list):
-            stack.extend((child, depth + 1) for child in value)
-    return False
 
 
 def load_document(path: str | Path, display: str = "", max_bytes: int = MAX_BYTES) -> Document:

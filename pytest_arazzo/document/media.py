@@ -40,3 +40,17 @@ def _depth(text: str) -> int:
         elif mark in "]}":
             depth -= 1
     return deepest
+
+
+def nests_deeper_than(value: Any, limit: int) -> bool:
+    """Whether parsed data nests deeper than ``limit`` lists/objects (checked without recursion)."""
+    stack = [(value, 0)]
+    while stack:
+        current, depth = stack.pop()
+        if depth > limit:
+            return True
+        if isinstance(current, dict):
+            stack.extend((child, depth + 1) for child in current.values())
+        elif isinstance(current, list):
+            stack.extend((child, depth + 1) for child in current)
+    return False

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from pytest_arazzo.document.media import nests_deeper_than
 from pytest_arazzo.http.keys import DEFAULT_REFUSED
 
 RECORD_MODES = ("none", "new", "rewrite")
@@ -176,7 +177,7 @@ def parse_cli_inputs(values: list[str]) -> dict[str, Any]:
             value = _TOO_DEEP
         except ValueError:
             value = raw
-        if value is _TOO_DEEP or _deeper_than(value, MAX_INPUT_DEPTH):
+        if value is _TOO_DEEP or nests_deeper_than(value, MAX_INPUT_DEPTH):
             raise ValueError(
                 f"--arazzo-input {name}: the value nests deeper than {MAX_INPUT_DEPTH} levels; "
                 "give a flatter value"
@@ -187,17 +188,3 @@ def parse_cli_inputs(values: list[str]) -> dict[str, Any]:
 
 _TOO_DEEP = object()
 MAX_INPUT_DEPTH = 200
-
-
-def _deeper_than(value: Any, limit: int) -> bool:
-    """Whether ``value`` nests deeper than ``limit`` lists/objects (checked without recursion)."""
-    stack = [(value, 0)]
-    while stack:
-        current, depth = stack.pop()
-        if depth > limit:
-            return True
-        if isinstance(current, dict):
-            stack.extend((child, depth + 1) for child in current.values())
-        elif isinstance(current, list):
-            stack.extend((child, depth + 1) for child in current)
-    return False

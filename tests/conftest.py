@@ -6,9 +6,11 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
+import hypothesis.core
 import jsonpath_rfc9535  # noqa: F401  (see below)
 import pytest
 import yaml  # noqa: F401  (see below)
+from hypothesis import settings
 
 from tests.stripe_server import StripeServer
 
@@ -78,3 +80,34 @@ def record_args(server: StripeServer, *extra: str) -> list[str]:
         "no:cacheprovider",
         *extra,
     ]
+
+
+# -- fuzzing (tests/test_fuzzing*.py) ------------------------------------------------------------
+
+SEED_CASSETTES = Path("fixtures/cassettes/specs/arazzo/stripe-create-and-finalize-invoice")
+# derandomize=False: with CI set, Hypothesis's default is its derandomized "ci" profile,
+# which the profiles below would inherit, and --hypothesis-seed would then change nothing.
+PROFILES = (
+    "from hypothesis import settings\n"
+    "settings.register_profile('arazzo-test', database=None, deadline=None, derandomize=False)\n"
+    "settings.register_profile('tiny', database=None, deadline=None, max_examples=7,"
+    " derandomize=False)\n"
+    "settings.register_profile('derandomized', database=None, deadline=None, derandomize=True)\n"
+)
+
+
+@pytest.fixture
+def hypothesis_globals(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """In-process pytester runs set Hypothesis globals (seed, profile): restore them after."""
+    monkeypatch.setattr(hypothesis.core, "global_force_seed", None)
+    profile = settings.get_current_profile_name()
+    yield
+    settings.load_profile(profile)
+
+
+@pytest.fixture
+def fuzz_project(seed_project: pytest.Pytester) -> pytest.Pytester:
+    """The seed project with its shipped cassettes, and no example database on disk."""
+    shutil.copytree(ROOT / SEED_CASSETTES, seed_project.path / SEED_CASSETTES)
+    seed_project.makeconftest(PROFILES)
+    return seed_project

@@ -8,14 +8,11 @@ Stripe server enforces Stripe's rules, so live fuzzing must find a minimal input
 from __future__ import annotations
 
 import json
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import hypothesis.core
 import pytest
-from hypothesis import settings
 from hypothesis.database import InMemoryExampleDatabase
 
 from pytest_arazzo.engine.settings import parse_cli_inputs
@@ -35,29 +32,7 @@ FAST_LIVE = (
 )
 
 
-@pytest.fixture(autouse=True)
-def _hypothesis_globals(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """In-process pytester runs set Hypothesis globals (seed, profile): restore them after."""
-    monkeypatch.setattr(hypothesis.core, "global_force_seed", None)
-    profile = settings.get_current_profile_name()
-    yield
-    settings.load_profile(profile)
-
-
-@pytest.fixture
-def fuzz_project(seed_project: pytest.Pytester) -> pytest.Pytester:
-    """The seed project with its shipped cassettes, and no example database on disk."""
-    shutil.copytree(ROOT / CASSETTES, seed_project.path / CASSETTES)
-    # derandomize=False: with CI set, Hypothesis's default is its derandomized "ci" profile,
-    # which the profiles below would inherit, and --hypothesis-seed would then change nothing.
-    seed_project.makeconftest(
-        "from hypothesis import settings\n"
-        "settings.register_profile('arazzo-test', database=None, deadline=None,"
-        " derandomize=False)\n"
-        "settings.register_profile('tiny', database=None, deadline=None, max_examples=7,"
-        " derandomize=False)\n"
-    )
-    return seed_project
+pytestmark = pytest.mark.usefixtures("hypothesis_globals")
 
 
 def _tighten(project: pytest.Pytester) -> None:

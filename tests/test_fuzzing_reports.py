@@ -9,50 +9,18 @@ from __future__ import annotations
 
 import re
 import shutil
-from collections.abc import Iterator
 
 import hypothesis.core
 import pytest
-from hypothesis import settings
 
-from tests.conftest import ROOT, SEED_NODE
+from tests.conftest import PROFILES, ROOT, SEED_NODE
 from tests.stripe_server import StripeServer
 
 TIGHTENED = ROOT / "docs" / "fuzzing" / "stripe-create-and-finalize-invoice.arazzo.yml"
 SEED_PATH = "specs/arazzo/stripe-create-and-finalize-invoice.arazzo.yml"
 INPUTS = "fixtures/inputs/stripe-create-and-finalize-invoice.yaml"
-# the seed's cassettes, wherever this checkout keeps them (copied to the same place)
-CASSETTES = next(
-    path
-    for path in (
-        ROOT / "fixtures/cassettes/specs/arazzo/stripe-create-and-finalize-invoice",
-        ROOT / "fixtures/cassettes/stripe-create-and-finalize-invoice",
-    )
-    if path.exists()
-)
-PROFILES = (
-    "from hypothesis import settings\n"
-    "settings.register_profile('arazzo-test', database=None, deadline=None, derandomize=False)\n"
-    "settings.register_profile('derandomized', database=None, deadline=None, derandomize=True)\n"
-)
+pytestmark = pytest.mark.usefixtures("hypothesis_globals")
 OPTIONS = ("--arazzo-fuzz", "--hypothesis-profile=arazzo-test", "-p", "no:cacheprovider")
-
-
-@pytest.fixture(autouse=True)
-def _hypothesis_globals(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """In-process pytester runs set Hypothesis globals (seed, profile): restore them after."""
-    monkeypatch.setattr(hypothesis.core, "global_force_seed", None)
-    profile = settings.get_current_profile_name()
-    yield
-    settings.load_profile(profile)
-
-
-@pytest.fixture
-def fuzz_project(seed_project: pytest.Pytester) -> pytest.Pytester:
-    """The seed project with its shipped cassettes, and no example database on disk."""
-    shutil.copytree(CASSETTES, seed_project.path / CASSETTES.relative_to(ROOT))
-    seed_project.makeconftest(PROFILES)
-    return seed_project
 
 
 def _tighten(project: pytest.Pytester) -> None:

@@ -20,6 +20,7 @@ from pytest_arazzo.checks.data import (
 )
 from pytest_arazzo.checks.report import Report
 from pytest_arazzo.diagnostics.text import did_you_mean
+from pytest_arazzo.document.dialect import dialect_of
 from pytest_arazzo.document.pointer import escape_token
 from pytest_arazzo.language.criteria import compile_criterion
 from pytest_arazzo.language.errors import CriterionError, ExpressionError
@@ -210,6 +211,8 @@ def _check_steps_ref(scope: _Scope, site: _Site, reference: Any) -> tuple[str, s
         and site.step is not None
         and target >= site.step
         and not scope.jumps
+        # Arazzo 1.1: a later step is AZ261, or the steps are reordered (plan/order.py)
+        and (target == site.step or not dialect_of(scope.data).step_depends_on)
     ):
         when = "is this step" if target == site.step else "runs after this step"
         return (

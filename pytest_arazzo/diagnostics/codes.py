@@ -268,6 +268,68 @@ CODES: dict[str, Code] = {
             "an operation step without successCriteria (any status below 400 counts as success)",
             "add successCriteria such as $statusCode == 200",
         ),
+        Code(
+            "AZ261",
+            ERROR,
+            "(Arazzo 1.1) a step reads outputs of a later step, and the workflow uses no step "
+            "dependsOn",
+            "move the step it reads before it, or declare dependsOn on that step",
+        ),
+        Code(
+            "AZ262",
+            ERROR,
+            "(Arazzo 1.1) a step dependsOn entry names a step or workflow that does not exist",
+            "use a stepId of this workflow, $workflows.<workflowId>.steps.<stepId> or "
+            "$sourceDescriptions.<name>.<workflowId>.steps.<stepId>",
+        ),
+        Code(
+            "AZ263",
+            ERROR,
+            "(Arazzo 1.1) steps depend on each other in a cycle (dependsOn or output references)",
+            "break the cycle",
+        ),
+        Code(
+            "AZ264",
+            INFO,
+            "(Arazzo 1.1) steps run in another order than written, to satisfy dependsOn and "
+            "output references",
+            "write the steps in the order they run, or keep the dependsOn that reorders them",
+        ),
+        Code(
+            "AZ265",
+            ERROR,
+            "(Arazzo 1.1) an in: querystring parameter next to in: query parameters, repeated, "
+            "or with a value that is not a string",
+            "give the whole query string as one string value (key1=value1&key2=value2)",
+        ),
+        Code(
+            "AZ266",
+            ERROR,
+            "(Arazzo 1.1) an AsyncAPI source, channel or operation that does not resolve",
+            "point channelPath at a channel ({$sourceDescriptions.<name>.url}#/channels/<name>) "
+            "of an AsyncAPI 2.x/3.x document",
+        ),
+        Code(
+            "AZ267",
+            ERROR,
+            "(Arazzo 1.1) an AsyncAPI field where it does not apply (action, correlationId, "
+            "$message), or an AsyncAPI step without action",
+            "use action/correlationId/$message in AsyncAPI steps only (correlationId: receive)",
+        ),
+        Code(
+            "AZ268",
+            WARNING,
+            "(Arazzo 1.1) $sourceDescriptions.<name>.<reference> names an operation or workflow "
+            "and also a field: the operation takes precedence",
+            "rename the operationId/workflowId, or read the field another way",
+        ),
+        Code(
+            "AZ269",
+            ERROR,
+            "(Arazzo 1.1) action parameters on an action that names no workflowId",
+            "parameters are passed to the workflow a goto/retry action names: add workflowId, "
+            "or drop them",
+        ),
         # -- runtime expressions and criteria ---------------------------------------------
         Code("AZ301", ERROR, "an invalid runtime expression", "fix the expression syntax"),
         Code(

@@ -160,11 +160,13 @@ class WorkflowRun:
     def step(self, index: int, follow: bool = True) -> int | None:
         """Run the step at ``index`` with its actions; the next index, or None to end."""
         step = self.plan.steps[index]
+        self.check_dependencies(step)
         retries: dict[int, int] = {}
         while True:
             attempt = self.attempt(step, sum(retries.values()) + 1)
             if attempt.passed:
                 self.steps[step.step_id] = self.step_outputs(step, attempt)
+                self.shared.steps_done.add((self.plan.where.file, *self.step_key(step)))
                 return self.after_success(step, index, attempt.ctx) if follow else index
             candidates = actions.merged(step.on_failure, self.plan.failure_actions)
             notes: list[str] = []
@@ -183,6 +185,36 @@ class WorkflowRun:
             if action.type != "end":
                 message = f"failure action '{action.name}' has unknown type '{action.type}'"
             raise step_failure(step, attempt, retries, message)
+
+    def step_key(self, step: StepPlan) -> tuple[str, str]:
+        return (self.plan.workflow_id, step.step_id)
+
+    def check_dependencies(self, step: StepPlan) -> None:
+        """Arazzo 1.1 step ``dependsOn``: every step named must have completed (in this run of
+        the workflow for its own steps); "dependsOn ... does not trigger execution"."""
+        for dependency in step.depends_on:
+            if dependency.local and dependency.step_id in self.steps:
+                continue
+            if not dependency.local and dependency.key in self.shared.steps_done:
+                continue
+            _, workflow_id, step_id = dependency.key
+            hint = (
+                f"dependsOn only waits for a step, it does not run it: make step '{step_id}' "
+                "run first (a goto or an end skipped it)"
+            )
+            if not dependency.local:
+                hint = (
+                    f"dependsOn only waits for a step, it does not run it: run workflow "
+                    f"'{workflow_id}' first (add it to this workflow's dependsOn, or call it "
+                    "in an earlier step)"
+                )
+            raise StepFailure(
+                step.step_id,
+                step.where,
+                f"step '{step.step_id}' depends on '{dependency.reference}' (dependsOn), "
+                "which has not completed in this run, so the step cannot run",
+                hint=hint,
+            )
 
     def attempt(self, step: StepPlan, number: int) -> Attempt:
         self.shared.executed += 1

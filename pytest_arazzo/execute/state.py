@@ -30,6 +30,8 @@ class Shared:
     executed: int = 0
     workflows: dict[str, dict[str, Any]] = field(default_factory=dict)
     completed: set[int] = field(default_factory=set)
+    # (document, workflowId, stepId) of every step that passed: Arazzo 1.1 step `dependsOn`
+    steps_done: set[tuple[str, str, str]] = field(default_factory=set)
     warnings: list[str] = field(default_factory=list)
 
 

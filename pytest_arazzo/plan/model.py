@@ -117,6 +117,20 @@ class ActionPlan:
     pointer: str = ""  # where the action (or its reference) stands in the document
 
 
+@dataclass(frozen=True)
+class StepDependency:
+    """One Arazzo 1.1 Step Object ``dependsOn`` entry, resolved: the step that must have
+    completed before this one runs (``key``: its document, workflowId and stepId)."""
+
+    reference: str  # as written
+    key: tuple[str, str, str]
+    local: bool  # a step of the same workflow
+
+    @property
+    def step_id(self) -> str:
+        return self.key[2]
+
+
 @dataclass
 class StepPlan:
     step_id: str
@@ -130,6 +144,8 @@ class StepPlan:
     on_success: list[ActionPlan]
     on_failure: list[ActionPlan]
     outputs: dict[str, Compiled]
+    depends_on: list[StepDependency] = field(default_factory=list)  # Arazzo 1.1
+    timeout: float | None = None  # Arazzo 1.1 `timeout`, in seconds
 
 
 @dataclass(eq=False)

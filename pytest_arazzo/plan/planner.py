@@ -24,7 +24,15 @@ from pytest_arazzo.language.evaluate import Expression
 from pytest_arazzo.language.grammar11 import version_problem
 from pytest_arazzo.language.parser import parse_source_reference
 from pytest_arazzo.language.templates import Compiled, compile_value
-from pytest_arazzo.plan.model import ActionPlan, BodyPlan, ParamPlan, StepPlan, WorkflowPlan
+from pytest_arazzo.plan.model import (
+    ActionPlan,
+    BodyPlan,
+    ParamPlan,
+    StepDependency,
+    StepPlan,
+    WorkflowPlan,
+)
+from pytest_arazzo.plan.order import order_steps, parse_dependency, step_ids, unknown_step
 from pytest_arazzo.plan.payloads import compile_payload
 from pytest_arazzo.plan.resolve import Sources, hint_for, operation_parameter
 from pytest_arazzo.plan.styles import parameter_style
@@ -203,11 +211,14 @@ class _Planner:
         return compiled
 
     def plan(self) -> WorkflowPlan:
-        steps = [
-            self.step(raw, f"{self.base}/steps/{index}")
+        raw_steps = [
+            (raw, f"{self.base}/steps/{index}")
             for index, raw in enumerate(_list(self.raw.get("steps")))
             if isinstance(raw, dict)
         ]
+        steps = [self.step(raw, pointer) for raw, pointer in raw_steps]
+        if self.file.dialect.step_depends_on:  # Arazzo 1.1: dependsOn and implicit dependencies
+            steps = order_steps(steps, [raw for raw, _ in raw_steps], self.base, self.problem)
         outputs = self.outputs(self.raw.get("outputs"), f"{self.base}/outputs")
         plan = WorkflowPlan(
             workflow_id=str(self.raw["workflowId"]),
@@ -296,7 +307,51 @@ class _Planner:
             on_success=self.actions(raw.get("onSuccess"), "successActions", f"{pointer}/onSuccess"),
             on_failure=self.actions(raw.get("onFailure"), "failureActions", f"{pointer}/onFailure"),
             outputs=self.outputs(raw.get("outputs"), f"{pointer}/outputs"),
+            depends_on=self.step_dependencies(raw, pointer),
+            timeout=_timeout(raw.get("timeout")) if self.file.dialect.step_depends_on else None,
         )
+
+    def step_dependencies(self, raw: dict[str, Any], pointer: str) -> list[StepDependency]:
+        """Arazzo 1.1 Step Object ``dependsOn``: each entry must name an existing step."""
+        if not self.file.dialect.step_depends_on:
+            return []  # a 1.0 document: the 1.0 schema reports the field
+        found = []
+        for index, entry in enumerate(_list(raw.get("dependsOn"))):
+            if not isinstance(entry, str):
+                continue  # the schema check reports it
+            source, workflow_id, step_id = parse_dependency(entry)
+            file = self.file
+            if source is not None:
+                located, _ = self.file.locate(f"$sourceDescriptions.{source}.{workflow_id}")
+                if located is None:
+                    self.problem(
+                        "AZ262",
+                        f"{pointer}/dependsOn/{index}",
+                        f"dependsOn '{entry}': there is no arazzo source description "
+                        f"named '{source}'",
+                        hint_for(source, list(self.resolved.descriptions)),
+                    )
+                    continue
+                file = located
+            workflow_id = workflow_id or str(self.raw["workflowId"])
+            where = f"workflow '{workflow_id}'"
+            if workflow_id not in file.workflows:
+                self.problem(
+                    "AZ262",
+                    f"{pointer}/dependsOn/{index}",
+                    f"dependsOn '{entry}': there is no workflow '{workflow_id}'",
+                    hint_for(workflow_id, list(file.workflows)),
+                )
+                continue
+            known = step_ids(file.workflows[workflow_id][1])
+            if step_id not in known:
+                message, hint = unknown_step(entry, step_id, where, known)
+                self.problem("AZ262", f"{pointer}/dependsOn/{index}", message, hint)
+                continue
+            key = (file.document.where().file, workflow_id, step_id)
+            local = file is self.file and workflow_id == self.raw["workflowId"]
+            found.append(StepDependency(entry, key, local))
+        return found
 
     def workflow_exists(self, workflow_id: str) -> bool:
         reference = parse_source_reference(workflow_id)
@@ -446,6 +501,13 @@ def self_uri(document: Document, data: dict[str, Any]) -> str | None:
     if not isinstance(value, str):
         return None
     return urljoin(document.path.resolve().as_uri(), value)
+
+
+def _timeout(value: Any) -> float | None:
+    """Arazzo 1.1 Step Object ``timeout``: milliseconds (non-negative), as seconds."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+        return None
+    return float(value) / 1000
 
 
 def _non_negative(value: Any) -> float | None:

@@ -389,6 +389,34 @@ CODES: dict[str, Code] = {
             "object",
             "write the simple condition shown ($response.body#/x == ...)",
         ),
+        Code(
+            "AZ322",
+            ERROR,
+            "(Arazzo 1.1) an invalid Selector Object: its context is no runtime expression, "
+            "or its selector does not parse (a JSON Pointer must start with '/')",
+            "fix the field the message names; the selector's syntax is that of its type",
+        ),
+        Code(
+            "AZ323",
+            ERROR,
+            "(Arazzo 1.1) an unknown selector type or version (Selector Object type, "
+            "targetSelectorType)",
+            "use jsonpath (rfc9535, draft-goessner-dispatch-jsonpath-00), xpath "
+            "(xpath-31/30/20/10) or jsonpointer (rfc6901)",
+        ),
+        Code(
+            "AZ324",
+            ERROR,
+            "(Arazzo 1.1) a Payload Replacement target that is not valid for its "
+            "targetSelectorType (or a JSONPath target on a JSON payload without one)",
+            "fix the target, or give the targetSelectorType it is written in",
+        ),
+        Code(
+            "AZ325",
+            WARNING,
+            "a Selector Object in an Arazzo 1.0 document: it is plain data there",
+            "declare arazzo: 1.1.0, or use a runtime expression with a JSON Pointer",
+        ),
         # -- the harness itself -------------------------------------------------------------
         Code(
             "AZ999",

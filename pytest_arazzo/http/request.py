@@ -204,7 +204,10 @@ def _check_json(text: str) -> None:
 
 
 def _replace(payload: Any, body: BodyPlan, ctx: EvalContext, bare: str) -> Any:
-    """Apply Payload Replacement Objects: JSON Pointer targets, or XPath for XML payloads."""
+    """Apply Payload Replacement Objects: JSON Pointer targets, or XPath for XML payloads (or
+    as Arazzo 1.1 ``targetSelectorType`` says, see :func:`_replace_typed`)."""
+    if body.target_types:
+        return _replace_typed(payload, body, ctx, bare)
     values = []
     for target, compiled in body.replacements:
         value = _evaluate(compiled, ctx, f"requestBody.replacements '{target}'")
@@ -224,6 +227,35 @@ def _replace(payload: Any, body: BodyPlan, ctx: EvalContext, bare: str) -> Any:
             payload = set_pointer(payload, target, value)
         except PointerError as error:
             raise BuildError(f"requestBody.replacements '{target}'", str(error)) from None
+    return payload
+
+
+def _replace_typed(payload: Any, body: BodyPlan, ctx: EvalContext, bare: str) -> Any:
+    """Arazzo 1.1 ``targetSelectorType``: each target read as its type says, in order (a
+    JSONPath target sets every node it selects); untyped ones as the content type says."""
+    for index, (target, compiled) in enumerate(body.replacements):
+        field = f"requestBody.replacements '{target}'"
+        value = _evaluate(compiled, ctx, field)
+        if value is _ABSENT:
+            continue
+        typed = body.target_types.get(index)
+        kind = typed.kind if typed else ("xpath" if _is_xml(bare) else "jsonpointer")
+        if kind == "xpath":
+            payload = _replace_xml(payload, [(target, value)])
+            continue
+        if isinstance(payload, str):
+            try:
+                payload = json.loads(payload)
+            except ValueError as error:
+                message = f"the payload is not JSON, so it has no {target!r} ({error})"
+                raise BuildError(field, message) from None
+        try:
+            if typed is not None and kind == "jsonpath":
+                payload = typed.replace_all(payload, value)
+            else:
+                payload = set_pointer(payload, target, value)
+        except (PointerError, LookupError) as error:
+            raise BuildError(field, str(error)) from None
     return payload
 
 

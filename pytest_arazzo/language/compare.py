@@ -15,6 +15,9 @@ rule is unequal and unordered.
   false.
 - **Incompatible kinds** (e.g. object vs number) are unequal and unordered: ``==`` and every
   ordering is false, ``!=`` is true. Objects and arrays compare by deep equality.
+- **Arazzo 1.1** (1.1.0 § Simple Conditions: "Numeric strings SHOULD be coerced to numbers when
+  compared with numeric operators"): in :data:`OPERATORS_1_1`, ``<``, ``<=``, ``>``, ``>=``
+  order two numeric strings as numbers (``'10' > '9'``); everything else is as above.
 - **Truthiness**: null/missing, ``false``, ``0``, ``''``, ``[]`` and ``{}`` are false, everything
   else true.
 """
@@ -31,6 +34,7 @@ from pytest_arazzo.language.outcome import Missing
 
 __all__ = [
     "OPERATORS",
+    "OPERATORS_1_1",
     "as_number",
     "is_nan",
     "is_number",
@@ -143,9 +147,17 @@ _ORDERED: dict[tuple[str, str], Callable[[Any, Any], tuple[Any, Any]]] = {
 }
 
 
-def loose_order(a: Any, b: Any) -> int | None:
+def _strings_1_1(a: str, b: str) -> tuple[Any, Any]:
+    x, y = as_number(a), as_number(b)
+    return (x, y) if x is not None and y is not None else (a.casefold(), b.casefold())
+
+
+_ORDERED_1_1 = {**_ORDERED, ("string", "string"): _strings_1_1}
+
+
+def loose_order(a: Any, b: Any, rules: str = "1.0") -> int | None:
     """-1/0/1 ordering per the simple-condition rules, or ``None`` when incomparable."""
-    coerce = _ORDERED.get((kind_of(a), kind_of(b)))
+    coerce = (_ORDERED_1_1 if rules == "1.1" else _ORDERED).get((kind_of(a), kind_of(b)))
     if coerce is None:
         return None
     x, y = coerce(a, b)
@@ -154,9 +166,9 @@ def loose_order(a: Any, b: Any) -> int | None:
     return -1 if x < y else 1 if x > y else 0
 
 
-def _ordered(test: Callable[[int], bool]) -> Rule:
+def _ordered(test: Callable[[int], bool], rules: str = "1.0") -> Rule:
     def compare(a: Any, b: Any) -> bool:
-        order = loose_order(a, b)
+        order = loose_order(a, b, rules)
         return order is not None and test(order)
 
     return compare
@@ -170,6 +182,16 @@ OPERATORS: dict[str, Rule] = {
     "<=": _ordered(lambda order: order <= 0),
     ">": _ordered(lambda order: order > 0),
     ">=": _ordered(lambda order: order >= 0),
+}
+
+
+#: The comparison operators of simple conditions in an Arazzo 1.1 document.
+OPERATORS_1_1: dict[str, Rule] = {
+    **OPERATORS,
+    "<": _ordered(lambda order: order < 0, "1.1"),
+    "<=": _ordered(lambda order: order <= 0, "1.1"),
+    ">": _ordered(lambda order: order > 0, "1.1"),
+    ">=": _ordered(lambda order: order >= 0, "1.1"),
 }
 
 

@@ -16,7 +16,8 @@ A ``#/pointer`` inside an operand ends at whitespace or at one of ``= ! < > & | 
 ``$response.body.items[0].name`` reads ``items``, then index 0, then ``name`` of the body.
 
 Semantics: a runtime value that cannot be resolved evaluates as ``null`` and is reported as
-``<missing: reason>``; comparisons and truthiness follow :mod:`pytest_arazzo.language.compare`.
+``<missing: reason>``; comparisons and truthiness follow :mod:`pytest_arazzo.language.compare`
+(``rules="1.1"``: the Arazzo 1.1 operators, :data:`~.compare.OPERATORS_1_1`).
 A condition may be a bare operand (``$steps.check.outputs.ok``, ``true``). ``!``, ``&&`` and
 ``||`` return booleans, and both sides of ``&&``/``||`` are always evaluated so every value shows
 up in what was observed.
@@ -29,7 +30,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from pytest_arazzo.language.compare import OPERATORS, truthy
+from pytest_arazzo.language.compare import OPERATORS, OPERATORS_1_1, truthy
 from pytest_arazzo.language.context import EvalContext
 from pytest_arazzo.language.errors import CriterionError, ExpressionError, UnresolvedError
 from pytest_arazzo.language.evaluate import Expression, names, scan_expression
@@ -58,9 +59,9 @@ class Condition:
         return passed, list(seen.items())
 
 
-def parse_condition(text: str) -> Condition:
+def parse_condition(text: str, rules: str = "1.0") -> Condition:
     """Parse a simple condition; raise :class:`CriterionError` (field ``condition``)."""
-    parser = _Parser(text)
+    parser = _Parser(text, OPERATORS_1_1 if rules == "1.1" else OPERATORS)
     node = parser.parse()
     return Condition(text, node, tuple(parser.exprs))
 
@@ -205,8 +206,9 @@ def _tok_word(text: str, i: int, toks: list[_Tok]) -> int:
 
 
 class _Parser:
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, operators: Mapping[str, Callable[[Any, Any], bool]]) -> None:
         self.text = text
+        self.operators = operators
         self.toks = _tokenize(text)
         self.i = 0
         self.exprs: list[Expression] = []
@@ -268,7 +270,7 @@ class _Parser:
                 f"comparisons cannot be chained ('{op}' then '{self.tok.value}');"
                 " combine them with && instead"
             )
-        return _compare(op, left, right)
+        return _compare(self.operators[op], left, right)
 
     def parse_unary(self) -> Node:
         if self.at_op("!"):
@@ -409,6 +411,5 @@ def _or(nodes: tuple[Node, ...]) -> Node:
     return run
 
 
-def _compare(op: str, left: Node, right: Node) -> Node:
-    rule = OPERATORS[op]
+def _compare(rule: Callable[[Any, Any], bool], left: Node, right: Node) -> Node:
     return lambda ctx, seen: rule(left(ctx, seen), right(ctx, seen))

@@ -10,6 +10,11 @@ returns a failed :class:`Outcome` that says why.
   used.
 - ``regex``, ``jsonpath`` and ``xpath`` need a ``context``; see
   :mod:`pytest_arazzo.language.selectors`.
+
+``rules`` is the Arazzo version whose Condition Evaluation rules apply (``"1.0"`` or ``"1.1"``,
+from the document's dialect): 1.1 orders two numeric strings as numbers, fails a ``null`` regex
+or JSONPath context, judges XPath results by their Effective Boolean Value, and its Expression
+Type Object also accepts ``rfc9535`` and ``xpath-31``.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from pytest_arazzo.language.evaluate import Expression, parse_expression
 from pytest_arazzo.language.outcome import Outcome
 from pytest_arazzo.language.selectors import (
     VERSIONS,
+    VERSIONS_1_1,
     Check,
     compile_jsonpath,
     compile_regex,
@@ -33,9 +39,9 @@ from pytest_arazzo.language.selectors import (
 
 __all__ = ["COMPILERS", "Criterion", "compile_criterion"]
 
-#: Compiles a condition of one type, given its version and context, to a check and the runtime
-#: expressions the condition itself reads.
-Compiler = Callable[[str, str | None, Expression | None], tuple[Check, tuple[Expression, ...]]]
+#: Compiles a condition of one type, given its version, context and the Arazzo version's rules,
+#: to a check and the runtime expressions the condition itself reads.
+Compiler = Callable[[str, str | None, Expression | None, str], tuple[Check, tuple[Expression, ...]]]
 
 
 class Criterion:
@@ -83,9 +89,9 @@ class Criterion:
 
 
 def _compile_simple(
-    condition: str, version: str | None, context: Expression | None
+    condition: str, version: str | None, context: Expression | None, rules: str
 ) -> tuple[Check, tuple[Expression, ...]]:
-    parsed = parse_condition(condition)
+    parsed = parse_condition(condition, rules)
 
     def check(ctx: EvalContext) -> Outcome:
         passed, observed = parsed.evaluate(ctx)
@@ -95,12 +101,12 @@ def _compile_simple(
 
 
 def _on_context(
-    type_: str, compile_check: Callable[[str, str | None, Expression], Check]
+    type_: str, compile_check: Callable[[str, str | None, Expression, str], Check]
 ) -> Compiler:
     """A compiler for a type that applies its condition to a required ``context``."""
 
     def compile_(
-        condition: str, version: str | None, context: Expression | None
+        condition: str, version: str | None, context: Expression | None, rules: str
     ) -> tuple[Check, tuple[Expression, ...]]:
         if context is None:
             raise CriterionError(
@@ -108,7 +114,7 @@ def _on_context(
                 f"type '{type_}' needs a 'context' runtime expression to apply the condition to"
                 " (e.g. $response.body)",
             )
-        return compile_check(condition, version, context), ()
+        return compile_check(condition, version, context, rules), ()
 
     return compile_
 
@@ -123,8 +129,9 @@ COMPILERS: dict[str, Compiler] = {
 TYPES = tuple(COMPILERS)
 
 
-def compile_criterion(obj: Mapping[str, Any]) -> Criterion:
-    """Compile a raw Criterion Object (``condition``, ``context``, ``type``)."""
+def compile_criterion(obj: Mapping[str, Any], rules: str = "1.0") -> Criterion:
+    """Compile a raw Criterion Object (``condition``, ``context``, ``type``) under the Condition
+    Evaluation rules of Arazzo ``rules`` (``"1.0"`` or ``"1.1"``)."""
     if not isinstance(obj, Mapping):
         raise CriterionError("condition", f"a criterion must be an object, got {obj!r}")
     condition = obj.get("condition")
@@ -135,9 +142,9 @@ def compile_criterion(obj: Mapping[str, Any]) -> Criterion:
             "condition",
             f"must be a string, got {type(condition).__name__} {condition!r} (quote it in YAML)",
         )
-    type_, version = _parse_type(obj.get("type"))
+    type_, version = _parse_type(obj.get("type"), VERSIONS_1_1 if rules == "1.1" else VERSIONS)
     context = _parse_context(obj.get("context"))
-    check, exprs = COMPILERS[type_](condition, version, context)
+    check, exprs = COMPILERS[type_](condition, version, context, rules)
     return Criterion(condition, type_, version, context, check, exprs)
 
 
@@ -146,7 +153,7 @@ def _hint(word: str, options: tuple[str, ...]) -> str:
     return f"; {hint}" if hint else ""
 
 
-def _parse_type(raw: Any) -> tuple[str, str | None]:
+def _parse_type(raw: Any, versions: Mapping[str, tuple[str, ...]]) -> tuple[str, str | None]:
     if raw is None:
         return "simple", None
     if isinstance(raw, str):
@@ -156,20 +163,23 @@ def _parse_type(raw: Any) -> tuple[str, str | None]:
             "type", f"unknown type {raw!r} (expected one of {', '.join(TYPES)}){_hint(raw, TYPES)}"
         )
     if isinstance(raw, Mapping):
-        return _parse_type_object(raw)
+        return _parse_type_object(raw, versions)
     raise CriterionError("type", f"must be a string or an object, got {raw!r}")
 
 
-def _parse_type_object(raw: Mapping[str, Any]) -> tuple[str, str | None]:
+def _parse_type_object(
+    raw: Mapping[str, Any], versions: Mapping[str, tuple[str, ...]]
+) -> tuple[str, str | None]:
     """A Criterion Expression Type Object: ``{type: jsonpath|xpath, version: ...}``."""
-    kind, version = raw.get("type"), raw.get("version")
-    if kind not in VERSIONS:
+    kind: Any = raw.get("type")
+    version: Any = raw.get("version")
+    if kind not in versions:
         raise CriterionError(
             "type",
             f"a Criterion Expression Type Object needs type 'jsonpath' or 'xpath', got"
-            f" {kind!r}{_hint(str(kind), tuple(VERSIONS))}",
+            f" {kind!r}{_hint(str(kind), tuple(versions))}",
         )
-    allowed = VERSIONS[kind]
+    allowed = versions[kind]
     if version is None:
         raise CriterionError(
             "type", f"'version' is required for type {kind} (one of {', '.join(allowed)})"

@@ -12,6 +12,12 @@
   ``xpath-30``/``xpath-20``/``xpath-10`` version. A boolean result is the outcome; a sequence
   passes when non-empty.
 
+Arazzo 1.1 documents (``rules="1.1"``, 1.1.0 § Condition Evaluation) differ in three places: a
+``null`` context fails a ``regex`` or ``jsonpath`` condition (1.0 renders it as ``null`` / uses it
+as the root); an XPath result is judged by the XPath version's Effective Boolean Value (a sequence
+of two or more atomic values, or a map, is an evaluation error, so the condition fails saying so);
+and the Expression Type Object also names the defaults ``rfc9535`` and ``xpath-31``.
+
 The query libraries load when a criterion of their type is compiled, never before: most
 workflows never need them, and pytest loads this plugin in every run, so importing them up front
 would tax every test session.
@@ -33,15 +39,33 @@ from pytest_arazzo.language.evaluate import Expression
 from pytest_arazzo.language.outcome import Missing, Outcome, show_value
 from pytest_arazzo.language.templates import render
 
-__all__ = ["GOESSNER", "VERSIONS", "Check", "compile_jsonpath", "compile_regex", "compile_xpath"]
+__all__ = [
+    "GOESSNER",
+    "VERSIONS",
+    "VERSIONS_1_1",
+    "Check",
+    "compile_goessner",
+    "compile_jsonpath",
+    "compile_regex",
+    "compile_rfc9535",
+    "compile_xpath",
+    "compile_xpath_selector",
+    "xml_root",
+]
 
 Check = Callable[[EvalContext], Outcome]
 
 GOESSNER = "draft-goessner-dispatch-jsonpath-00"
 #: The ``version`` values a Criterion Expression Type Object may name, per type.
 VERSIONS = {"jsonpath": (GOESSNER,), "xpath": ("xpath-30", "xpath-20", "xpath-10")}
+#: The same in an Arazzo 1.1 document (1.1.0 § Expression Type Object names the defaults too).
+VERSIONS_1_1 = {
+    "jsonpath": ("rfc9535", GOESSNER),
+    "xpath": ("xpath-31", "xpath-30", "xpath-20", "xpath-10"),
+}
 _XPATH_PARSERS = {
     None: "elementpath.xpath31:XPath31Parser",
+    "xpath-31": "elementpath.xpath31:XPath31Parser",
     "xpath-30": "elementpath.xpath30:XPath30Parser",
     "xpath-20": "elementpath:XPath2Parser",
     "xpath-10": "elementpath:XPath1Parser",
@@ -78,6 +102,19 @@ def _context_value(context: Expression, ctx: EvalContext) -> Any:
         return Missing(exc.reason)
 
 
+def _fail_null(condition: str, label: str, context: Expression) -> Outcome:
+    """Arazzo 1.1: "If the context evaluates to null or undefined, the condition MUST evaluate
+    to fail"."""
+    return Outcome(
+        False,
+        condition,
+        [(context.source, None)],
+        "the context is null (Arazzo 1.1: a null context fails the condition)",
+        label,
+        context.source,
+    )
+
+
 def _fail_missing(condition: str, label: str, context: Expression, value: Missing) -> Outcome:
     return Outcome(
         False,
@@ -93,7 +130,9 @@ def _fail_missing(condition: str, label: str, context: Expression, value: Missin
 # regex
 
 
-def compile_regex(condition: str, version: str | None, context: Expression) -> Check:
+def compile_regex(
+    condition: str, version: str | None, context: Expression, rules: str = "1.0"
+) -> Check:
     """A check that ``condition`` matches somewhere in the rendered context value."""
     try:
         regexes.compiled(condition)
@@ -109,6 +148,8 @@ def compile_regex(condition: str, version: str | None, context: Expression) -> C
         value = _context_value(context, ctx)
         if isinstance(value, Missing):
             return _fail_missing(condition, "regex", context, value)
+        if value is None and rules == "1.1":
+            return _fail_null(condition, "regex", context)
         try:
             passed = regexes.search(condition, render(value))
         except regexes.RegexTimeout as exc:
@@ -129,7 +170,7 @@ def compile_regex(condition: str, version: str | None, context: Expression) -> C
 # JSONPath
 
 
-def _compile_goessner(condition: str) -> Any:
+def compile_goessner(condition: str) -> Any:
     try:
         return _goessner().parse(condition)
     except Exception as exc:  # jsonpath_ng raises several unrelated exception types
@@ -138,7 +179,7 @@ def _compile_goessner(condition: str) -> Any:
         ) from None
 
 
-def _compile_rfc9535(condition: str) -> Any:
+def compile_rfc9535(condition: str) -> Any:
     try:
         return _rfc9535().compile(condition)
     except _rfc9535().JSONPathError as exc:
@@ -151,21 +192,26 @@ def _compile_rfc9535(condition: str) -> Any:
         ) from None
 
 
-def compile_jsonpath(condition: str, version: str | None, context: Expression) -> Check:
+def compile_jsonpath(
+    condition: str, version: str | None, context: Expression, rules: str = "1.0"
+) -> Check:
     """A check that the JSONPath query selects at least one node of the context value."""
     label = version or "jsonpath"
-    query = _compile_goessner(condition) if version == GOESSNER else _compile_rfc9535(condition)
+    query = compile_goessner(condition) if version == GOESSNER else compile_rfc9535(condition)
+    hinted = version in (None, "rfc9535")
 
     def check(ctx: EvalContext) -> Outcome:
         value = _context_value(context, ctx)
         if isinstance(value, Missing):
             return _fail_missing(condition, label, context, value)
+        if value is None and rules == "1.1":
+            return _fail_null(condition, label, context)
         count = len(query.find(value))
         if count:
             detail = f"query returned {count} node{'s' if count != 1 else ''}"
         else:
             detail = "query returned no nodes"
-            if version is None:
+            if hinted:
                 detail += _filter_hint(condition, value, context.source)
         return Outcome(
             count > 0, condition, [(context.source, value)], detail, label, context.source
@@ -239,7 +285,8 @@ def _compiles(query: str) -> bool:
 _COLUMN = re.compile(r"column (\d+)")
 
 
-def _compile_selector(condition: str, version: str | None) -> Any:
+def compile_xpath_selector(condition: str, version: str | None) -> Any:
+    """An ``elementpath.Selector`` for the XPath version; :class:`CriterionError` if invalid."""
     try:
         return _elementpath().Selector(condition, parser=_xpath_parser(version))
     except _elementpath().ElementPathError as exc:
@@ -252,30 +299,33 @@ def _compile_selector(condition: str, version: str | None) -> Any:
         ) from None
 
 
-def compile_xpath(condition: str, version: str | None, context: Expression) -> Check:
+def compile_xpath(
+    condition: str, version: str | None, context: Expression, rules: str = "1.0"
+) -> Check:
     """A check that the XPath expression is true of (or selects from) the context as XML."""
     label = version or "xpath"
-    selector = _compile_selector(condition, version)
+    selector = compile_xpath_selector(condition, version)
+    judge = _effective_boolean_value if rules == "1.1" else _xpath_result
 
     def check(ctx: EvalContext) -> Outcome:
         value = _context_value(context, ctx)
         observed = [(context.source, value)]
         if isinstance(value, Missing):
             return _fail_missing(condition, label, context, value)
-        root, problem = _xml_root(value)
+        root, problem = xml_root(value)
         if root is None:
             return Outcome(False, condition, observed, problem, label, context.source)
         try:
-            result = selector.select(root)
+            passed, detail = judge(selector, root)
         except _elementpath().ElementPathError as exc:
             return Outcome(False, condition, observed, f"XPath error: {exc}", label, context.source)
-        passed, detail = _xpath_result(result)
         return Outcome(passed, condition, observed, detail, label, context.source)
 
     return check
 
 
-def _xml_root(value: Any) -> tuple[Any, str]:
+def xml_root(value: Any) -> tuple[Any, str]:
+    """The XML root of a context value, or ``None`` and why it is not XML."""
     if isinstance(value, (ET.Element, ET.ElementTree)):
         return value, ""
     if isinstance(value, (str, bytes)):
@@ -286,7 +336,23 @@ def _xml_root(value: Any) -> tuple[Any, str]:
     return None, f"xpath needs an XML document (a string); the context is {show_value(value, 60)}"
 
 
-def _xpath_result(result: Any) -> tuple[bool, str]:
+def _effective_boolean_value(selector: Any, root: Any) -> tuple[bool, str]:
+    """Arazzo 1.1: the XPath version's Effective Boolean Value (``fn:boolean``; XPath 1.0 §
+    4.2 boolean conversions for ``xpath-10``); raises ``ElementPathError`` (e.g. FORG0006) where
+    the EBV is not defined."""
+    token = selector.root_token
+    result = token.evaluate(_elementpath().XPathContext(root))
+    passed = bool(token.boolean_value(result))
+    if isinstance(result, bool):
+        return passed, "" if passed else "the expression is false"
+    if isinstance(result, list):
+        n = len(result)
+        return passed, f"selected {n} item{'s' if n != 1 else ''}" if n else "selected nothing"
+    return passed, f"result is {show_value(result)}"
+
+
+def _xpath_result(selector: Any, root: Any) -> tuple[bool, str]:
+    result = selector.select(root)
     if isinstance(result, bool):
         return result, "" if result else "the expression is false"
     if isinstance(result, list):

@@ -16,7 +16,7 @@ Decisions:
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from pytest_arazzo.language.context import EvalContext
@@ -169,19 +169,27 @@ class _List(Compiled):
             item._collect(out)
 
 
-def compile_value(value: Any) -> Compiled:
+#: Compiles a mapping that is an object of its own (an Arazzo 1.1 Selector Object), else ``None``.
+ObjectHook = Callable[[Mapping[Any, Any]], "Compiled | None"]
+
+
+def compile_value(value: Any, objects: ObjectHook | None = None) -> Compiled:
     """Parse every runtime expression inside ``value`` (call once, at plan time).
 
     A string that looks like an expression must be exactly one (type-preserving); a string with
     ``{$...}`` parts becomes a template (always a ``str``); mappings and lists are compiled
-    recursively (keys stay literal); anything else is a literal. Raises :class:`ExpressionError`.
+    recursively (keys stay literal); anything else is a literal. ``objects`` may compile a
+    mapping itself (Selector Objects). Raises :class:`ExpressionError`.
     """
     if isinstance(value, str):
         return _compile_str(value)
     if isinstance(value, Mapping):
-        return _Dict(tuple((k, compile_value(v)) for k, v in value.items()))
+        special = objects(value) if objects is not None else None
+        if special is not None:
+            return special
+        return _Dict(tuple((k, compile_value(v, objects)) for k, v in value.items()))
     if isinstance(value, (list, tuple)):
-        return _List(tuple(compile_value(v) for v in value))
+        return _List(tuple(compile_value(v, objects) for v in value))
     return _Literal(value)
 
 

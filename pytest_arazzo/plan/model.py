@@ -17,6 +17,7 @@ from pytest_arazzo.diagnostics.problems import Problem
 from pytest_arazzo.document.dialect import ARAZZO_1_0, Dialect
 from pytest_arazzo.document.sources import SourceError
 from pytest_arazzo.language.criteria import Criterion
+from pytest_arazzo.language.selector_object import TargetSelector
 from pytest_arazzo.language.templates import Compiled
 
 
@@ -101,6 +102,8 @@ class BodyPlan:
     replacements: list[tuple[str, Compiled]]
     media: dict[str, Any] = field(default_factory=dict)  # the OpenAPI Media Type Object
     check_json: bool = False  # a JSON text template: the result must parse as JSON
+    # Arazzo 1.1 `targetSelectorType`, by position in `replacements` (absent: by content type)
+    target_types: dict[int, TargetSelector] = field(default_factory=dict)
 
 
 @dataclass

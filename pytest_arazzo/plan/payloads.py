@@ -26,7 +26,13 @@ from pytest_arazzo.language.context import EvalContext
 from pytest_arazzo.language.errors import UnresolvedError
 from pytest_arazzo.language.evaluate import Expression, parse_expression
 from pytest_arazzo.language.parser import is_expression
-from pytest_arazzo.language.templates import Compiled, compile_value, render, template_parts
+from pytest_arazzo.language.templates import (
+    Compiled,
+    ObjectHook,
+    compile_value,
+    render,
+    template_parts,
+)
 
 FORM = "application/x-www-form-urlencoded"
 
@@ -58,10 +64,13 @@ class StructuredTemplate(Compiled):
         return f"StructuredTemplate({self.tree!r})"
 
 
-def compile_payload(payload: Any, content_type: str) -> tuple[Compiled, bool]:
-    """The compiled payload, and whether its result must be checked to be JSON."""
+def compile_payload(
+    payload: Any, content_type: str, objects: ObjectHook | None = None
+) -> tuple[Compiled, bool]:
+    """The compiled payload, and whether its result must be checked to be JSON (``objects``:
+    see :func:`compile_value`; Selector Objects in a 1.1 document's object payloads)."""
     if not isinstance(payload, str) or "{$" not in payload:
-        return compile_value(payload), False
+        return compile_value(payload, objects), False
     bare = content_type.split(";")[0].strip().lower()
     if is_json_type(bare):
         try:

@@ -17,13 +17,15 @@ from urllib.parse import urljoin
 from pytest_arazzo.diagnostics.problems import ERROR, Problem, criterion_hint
 from pytest_arazzo.document.dialect import dialect_of
 from pytest_arazzo.document.loader import Document
+from pytest_arazzo.document.media import is_json_type
 from pytest_arazzo.document.sources import Operation, SourceCache, SourceError, inline_refs
 from pytest_arazzo.language.criteria import Criterion, compile_criterion
 from pytest_arazzo.language.errors import CriterionError, ExpressionError
 from pytest_arazzo.language.evaluate import Expression
 from pytest_arazzo.language.grammar11 import version_problem
 from pytest_arazzo.language.parser import parse_source_reference
-from pytest_arazzo.language.templates import Compiled, compile_value
+from pytest_arazzo.language.selector_object import SelectorError, compile_target
+from pytest_arazzo.language.templates import Compiled, ObjectHook, compile_value
 from pytest_arazzo.plan.model import (
     ActionPlan,
     BodyPlan,
@@ -35,6 +37,7 @@ from pytest_arazzo.plan.model import (
 from pytest_arazzo.plan.order import order_steps, parse_dependency, step_ids, unknown_step
 from pytest_arazzo.plan.payloads import compile_payload
 from pytest_arazzo.plan.resolve import Sources, hint_for, operation_parameter
+from pytest_arazzo.plan.selectors import Reported, selector_hook
 from pytest_arazzo.plan.styles import parameter_style
 
 DEFAULT_CONTENT_TYPE = "application/json"
@@ -164,9 +167,15 @@ class _Planner:
             return f"step '{step_id or index}' {field_name}"
         return f"workflow '{self.raw.get('workflowId')}' {rest or '(workflow)'}"
 
+    def selectors(self, value: Any, pointer: str) -> ObjectHook | None:
+        """Selector Objects inside ``value`` compiled (1.1), or reported; see plan/selectors."""
+        return selector_hook(value, pointer, self.file.dialect, self.problem, self.field_label)
+
     def compile(self, value: Any, pointer: str) -> Compiled | None:
         try:
-            compiled = compile_value(value)
+            compiled = compile_value(value, self.selectors(value, pointer))
+        except Reported:
+            return None
         except ExpressionError as error:
             self.problem("AZ301", pointer, f"{self.field_label(pointer)}: {error}")
             return None
@@ -198,7 +207,7 @@ class _Planner:
             if not isinstance(item, dict):
                 continue
             try:
-                criterion = compile_criterion(item)
+                criterion = compile_criterion(item, self.file.dialect.version)
                 where = f"{pointer}/{index}"
                 if self.versioned(criterion.expressions(), where, "AZ302"):
                     compiled.append(criterion)
@@ -430,23 +439,66 @@ class _Planner:
         payload, check_json = None, False
         if "payload" in raw:
             try:
-                payload, check_json = compile_payload(raw["payload"], content_type)
+                hook = self.selectors(raw["payload"], f"{pointer}/payload")
+                payload, check_json = compile_payload(raw["payload"], content_type, hook)
                 if not self.versioned(payload.expressions(), f"{pointer}/payload", "AZ301"):
                     payload = None
+            except Reported:
+                payload = None
             except ExpressionError as error:
                 self.problem(
                     "AZ301",
                     f"{pointer}/payload",
                     f"{self.field_label(f'{pointer}/payload')}: {error}",
                 )
-        replacements = []
+        replacements: list[tuple[str, Compiled]] = []
+        target_types = {}
         for index, item in enumerate(_list(raw.get("replacements"))):
             if isinstance(item, dict) and isinstance(item.get("target"), str):
-                value = self.compile(item.get("value"), f"{pointer}/replacements/{index}/value")
-                if value is not None:
+                item_pointer = f"{pointer}/replacements/{index}"
+                target = self.target_selector(item, item_pointer, content_type)
+                value = self.compile(item.get("value"), f"{item_pointer}/value")
+                if value is not None and target is not False:
+                    if target is not None:
+                        target_types[len(replacements)] = target
                     replacements.append((item["target"], value))
         media = operation.media_type(content_type) if operation else {}
-        return BodyPlan(content_type, payload, replacements, media, check_json)
+        body = BodyPlan(content_type, payload, replacements, media, check_json)
+        body.target_types = target_types
+        return body
+
+    def target_selector(self, item: dict[str, Any], pointer: str, content_type: str) -> Any:
+        """A 1.1 ``targetSelectorType`` compiled with its target (``None``: none given, or a 1.0
+        document; ``False``: reported as a problem)."""
+        if self.file.dialect.version == "1.0":
+            return None
+        raw_type = item.get("targetSelectorType")
+        target = item["target"]
+        if raw_type is None and is_json_type(content_type.split(";")[0].strip().lower()):
+            raw_type = "jsonpointer"  # 1.1: "MUST be interpreted as JSON Pointer" for JSON
+            if target.startswith("$"):
+                self.problem(
+                    "AZ324",
+                    f"{pointer}/target",
+                    f"{self.field_label(pointer)}: target {target!r} is read as a JSON Pointer"
+                    " (no targetSelectorType, JSON payload), which must start with '/'",
+                    "add 'targetSelectorType: jsonpath' to replace what this JSONPath selects",
+                )
+                return False
+        if raw_type is None:
+            return None
+        try:
+            found = compile_target(target, raw_type)
+        except SelectorError as error:
+            field_name = "targetSelectorType" if error.field == "type" else "target"
+            where = f"{pointer}/{field_name}"
+            self.problem(
+                "AZ323" if error.field == "type" else "AZ324",
+                where,
+                f"{self.field_label(pointer)} {field_name}: {error.message}",
+            )
+            return False
+        return None if "targetSelectorType" not in item else found
 
     def actions(self, items: Any, kind: str, pointer: str) -> list[ActionPlan]:
         planned = []

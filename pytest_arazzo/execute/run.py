@@ -180,7 +180,7 @@ class WorkflowRun:
                 continue
             self.note(step, attempt, False, f"onFailure '{action.name}': {action.type}")
             if action.type == "goto":
-                return self.goto(step, action)
+                return self.goto(step, action, attempt.ctx)
             message = f"failure action '{action.name}' (type: end) ended the workflow"
             if action.type != "end":
                 message = f"failure action '{action.name}' has unknown type '{action.type}'"
@@ -436,21 +436,21 @@ class WorkflowRun:
         if action.type == "end":
             return None
         if action.type == "goto":
-            return self.goto(step, action)
+            return self.goto(step, action, ctx)
         raise StepFailure(
             step.step_id,
             step.where,
             f"success action '{action.name}' has unknown type '{action.type}'",
         )
 
-    def goto(self, step: StepPlan, action: ActionPlan) -> int | None:
+    def goto(self, step: StepPlan, action: ActionPlan, ctx: EvalContext) -> int | None:
         """A one-way transfer: to a step of this workflow, or to a workflow (then this ends)."""
         if action.step_id:
             target = self.plan.step_index(action.step_id)
             assert target is not None  # checked at plan time
             return target
         if action.workflow_id:
-            self.run_action_workflow(step, action)
+            self.run_action_workflow(step, action, ctx)
             return None
         raise StepFailure(
             step.step_id,
@@ -492,15 +492,30 @@ class WorkflowRun:
             finally:
                 self.detours -= 1
         elif action.workflow_id:
-            self.run_action_workflow(step, action)
+            self.run_action_workflow(step, action, attempt.ctx)
 
-    def run_action_workflow(self, step: StepPlan, action: ActionPlan) -> None:
+    def run_action_workflow(self, step: StepPlan, action: ActionPlan, ctx: EvalContext) -> None:
         """Run the workflow a ``goto``/``retry`` action names; its failure is reported inside
-        this workflow's, naming the step and the action that led there."""
+        this workflow's, naming the step and the action that led there. Its inputs: the current
+        ones its schema declares, overridden by the action's ``parameters`` (Arazzo 1.1),
+        evaluated in the step's context."""
         assert action.workflow_id is not None
         target_plan = self.plan.target(action.workflow_id)
+        inputs = self.inputs_for(target_plan)
+        for param in action.parameters:
+            try:
+                inputs[param.name] = param.value.evaluate(ctx)
+            except UnresolvedError as error:
+                if not error.is_absent_input:
+                    raise StepFailure(
+                        step.step_id,
+                        step.where,
+                        f"action '{action.name}' parameter '{param.name}': {error.expression}: "
+                        f"{error.reason}",
+                        hint=f"no input was passed to workflow '{action.workflow_id}'",
+                    ) from None
         try:
-            self.run_workflow(target_plan, self.inputs_for(target_plan))
+            self.run_workflow(target_plan, inputs)
         except (LimitFailure, PlanFailure):
             raise
         except WorkflowFailure as failure:

@@ -118,6 +118,8 @@ class ActionPlan:
     retry_after: float | None = None
     retry_limit: int = 1
     pointer: str = ""  # where the action (or its reference) stands in the document
+    # Arazzo 1.1: parameters passed to the workflow `workflow_id` names (its inputs)
+    parameters: list[ParamPlan] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

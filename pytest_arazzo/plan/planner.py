@@ -518,8 +518,31 @@ class _Planner:
                     retry_after=_non_negative(item.get("retryAfter")),
                     retry_limit=_retry_limit(item.get("retryLimit")),
                     pointer=item_pointer,
+                    parameters=self.action_parameters(item, item_pointer),
                 )
             )
+        return planned
+
+    def action_parameters(self, item: dict[str, Any], pointer: str) -> list[ParamPlan]:
+        """Arazzo 1.1 Success/Failure Action Object ``parameters``: "passed to a workflow as
+        referenced by workflowId" (its inputs, by name; ``in`` is not used)."""
+        items = _list(item.get("parameters"))
+        if not items or not self.file.dialect.step_depends_on:
+            return []  # a 1.0 document: the 1.0 schema reports the field
+        if not isinstance(item.get("workflowId"), str):
+            self.problem(
+                "AZ269",
+                f"{pointer}/parameters",
+                f"action '{item.get('name')}' has parameters but no workflowId: they are passed "
+                "to the workflow a goto or retry action names, so here they would be ignored",
+                "add workflowId: <the workflow that takes them as inputs>, or drop the parameters",
+            )
+            return []
+        planned = []
+        for index, raw in enumerate(items):
+            param = self.parameter(raw, f"{pointer}/parameters/{index}", None, True)
+            if param is not None:
+                planned.append(param)
         return planned
 
     def workflow_actions(self, kind: str) -> list[ActionPlan]:

@@ -204,6 +204,7 @@ class SentValues:
     query: dict[str, Any]
     headers: dict[str, str]  # lowercased names
     cookies: dict[str, str]
+    raw_query: str = ""  # the query string as sent (an OpenAPI 3.2 `in: querystring` reads it)
 
     @classmethod
     def of(cls, request: OutgoingRequest, template: str = "") -> SentValues:
@@ -214,7 +215,8 @@ class SentValues:
         path = _path_segments(template, request.path) if template else None
         if path is None:
             path = {name: encode_path_value(value) for name, value in request.path_params.items()}
-        return cls(path, decode_query(request), headers, _cookies(request.headers))
+        query = urlsplit(request.url).query
+        return cls(path, decode_query(request), headers, _cookies(request.headers), query)
 
     def get(
         self, location: str, name: str, style: str = "", explode: bool = False, kind: str = ""

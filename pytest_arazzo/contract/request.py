@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
+from urllib.parse import unquote
 
 from pytest_arazzo.contract.compile import (
     Check,
@@ -28,6 +29,7 @@ from pytest_arazzo.contract.decode import (
     bare,
     coerce,
     decode_body,
+    decode_form,
     param_kind,
     schema_types,
 )
@@ -36,7 +38,7 @@ from pytest_arazzo.document.media import loads
 from pytest_arazzo.http.messages import OutgoingRequest
 from pytest_arazzo.plan.styles import parameter_style
 
-LOCATIONS = ("path", "query", "header", "cookie")
+LOCATIONS = ("path", "query", "header", "cookie", "querystring")  # querystring: OpenAPI 3.2
 _IGNORED_HEADERS = {"accept", "content-type", "authorization"}  # OpenAPI: described elsewhere
 
 
@@ -49,6 +51,7 @@ class ParamContract:
     explode: bool
     check: Check
     json_content: bool = False
+    media_type: str | None = None
 
     @property
     def kind(self) -> str:
@@ -60,6 +63,8 @@ class ParamContract:
 
     def sent(self, values: SentValues, others: set[str]) -> Any:
         """The value as sent, unstyled (``None``: not sent)."""
+        if self.location == "querystring":
+            return querystring_value(values.raw_query, self.media_type)
         if self.json_content:
             return values.get(self.location, self.name)
         raw = values.get(self.location, self.name, self.style, self.explode, self.kind)
@@ -79,6 +84,16 @@ class ParamContract:
         if not isinstance(check, SchemaCheck):
             return raw
         return coerce(raw, check.schema, accepts_of(check))
+
+
+def querystring_value(raw_query: str, media_type: str | None) -> Any:
+    """An OpenAPI 3.2 ``in: querystring`` parameter as sent: the whole query decoded per its
+    media type (form fields, or percent-decoded text such as JSON); ``None``: no query."""
+    if not raw_query:
+        return None
+    if bare(media_type or FORM_TYPES[0]) in FORM_TYPES:
+        return decode_form(raw_query)
+    return unquote(raw_query)
 
 
 def accepts_of(check: SchemaCheck) -> Accepts:
@@ -144,6 +159,7 @@ class RequestContract:
                 explode=explode,
                 check=self._param_check(found),
                 json_content=media_type is not None,
+                media_type=media_type,
             )
 
     def _param_check(self, param: Location) -> Check:

@@ -33,11 +33,14 @@ class OutgoingRequest:
     query: list[tuple[str, str]] = field(default_factory=list)
     payload: Any = None  # the body before encoding: what `$request.body` reads
     reserved: set[str] = field(default_factory=set)  # query keys under OpenAPI `allowReserved`
+    raw_query: str = ""  # an Arazzo 1.1 `in: querystring` parameter: the query as encoded
 
     @property
     def url(self) -> str:
         pairs = ((key, value, key in self.reserved) for key, value in self.query)
-        query = f"?{encode_pairs(pairs)}" if self.query else ""
+        parts = [self.raw_query] if self.raw_query else []
+        parts += [encode_pairs(pairs)] if self.query else []
+        query = f"?{'&'.join(parts)}" if parts else ""
         return f"{self.base_url.rstrip('/')}{self.path}{query}"
 
     @property
@@ -48,9 +51,14 @@ class OutgoingRequest:
         return Message(
             headers=CaseInsensitiveDict(self.headers),
             body=self.payload,
-            query=dict(self.query),
+            query={**_raw_pairs(self.raw_query), **dict(self.query)},
             path=self.path_params,
         )
+
+
+def _raw_pairs(raw_query: str) -> dict[str, str]:
+    """The fields of a form-like raw query string, for ``$request.query.<name>``."""
+    return dict(parse_qsl(raw_query, keep_blank_values=True)) if "=" in raw_query else {}
 
 
 @dataclass

@@ -31,6 +31,7 @@ from pytest_arazzo.http.encoding import (
     scalar_text,
 )
 from pytest_arazzo.http.messages import OutgoingRequest, parse_body
+from pytest_arazzo.http.querystring import querystring
 from pytest_arazzo.language.context import EvalContext
 from pytest_arazzo.language.errors import UnresolvedError
 from pytest_arazzo.plan.model import BodyPlan, ParamPlan, StepPlan
@@ -59,6 +60,9 @@ def build_request(step: StepPlan, ctx: EvalContext, base_url: str) -> OutgoingRe
     path_values: dict[str, str] = {}
     cookies: list[tuple[str, str]] = []
     for param in step.parameters:
+        if param.location == "querystring":
+            request.raw_query = _querystring(param, ctx)
+            continue
         value = _evaluate(param.value, ctx, f"parameter '{param.name}' ({param.location})")
         if value is _ABSENT:
             continue
@@ -102,6 +106,17 @@ def _place(
         _set_header(request.headers, param.name, header_value(param.name, value, param.explode))
     elif location == "cookie":
         cookies += cookie_pairs(param.name, value, param.explode)
+
+
+def _querystring(param: ParamPlan, ctx: EvalContext) -> str:
+    """An Arazzo 1.1 ``in: querystring`` parameter: the whole query string (:mod:`querystring`)."""
+    field = f"parameter '{param.name}' (querystring)"
+    try:
+        return querystring(param, ctx)
+    except EncodingError as error:
+        raise BuildError(field, str(error)) from None
+    except UnresolvedError as error:
+        raise BuildError(field, f"{error.expression}: {error.reason}") from None
 
 
 def _check_path_value(text: str) -> None:

@@ -93,6 +93,8 @@ class ParamPlan:
     style: str = "form"  # OpenAPI style/explode (defaults per location), fixed at plan time
     explode: bool = True
     media_type: str | None = None  # set when the OpenAPI parameter uses `content`
+    # Arazzo 1.1 `in: querystring` with `{$...}` inside: its text and expressions, in order
+    template: tuple[Any, ...] | None = None
 
 
 @dataclass

@@ -36,6 +36,7 @@ from pytest_arazzo.plan.model import (
 )
 from pytest_arazzo.plan.order import order_steps, parse_dependency, step_ids, unknown_step
 from pytest_arazzo.plan.payloads import compile_payload
+from pytest_arazzo.plan.querystring import check_querystring, querystring_template
 from pytest_arazzo.plan.resolve import Sources, hint_for, operation_parameter
 from pytest_arazzo.plan.selectors import Reported, selector_hook
 from pytest_arazzo.plan.styles import parameter_style
@@ -380,7 +381,10 @@ class _Planner:
                     name = param.name.lower() if param.location == "header" else param.name
                     merged.pop((name, param.location), None)  # the override goes last
                     merged[(name, param.location)] = param
-        return list(merged.values())
+        params = list(merged.values())
+        if any(param.location == "querystring" for param in params):
+            check_querystring(params, f"{pointer}/parameters", self.problem)
+        return params
 
     def parameter(
         self, item: Any, pointer: str, operation: Operation | None, for_workflow: bool
@@ -405,7 +409,10 @@ class _Planner:
             return None
         spec = operation_parameter(operation, name, str(location)) or {}
         style, explode, media_type = parameter_style(str(location), spec)
-        return ParamPlan(name, location, value, spec, style, explode, media_type)
+        param = ParamPlan(name, location, value, spec, style, explode, media_type)
+        if location == "querystring":
+            param.template = querystring_template(item.get("value"), pointer, self.problem)
+        return param
 
     def reusable(self, item: dict[str, Any], kind: str, pointer: str) -> Any:
         """Resolve a Reusable Object (``reference: $components.<kind>.<name>``)."""

@@ -14,7 +14,12 @@ returns a failed :class:`Outcome` that says why.
 ``rules`` is the Arazzo version whose Condition Evaluation rules apply (``"1.0"`` or ``"1.1"``,
 from the document's dialect): 1.1 orders two numeric strings as numbers, fails a ``null`` regex
 or JSONPath context, judges XPath results by their Effective Boolean Value, and its Expression
-Type Object also accepts ``rfc9535`` and ``xpath-31``.
+Type Object also accepts ``rfc9535`` and ``xpath-31``. In 1.1 a ``regex``, ``jsonpath`` or
+``xpath`` condition may embed ``{$...}`` runtime expressions (1.1.0 § Runtime Expressions in
+Conditions): they are evaluated first and substituted as text, then the resulting condition is
+compiled (once per distinct text) and applied. At plan time the condition is checked with each
+expression replaced by ``0``; a substituted condition that does not compile fails the criterion
+(§ Evaluation Errors), saying so.
 """
 
 from __future__ import annotations
@@ -25,9 +30,9 @@ from typing import Any
 from pytest_arazzo.diagnostics.problems import did_you_mean
 from pytest_arazzo.language.conditions import parse_condition
 from pytest_arazzo.language.context import EvalContext
-from pytest_arazzo.language.errors import CriterionError, ExpressionError
+from pytest_arazzo.language.errors import CriterionError, ExpressionError, UnresolvedError
 from pytest_arazzo.language.evaluate import Expression, parse_expression
-from pytest_arazzo.language.outcome import Outcome
+from pytest_arazzo.language.outcome import Missing, Outcome
 from pytest_arazzo.language.selectors import (
     VERSIONS,
     VERSIONS_1_1,
@@ -36,6 +41,7 @@ from pytest_arazzo.language.selectors import (
     compile_regex,
     compile_xpath,
 )
+from pytest_arazzo.language.templates import render, template_parts
 
 __all__ = ["COMPILERS", "Criterion", "compile_criterion"]
 
@@ -114,9 +120,74 @@ def _on_context(
                 f"type '{type_}' needs a 'context' runtime expression to apply the condition to"
                 " (e.g. $response.body)",
             )
+        if rules == "1.1" and "{$" in condition:
+            parts = template_parts_of(condition)
+            if any(isinstance(part, Expression) for part in parts):
+                return _embedded(condition, parts, version, context, rules, compile_check)
         return compile_check(condition, version, context, rules), ()
 
     return compile_
+
+
+def template_parts_of(condition: str) -> tuple[str | Expression, ...]:
+    """The text and ``{$...}`` expressions of a condition; :class:`CriterionError` if invalid."""
+    try:
+        return template_parts(condition)
+    except ExpressionError as exc:
+        raise CriterionError(
+            "condition", exc.message, source=condition, position=exc.position
+        ) from None
+
+
+_MAX_CACHED = 64
+
+
+def _embedded(
+    condition: str,
+    parts: tuple[str | Expression, ...],
+    version: str | None,
+    context: Expression,
+    rules: str,
+    compile_check: Callable[[str, str | None, Expression, str], Check],
+) -> tuple[Check, tuple[Expression, ...]]:
+    """Arazzo 1.1 § Runtime Expressions in Conditions: substitute, then compile and apply."""
+    exprs = tuple(part for part in parts if isinstance(part, Expression))
+    compile_check("".join(p if isinstance(p, str) else "0" for p in parts), version, context, rules)
+    label = version or ""
+    cache: dict[str, Check | str] = {}
+
+    def check(ctx: EvalContext) -> Outcome:
+        try:
+            text = "".join(p if isinstance(p, str) else render(p.evaluate(ctx)) for p in parts)
+        except UnresolvedError as exc:
+            missing = [(exc.expression, Missing(exc.reason))]
+            return Outcome(
+                False,
+                condition,
+                missing,
+                f"the embedded expression {exc.expression} has no value ({exc.reason})",
+                label or "condition",
+                context.source,
+            )
+        found = cache.get(text)
+        if found is None:
+            if len(cache) >= _MAX_CACHED:
+                cache.clear()
+            try:
+                found = compile_check(text, version, context, rules)
+            except CriterionError as exc:
+                found = (
+                    f"after substituting its expressions the condition {text!r} is invalid:"
+                    f" {exc.message}"
+                )
+            cache[text] = found
+        if isinstance(found, str):
+            return Outcome(False, condition, [], found, label or "condition", context.source)
+        outcome = found(ctx)
+        outcome.detail = f"{outcome.detail} (substituted: {text})".lstrip()
+        return outcome
+
+    return check, exprs
 
 
 #: Each criterion type and the function that compiles its conditions.

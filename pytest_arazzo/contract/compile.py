@@ -143,7 +143,7 @@ class SourceSchemas:
     def _target(self, document: SourceFile, ref: str) -> tuple[SourceFile, str]:
         target, _, fragment = ref.partition("#")
         if target:
-            document = self.source.file(document.path.parent / unquote(target))
+            document = self.source.ref_file(document.path, target)
         return document, unquote(fragment)
 
     @staticmethod

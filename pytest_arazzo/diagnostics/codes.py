@@ -107,6 +107,61 @@ CODES: dict[str, Code] = {
             "files that reference each other in a cycle (sourceDescriptions or $ref)",
             "break the cycle: move what both files need into a third file",
         ),
+        Code(
+            "AZ018",
+            ERROR,
+            "a remote (http(s)) source or $ref has no stored copy under arazzo_sources_dir "
+            "(replay, --live and --arazzo-check never fetch)",
+            "fetch it once with pytest FILE --arazzo-check --arazzo-fetch-sources (or "
+            "--record) and commit the sources folder",
+        ),
+        Code(
+            "AZ019",
+            ERROR,
+            "a stored copy of a remote source no longer matches the sha256 of the lock file "
+            "(edited after fetching)",
+            "fetch it again with --arazzo-fetch-sources (or restore it); save an edited "
+            "description as a local file",
+        ),
+        Code(
+            "AZ020",
+            ERROR,
+            "the sources lock file cannot be read (not JSON, not the lock format, or a file "
+            "name outside the folder)",
+            "restore sources.lock.json from version control, or delete the folder and fetch again",
+        ),
+        Code(
+            "AZ021",
+            ERROR,
+            "fetching a remote source failed (no connection, timeout, a status other than 2xx)",
+            "check the url and that the server is up; credentials are never sent to source urls",
+        ),
+        Code(
+            "AZ022",
+            ERROR,
+            "a fetch past a limit: more than 5 redirects, https redirected to http, a body "
+            "over arazzo_max_response_bytes, out of time",
+            "point the url at the document's final https location, or raise the limit named",
+        ),
+        Code(
+            "AZ023",
+            ERROR,
+            "a fetched source is no YAML/JSON document (an HTML page, another media type, text "
+            "that does not parse)",
+            "point the url at the raw OpenAPI or Arazzo file",
+        ),
+        Code(
+            "AZ024",
+            ERROR,
+            "a fetched source could not be written to the sources folder",
+            "make arazzo_sources_dir writable",
+        ),
+        Code(
+            "AZ025",
+            ERROR,
+            "a source url (or a redirect) holds a user name or password; it is never fetched",
+            "use a url without credentials",
+        ),
         # -- structure (Arazzo 1.0 JSON Schema) -----------------------------------------------
         Code("AZ100", ERROR, "other violation of the Arazzo JSON Schema", "follow the message"),
         Code("AZ101", ERROR, "a required field is missing", "add the field"),

@@ -2,7 +2,8 @@
 
 Arazzo 1.0.1 § Source Description Object. A source is loaded once per session (see
 :class:`SourceCache`); ``$ref`` inside it is resolved on demand, within the file and across
-relative files.
+relative files. A source or ``$ref`` with an http(s) URL is read from its stored copy
+(:mod:`stored_sources`); the relative ``$ref`` values of such a document are URLs too.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from pytest_arazzo.document.pointer import (
     parse_pointer,
     resolve_pointer,
 )
+from pytest_arazzo.document.stored_sources import DEFAULT_FOLDER, SourceStore, StoreError, is_remote
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 MAX_REF_DEPTH = 50
@@ -57,10 +59,7 @@ class RefResolver:
             ref = value["$ref"]
             target, fragment = ref.split("#", 1) if "#" in ref else (ref, "")
             if target:
-                referrer = document.display or str(document.path)
-                document = self.cache.document(
-                    document.path.parent / unquote(target), f"$ref '{ref}' in {referrer}"
-                )
+                document = self.cache.ref_document(document, target, ref)
             key = (str(document.path), fragment)
             if key in seen or len(seen) > MAX_REF_DEPTH:
                 raise SourceError(f"$ref cycle through '{ref}'", Position(str(document.path)))
@@ -269,10 +268,7 @@ def _inline(
         return {key: _inline(child, document, cache, root, stack) for key, child in value.items()}
     target, fragment = ref.split("#", 1) if "#" in ref else (ref, "")
     if target:
-        referrer = document.display or str(document.path)
-        document = cache.document(
-            document.path.parent / unquote(target), f"$ref '{ref}' in {referrer}"
-        )
+        document = cache.ref_document(document, target, ref)
         root = document.data
     key = f"{document.path}#{fragment}"
     if key in stack:
@@ -334,7 +330,8 @@ class SourceCache:
     ``allowed`` confines reading: when given, only files under those folders are read (after
     resolving symlinks), so a source url or ``$ref`` cannot reach ``../``, absolute paths or
     ``file://`` targets elsewhere on the machine. ``None`` (the Python API's default) reads any
-    file. Files of more than ``max_bytes`` bytes are refused.
+    file. Files of more than ``max_bytes`` bytes are refused. Remote (http(s)) documents are
+    read from ``store`` (default: ``fixtures/sources`` under the rootdir).
     """
 
     def __init__(
@@ -342,13 +339,73 @@ class SourceCache:
         rootdir: Path | None = None,
         allowed: Sequence[Path] | None = None,
         max_bytes: int = MAX_BYTES,
+        store: SourceStore | None = None,
     ) -> None:
         self.rootdir = rootdir
         self.allowed = None if allowed is None else tuple(path.resolve() for path in allowed)
         self.max_bytes = max_bytes
+        if store is None and rootdir is not None:
+            store = SourceStore(rootdir / DEFAULT_FOLDER, rootdir)
+        self.store = store
         self._documents: dict[Path, Document | LoadError] = {}
         # id(root) -> (root, documents its $refs reach, files that failed)
         self._reachable: dict[int, tuple[Document, list[Document], dict[Path, SourceError]]] = {}
+        self._remote: dict[str, Path | SourceError] = {}  # URL -> its stored copy, or why not
+        self._urls: dict[Path, str] = {}  # stored copy (resolved) -> its URL
+        self._origins: dict[Path, str] = {}  # stored copy -> the Arazzo file that led to it
+        # (document, $ref file part) -> the file it names, for $refs to URLs
+        self._links: dict[tuple[Path, str], Path | SourceError] = {}
+
+    def url_of(self, document: Document) -> str | None:
+        """The URL ``document`` was fetched from (None for a local file)."""
+        return self._urls.get(document.path.resolve())
+
+    def remote(self, url: str, what: str, origin: str) -> Document:
+        """The stored copy of the http(s) ``url``, verified and loaded; ``what`` names who asks
+        (for messages), ``origin`` the Arazzo file (for the command that fetches it)."""
+        found = self._remote.get(url)
+        if found is None:
+            try:
+                if self.store is None:
+                    raise StoreError(
+                        f"{what} is remote ({url}); without a rootdir there is no sources "
+                        "folder to read its stored copy from",
+                        "give the rootdir (plan_workflow(..., root=...)) or a local file",
+                    )
+                found = self.store.copy_of(url, what, origin).resolve()
+            except StoreError as error:
+                found = SourceError(error.message, hint=error.hint, code=error.code)
+            self._remote[url] = found
+            if isinstance(found, Path):
+                self._urls[found] = url
+                self._origins.setdefault(found, origin)
+        if isinstance(found, SourceError):
+            raise SourceError(found.message, found.where, found.hint, found.code)
+        return self.document(found, what)
+
+    def ref_document(self, document: Document, target: str, ref: str = "") -> Document:
+        """The document the file part ``target`` of a ``$ref`` in ``document`` names: a file
+        relative to it, or (a URL, or any relative ref of a fetched document) a stored copy."""
+        referrer = f"$ref '{ref or target}' in {document.display or document.path}"
+        key = document.path.resolve()
+        base = self._urls.get(key)
+        if base is None and not is_remote(target):
+            return self.document(document.path.parent / unquote(target), referrer)
+        url = urljoin(base or "", target)
+        if not is_remote(url):
+            raise SourceError(
+                f"{referrer} names {_quoted(url)}, which is no http(s) URL: a fetched document "
+                "refers only to other URLs",
+                code=OUTSIDE,
+            )
+        origin = self._origins.get(key, document.display or str(document.path))
+        return self.remote(url, referrer, origin)
+
+    def links(self, documents: Sequence[Document]) -> dict[tuple[Path, str], Path | SourceError]:
+        """Of the ``$ref`` values naming URLs in ``documents``: (document, file part) -> the
+        stored copy it names (resolved), or why it cannot be read."""
+        keys = {document.path.resolve() for document in documents}
+        return {link: found for link, found in self._links.items() if link[0] in keys}
 
     def document(self, path: Path, referrer: str = "") -> Document:
         """The document at ``path``; ``referrer`` (e.g. "$ref 'x.yaml' in api.yaml") says who
@@ -384,6 +441,9 @@ class SourceCache:
         seen = {root.path.resolve()}
         for document in documents:  # grows while walking
             for target in _ref_files(document.data):
+                if is_remote(target) or document.path.resolve() in self._urls:
+                    self._walk_remote(document, target, documents, seen)
+                    continue
                 path = (document.path.parent / unquote(target)).resolve()
                 if path in seen:
                     continue
@@ -396,33 +456,39 @@ class SourceCache:
                     broken[path] = SourceError(message, getattr(error, "where", None))
         return documents, broken
 
+    def _walk_remote(
+        self, document: Document, target: str, documents: list[Document], seen: set[Path]
+    ) -> None:
+        """One ``$ref`` to a URL while walking: its stored copy joins ``documents``."""
+        link = (document.path.resolve(), target)
+        try:
+            found = self.ref_document(document, target)
+        except SourceError as error:
+            self._links[link] = error
+            return
+        path = found.path.resolve()
+        self._links[link] = path
+        if path not in seen:
+            seen.add(path)
+            documents.append(found)
+
     def source(self, description: dict[str, Any], arazzo: Document) -> Source:
         """Load the source a Source Description Object names, relative to the Arazzo file."""
         name, url = str(description.get("name", "")), str(description.get("url", ""))
         kind = str(description.get("type") or "openapi")
-        scheme = urlsplit(url).scheme
-        if scheme in ("http", "https"):
-            raise SourceError(
-                f"source '{name}' is remote ({url}); pytest-arazzo reads sources from files: "
-                "download it next to the workflow and use a relative url"
-            )
-        local = unquote(urlsplit(url).path) if scheme == "file" else url
-        path = arazzo.path.parent / local
-        try:
-            check_confined(path.resolve(), self.allowed, self.rootdir, f"source '{name}' ({url})")
-            if not path.exists():
-                shown = display_path(path.resolve(), self.rootdir)
+        base = self.url_of(arazzo)
+        if is_remote(url) or base is not None:  # a relative url of a fetched Arazzo document
+            url = urljoin(base or "", url)
+            if not is_remote(url):
                 raise SourceError(
-                    f"source '{name}' points at {url}, but {shown} does not exist",
-                    hint="fix the sourceDescriptions url (it is relative to the Arazzo file)",
+                    f"source '{name}' of a fetched document names {_quoted(url)}, which is no "
+                    "http(s) URL",
+                    code=OUTSIDE,
                 )
-            document = self.document(path)
-        except (ValueError, OSError) as error:  # a NUL in the url, a name too long for the OS
-            raise SourceError(
-                f"source '{name}' has url {_quoted(url)}, which is not a usable file path: "
-                f"{_path_error(error)}",
-                hint="the url must be a file path relative to the Arazzo file, such as api.yaml",
-            ) from None
+            origin = self._origins.get(arazzo.path.resolve(), arazzo.display or str(arazzo.path))
+            document = self.remote(url, f"source '{name}'", origin)
+        else:
+            document = self._local_source(name, url, arazzo)
         if not isinstance(document.data, dict):
             raise SourceError(f"source '{name}' ({url}) is not a mapping", document.where())
         marker = "arazzo" if kind == "arazzo" else "openapi"
@@ -434,7 +500,37 @@ class SourceCache:
             )
         if kind == "arazzo":
             self._refuse_cycle(name, arazzo, document)
+        self._refuse_missing_copies(document)
         return Source(name, kind, url, document, RefResolver(self, document))
+
+    def _refuse_missing_copies(self, document: Document) -> None:
+        """A ``$ref`` to a URL (or in a fetched file) whose stored copy is missing or edited
+        fails the source: the stored set is incomplete, whatever the run would read."""
+        documents, _ = self.reachable(document)
+        for found in self.links(documents).values():
+            if isinstance(found, SourceError):
+                raise SourceError(found.message, found.where, found.hint, found.code)
+
+    def _local_source(self, name: str, url: str, arazzo: Document) -> Document:
+        """The source file a local (relative, or ``file:``) url names."""
+        scheme = urlsplit(url).scheme
+        local = unquote(urlsplit(url).path) if scheme == "file" else url
+        path = arazzo.path.parent / local
+        try:
+            check_confined(path.resolve(), self.allowed, self.rootdir, f"source '{name}' ({url})")
+            if not path.exists():
+                shown = display_path(path.resolve(), self.rootdir)
+                raise SourceError(
+                    f"source '{name}' points at {url}, but {shown} does not exist",
+                    hint="fix the sourceDescriptions url (it is relative to the Arazzo file)",
+                )
+            return self.document(path)
+        except (ValueError, OSError) as error:  # a NUL in the url, a name too long for the OS
+            raise SourceError(
+                f"source '{name}' has url {_quoted(url)}, which is not a usable file path: "
+                f"{_path_error(error)}",
+                hint="the url must be a file path relative to the Arazzo file, such as api.yaml",
+            ) from None
 
     def _refuse_cycle(self, name: str, arazzo: Document, source: Document) -> None:
         """Arazzo sources that lead back to ``arazzo`` (a → b → a) are one error naming the
@@ -446,6 +542,8 @@ class SourceCache:
         queue = [source]
         while queue:
             current = queue.pop(0)
+            if current.path.resolve() in self._urls:
+                continue  # a fetched document: its sources are URLs (loaded when planned)
             chain = paths[current.path.resolve()]
             for url in _arazzo_source_urls(current.data):
                 target = (current.path.parent / url).resolve()

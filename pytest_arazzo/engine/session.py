@@ -30,6 +30,7 @@ from pytest_arazzo.diagnostics.problems import failing_problems
 from pytest_arazzo.diagnostics.text import clip, did_you_mean
 from pytest_arazzo.document.loader import Document, LoadError
 from pytest_arazzo.document.sources import SourceCache, display_path
+from pytest_arazzo.document.stored_sources import SourceStore
 from pytest_arazzo.engine.settings import ArazzoWarning, RunSettings
 from pytest_arazzo.execute.failures import PlanFailure, StepRecord, WorkflowFailure
 from pytest_arazzo.execute.inputs import (
@@ -44,6 +45,7 @@ from pytest_arazzo.execute.runner import Limits, Runner, RunResult, Servers
 from pytest_arazzo.http.auth import Credentials, credentials_line
 from pytest_arazzo.plan.model import WorkflowPlan
 from pytest_arazzo.plan.planner import ArazzoFile
+from pytest_arazzo.transport.fetch_sources import SourceFetcher
 from pytest_arazzo.transport.limits import Deadline
 from pytest_arazzo.transport.live import LiveOptions, LiveTransport
 from pytest_arazzo.transport.netguard import NetworkGuard
@@ -97,7 +99,9 @@ class SessionState:
 
     def __init__(self, settings: RunSettings) -> None:
         self.settings = settings
-        self.cache = SourceCache(settings.rootdir, settings.readable, settings.max_file_bytes)
+        self.cache = SourceCache(
+            settings.rootdir, settings.readable, settings.max_file_bytes, source_store(settings)
+        )
         self.files: dict[Path, ArazzoFile] = {}
         self.matcher = RequestMatcher(settings.match_ignore)
         if settings.throttle_file is not None:  # pytest-xdist: one window for all workers
@@ -238,6 +242,20 @@ class SessionState:
         if log is not None:
             log.attach(runner)
         return runner
+
+
+def source_store(settings: RunSettings) -> SourceStore:
+    """Where remote sources are read from; with a fetcher when recording or asked to fetch
+    (``new`` fetches missing copies, ``rewrite`` and --arazzo-fetch-sources every one again)."""
+    fetch = None
+    if settings.fetches_sources:
+        fetch = SourceFetcher(
+            timeout=settings.timeout,
+            seconds=settings.item_timeout,
+            max_bytes=settings.max_response_bytes,
+        )
+    refresh = settings.fetch_sources or settings.record_mode == "rewrite"
+    return SourceStore(settings.stored_sources, settings.rootdir, fetch, refresh)
 
 
 class StaleCassette(Exception):

@@ -56,6 +56,19 @@ class RunSettings:
     warnings_as_errors: bool = False  # arazzo_warnings_as_errors: also in normal runs
     allowed_paths: tuple[Path, ...] = ()  # arazzo_allowed_paths: read beyond the rootdir
     max_file_bytes: int = 20 * 1024 * 1024  # arazzo_max_file_bytes
+    sources_dir: Path | None = None  # arazzo_sources_dir (None: fixtures/sources)
+    fetch_sources: bool = False  # --arazzo-fetch-sources: fetch remote sources again
+
+    @property
+    def stored_sources(self) -> Path:
+        """The folder remote source descriptions are stored in (with their lock file)."""
+        return self.sources_dir or self.rootdir / "fixtures" / "sources"
+
+    @property
+    def fetches_sources(self) -> bool:
+        """Whether remote sources may be fetched: recording, or --arazzo-fetch-sources (replay,
+        --live and --arazzo-check read the stored copies only)."""
+        return self.fetch_sources or self.record_mode != "none"
 
     @property
     def readable(self) -> tuple[Path, ...]:

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 from pytest_arazzo.diagnostics.position import Position
 from pytest_arazzo.diagnostics.problems import Problem
@@ -49,6 +50,10 @@ class SourcePlan:
     security_schemes: dict[str, dict[str, Any]] = field(default_factory=dict)
     files: dict[Path, SourceFile] = field(default_factory=dict, repr=False)
     broken: dict[Path, tuple[str, Position | None]] = field(default_factory=dict, repr=False)
+    # $refs to URLs (and relative ones in fetched files): (file, ref file part) -> stored copy
+    links: dict[tuple[Path, str], Path | tuple[str, Position | None]] = field(
+        default_factory=dict, repr=False
+    )
 
     @property
     def data(self) -> dict[str, Any]:
@@ -64,6 +69,13 @@ class SourcePlan:
             key, (f"{key} was not loaded with source {self.name}", None)
         )
         raise SourceError(message, where)
+
+    def ref_file(self, referrer: Path, target: str) -> SourceFile:
+        """The file the file part ``target`` of a ``$ref`` in the file ``referrer`` names."""
+        link = self.links.get((referrer.resolve(), target))
+        if isinstance(link, tuple):
+            raise SourceError(*link)
+        return self.file(link if link is not None else referrer.parent / unquote(target))
 
 
 @dataclass(eq=False)

@@ -7,6 +7,7 @@ The result is plain data for the plan (:class:`~pytest_arazzo.plan.model.Operati
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Protocol
 
 from pytest_arazzo.diagnostics.problems import ERROR, WARNING, Problem, did_you_mean
@@ -96,6 +97,10 @@ class Sources:
                     for document in documents
                 },
                 broken={path: (error.message, error.where) for path, error in broken.items()},
+                links={
+                    link: found if isinstance(found, Path) else (found.message, found.where)
+                    for link, found in self.cache.links(documents).items()
+                },
             )
         return self._plans[source.name]
 

@@ -109,6 +109,8 @@ def run_settings(config: Any) -> RunSettings:
         max_file_bytes=integer(
             _ini(ini, "arazzo_max_file_bytes", str(20 * 1024 * 1024)), "arazzo_max_file_bytes"
         ),
+        sources_dir=root / (_ini(ini, "arazzo_sources_dir", "") or "fixtures/sources"),
+        fetch_sources=bool(getattr(option, "arazzo_fetch_sources", False)),
     )
 
 

@@ -59,6 +59,15 @@ def add_options(parser: pytest.Parser) -> None:
         help="server URL for source description NAME (a bare URL applies to every source)",
     )
     group.addoption(
+        "--arazzo-fetch-sources",
+        action="store_true",
+        default=False,
+        dest="arazzo_fetch_sources",
+        help="fetch the http(s) source descriptions (and $ref targets) of the collected files "
+        "again into arazzo_sources_dir, with a lock file; records no cassette. Recording also "
+        "fetches missing ones; replay, --live and --arazzo-check never fetch",
+    )
+    group.addoption(
         "--arazzo-check",
         action="store_true",
         default=False,
@@ -82,6 +91,12 @@ def add_options(parser: pytest.Parser) -> None:
         "where cassettes live (relative to rootdir): <dir>/<Arazzo file path under rootdir, no "
         "suffix>/<workflowId>[<input set>].yaml",
         default="fixtures/cassettes",
+    )
+    parser.addini(
+        "arazzo_sources_dir",
+        "where remote (http(s)) source descriptions are stored, with sources.lock.json "
+        "(relative to rootdir); runs read them from here, never from the network",
+        default="fixtures/sources",
     )
     parser.addini(
         "arazzo_inputs_dir",

@@ -9,7 +9,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+import yaml
 
+from pytest_arazzo.document.stored_sources import Fetched, SourceStore
 from tests.conformance.harness import PETS, Harness, arazzo, workflow
 
 
@@ -123,10 +125,6 @@ def test_step_object__unknown_operation_id_is_a_plan_error(harness: Harness) -> 
         (
             "./missing.yaml",
             "source 'pets' points at ./missing.yaml, but missing.yaml does not exist",
-        ),
-        (
-            "https://example.com/openapi.yaml",
-            "source 'pets' is remote (https://example.com/openapi.yaml)",
         ),
         ("./main.arazzo.yaml", "is not an OpenAPI document (no 'openapi' field)"),
         ("./swagger.yaml", "is not an OpenAPI document (no 'openapi' field)"),
@@ -260,3 +258,38 @@ def test_step_object__operation_id_in_several_sources_must_be_qualified(harness:
     )
     assert "operationId 'health' is in several sources ('pets', 'copy')" in report
     assert "write operationId: $sourceDescriptions.pets.health" in report
+
+
+REMOTE_PETS = "https://pets.example.test/openapi.yaml"
+
+
+def test_source_description_object__https_url_is_read_from_the_store(harness: Harness) -> None:
+    """Arazzo 1.0.1 § Source Description Object url: "A URL to a source description"; a remote
+    (https) url is read from its stored copy under fixtures/sources (verified against the lock
+    file), never from the network: the workflow runs with only the loopback API reachable."""
+    store = SourceStore(harness.dir / "fixtures" / "sources", harness.dir)
+    text = yaml.safe_dump(_openapi("3.1.0", {"/health": _get("health")}))
+    store.save(REMOTE_PETS, Fetched(text.encode(), "application/openapi+yaml"))
+    document = arazzo(
+        workflow("w", [{"stepId": "a", "operationId": "health"}]),
+        sources=_sources(("pets", REMOTE_PETS)),
+    )
+    harness.server.route("GET", "/health", lambda request, match: {"ok": True})
+    harness.run(document)
+    assert _paths(harness) == ["GET /health"]
+
+
+def test_source_description_object__https_url_without_stored_copy_is_a_plan_error(
+    harness: Harness,
+) -> None:
+    """Arazzo 1.0.1 § Source Description Object url: a remote url with no stored copy fails
+    before any request (AZ018), with the command that fetches it; nothing is fetched."""
+    document = arazzo(
+        workflow("w", [{"stepId": "a", "operationId": "health"}]),
+        sources=_sources(("pets", REMOTE_PETS)),
+    )
+    report = harness.fail(document)
+    assert f"AZ018: source 'pets' is remote ({REMOTE_PETS}) and has no stored copy" in report
+    assert "pytest main.arazzo.yaml --arazzo-check --arazzo-fetch-sources" in report
+    assert harness.server.requests == []
+    assert not (harness.dir / "fixtures" / "sources").exists()

@@ -164,7 +164,7 @@ def test_spec_examples__all_collected_and_run(
             # an operationId differing from the OpenAPI's only in letter case
             "*operationId 'PAR' is not in source 'identity'*",
             "*did you mean 'Par'? (differs only in letter case)",
-            # sources on the web (files are read, not downloaded)
+            # sources on the web without a stored copy (replay never downloads them)
             f"*source 'kennel' is remote ({REMOTE_KENNEL})*",
             f"*source 'instalments' is remote ({REMOTE_INSTALMENTS})*",
             # the refresh request leaves out client_id, which the operation's request body
@@ -252,7 +252,8 @@ def test_spec_examples__pushed_authorization(examples: Path, harness: Harness) -
 
 def test_spec_examples__login_and_list_pets(examples: Path, harness: Harness) -> None:
     """Arazzo 1.0.1 § Source Description Object `url`, § Step Object `operationPath`:
-    (1) a remote source fails the run with a message saying to download it; (2) an
+    (1) a remote source without a stored copy fails the run with the command that fetches
+    it; (2) an
     operationPath naming a Path Item (no `/get`) is refused, naming the method to add; (3) as
     written, it runs: the token the login answered in a response header is sent as the
     Authorization header of the next request."""
@@ -260,7 +261,8 @@ def test_spec_examples__login_and_list_pets(examples: Path, harness: Harness) ->
     with mistaken(path, *KENNEL_REMOTE):
         report = run(harness, path, "log-in-and-list-pets", fail=True)
     assert f"source 'kennel' is remote ({REMOTE_KENNEL})" in report
-    assert "download it next to the workflow and use a relative url" in report
+    assert "has no stored copy" in report
+    assert "pytest kennel-login.arazzo.yaml --arazzo-check --arazzo-fetch-sources" in report
 
     with mistaken(path, "#/paths/~1kennel~1pets/get'", "#/paths/~1kennel~1pets'"):
         report = run(harness, path, "log-in-and-list-pets", fail=True)

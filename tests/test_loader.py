@@ -10,10 +10,18 @@ import time
 from pathlib import Path
 
 import pytest
+import yaml
 
 from pytest_arazzo.diagnostics.codes import CODES
 from pytest_arazzo.diagnostics.position import Position
-from pytest_arazzo.document.loader import LoadError, load_document, load_problem, parse_text
+from pytest_arazzo.document import loader as loader_module
+from pytest_arazzo.document.loader import (
+    LoadError,
+    load_document,
+    load_problem,
+    may_have_aliases,
+    parse_text,
+)
 
 
 def test_yaml_1_2_scalars__mean_what_the_text_says() -> None:
@@ -187,6 +195,83 @@ def test_alias_bomb__refused_quickly() -> None:
 def test_a_few_aliases__are_fine() -> None:
     document = parse_text("base: &b {x: 1}\none: *b\ntwo: *b\n", "x.yaml")
     assert document.data == {"base": {"x": 1}, "one": {"x": 1}, "two": {"x": 1}}
+
+
+# Every place YAML lets an alias start (block and flow, after ':', '?', ',', '[', '{', a tab,
+# a line break or a byte-order mark); each text composes to a node tree with a shared node.
+ALIAS_PLACES = [
+    "a: &x 1\nb: *x\n",
+    "a: &x 1\nb:\n- *x\n",
+    "a: &x 1\nb: [*x]\n",
+    "a: &x 1\nb: [1,*x]\n",
+    "a: &x 1\nb: {c: *x}\n",
+    '{"a": &x 1, "b":*x}',
+    "a: &x k\nb: {? *x : 1}\n",
+    "a: &x k\nb: {?*x : 1}\n",
+    "a: &x 1\nb:\t*x\n",
+    "- &x 1\n-\n  *x\n",
+    "\ufeff- &x 1\n- *x\n",
+    "&x a: *x\n",
+    "? &x k\n: *x\n",
+]
+
+
+@pytest.mark.parametrize("text", ALIAS_PLACES)
+def test_alias_anywhere__is_measured(text: str) -> None:
+    """YAML 1.2 § Alias Nodes: the quick look for an alias (which skips the bomb guard when
+    there is none) finds every alias that composes; the guard then counts it."""
+    loader = yaml.CSafeLoader(text)
+    try:
+        root = loader.get_single_node()
+    finally:
+        loader.dispose()
+    assert _has_shared_node(root), "the example must really hold an alias"
+    assert may_have_aliases(text)
+    parse_text(text, "x.yaml")  # and the guard accepts these small ones
+
+
+def test_no_alias__skips_the_measure(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A text without an alias token (a ``*`` in strings and URLs is no alias) is never
+    measured: its nodes form a tree, so there is nothing to expand; with one, it is."""
+    calls: list[object] = []
+    monkeypatch.setattr(loader_module, "_measure", calls.append)
+    plain = "a: '*/*'\nb: \"*\"\nc: http://x/?q=a*b\nd: 2*3\n"
+    assert parse_text(plain, "x.yaml").data["a"] == "*/*"
+    assert calls == []
+    parse_text("a: &x 1\nb: *x\n", "x.yaml")
+    assert len(calls) == 1
+
+
+def test_shipped_files__with_shared_nodes_are_all_measured() -> None:
+    """Every YAML file the project ships: when its node tree shares a node, the quick look
+    says so (no false "no alias")."""
+    root = Path(__file__).resolve().parent.parent
+    files = [*root.glob("specs/**/*.y*ml"), *root.glob("fixtures/**/*.y*ml")]
+    assert files
+    for path in files:
+        text = path.read_text()
+        loader = yaml.CSafeLoader(text)
+        try:
+            node = loader.get_single_node()
+        finally:
+            loader.dispose()
+        if _has_shared_node(node):
+            assert may_have_aliases(text), path
+
+
+def _has_shared_node(root: yaml.Node) -> bool:
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            return True
+        seen.add(id(node))
+        if isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            stack.extend(part for pair in node.value for part in pair)
+    return False
 
 
 @pytest.mark.parametrize(

@@ -104,6 +104,31 @@ def test_validators_are_shared_between_plans_of_one_cache() -> None:
     assert checker.contract(other.steps[0].operation) is not checker.contract(first)
 
 
+def test_planned_files_kept_per_session_are_bounded(tmp_path: Path) -> None:
+    """Memory stays flat over thousands of files: a session keeps the plans of the last
+    FILES_KEPT Arazzo files only, and a file still kept is never planned again."""
+    from pytest_arazzo.document.loader import load_document
+    from pytest_arazzo.engine.session import FILES_KEPT, SessionState
+    from pytest_arazzo.engine.settings import RunSettings
+
+    state = SessionState(RunSettings(rootdir=ROOT, cassette_dir=tmp_path, inputs_dir=tmp_path))
+    documents = []
+    for index in range(FILES_KEPT + 5):
+        copy = tmp_path / f"copy-{index}.arazzo.yml"
+        copy.write_text(SEED.read_text())
+        documents.append(load_document(copy))
+    first = state.arazzo_file(documents[0])
+    assert state.arazzo_file(documents[0]) is first
+    for document in documents[1:]:
+        state.arazzo_file(document)
+    assert len(state.files) == FILES_KEPT
+    assert documents[0].path not in state.files  # the least recently used went first
+    last = state.arazzo_file(documents[-1])
+    assert state.arazzo_file(documents[-1]) is last
+    assert state.arazzo_file(documents[0]) is not first  # planned again, from its document
+    assert len(state.files) == FILES_KEPT
+
+
 SEED_WORKFLOW = "create-and-finalize-invoice"
 
 HEAVY = ("elementpath", "jsonpath_ng", "jsonpath_rfc9535", "hypothesis")

@@ -50,12 +50,11 @@ def source_key(arazzo: Path, rootdir: Path, stem: str) -> str:
     """The cassette folder name of the Arazzo file ``arazzo`` whose name without its suffix is
     ``stem``: its folder relative to ``rootdir`` joined with ``stem`` by ``/``
     (``specs/arazzo/x.arazzo.yml`` → ``specs/arazzo/x``). Refuses a file outside ``rootdir``."""
-    for file, root in (
-        (Path(os.path.abspath(arazzo)), Path(os.path.abspath(rootdir))),
-        (arazzo.resolve(), rootdir.resolve()),
-    ):
-        if file.is_relative_to(root):
-            return "/".join([*file.parent.relative_to(root).parts, stem])
+    file, root = Path(os.path.abspath(arazzo)), Path(os.path.abspath(rootdir))
+    if not file.is_relative_to(root):  # only then are symlinks looked at (resolve: slow)
+        file, root = arazzo.resolve(), rootdir.resolve()
+    if file.is_relative_to(root):
+        return "/".join([*file.parent.relative_to(root).parts, stem])
     raise CassetteNameError(
         f"the Arazzo file {arazzo} is outside the rootdir {rootdir}: its cassettes are keyed by "
         "its path under the rootdir, so it has none",
@@ -63,9 +62,17 @@ def source_key(arazzo: Path, rootdir: Path, stem: str) -> str:
     )
 
 
-def cassette_path(folder: Path, key: str, workflow_id: str, input_set: str | None = None) -> Path:
+def cassette_path(
+    folder: Path,
+    key: str,
+    workflow_id: str,
+    input_set: str | None = None,
+    resolved_folder: Path | None = None,
+) -> Path:
     """The cassette of ``workflow_id`` (with ``input_set``; ``None``: the default set) for the
-    Arazzo file whose :func:`source_key` is ``key`` (``/``-separated), inside ``folder``."""
+    Arazzo file whose :func:`source_key` is ``key`` (``/``-separated), inside ``folder``.
+    ``resolved_folder`` is ``folder.resolve()`` when the caller knows it already (a session
+    resolves its cassette folder once; the cassette's own path is resolved on every call)."""
     suffix = "" if input_set is None else f"[{safe_part(input_set)}]"
     parts = [safe_part(part) for part in key.split("/")]
     directory, name = "/".join(parts), f"{safe_part(workflow_id)}{suffix}{SUFFIX}"
@@ -81,10 +88,11 @@ def cassette_path(folder: Path, key: str, workflow_id: str, input_set: str | Non
             f"the cassette of {where} would be written outside its folder "
             f"({folder.name}/{directory}/{name})"
         )
-    if not path.resolve().is_relative_to(folder.resolve()):
+    resolved, inside = path.resolve(), resolved_folder or folder.resolve()
+    if not resolved.is_relative_to(inside):
         raise CassetteNameError(
-            f"the cassette {folder.name}/{directory}/{name} resolves to {path.resolve()}, outside "
-            f"the cassette folder {folder.resolve()} (a symlink?): cassettes are read and "
+            f"the cassette {folder.name}/{directory}/{name} resolves to {resolved}, outside "
+            f"the cassette folder {inside} (a symlink?): cassettes are read and "
             "written only inside it"
         )
     return path

@@ -242,6 +242,19 @@ def _mark(node: yaml.Node) -> tuple[int, int]:
     return (node.start_mark.line + 1, node.start_mark.column + 1)
 
 
+# Where an alias token (``*name``) can start: at the beginning, after a blank or line break, or
+# right after a flow, key or value indicator (``[ ] { } , ? :``). A text without such a ``*``
+# has no alias, so its nodes form a tree: nothing can expand or refer to itself, and
+# :func:`_measure` (about a third of a parse) is skipped. A ``*`` inside a string or a plain
+# scalar may match too; then the full measure runs, so this never lets an alias through.
+_ALIAS_START = re.compile(r"(?:^|[\s\ufeff\[\]{},?:])\*")
+
+
+def may_have_aliases(text: str) -> bool:
+    """False only when ``text`` cannot contain a YAML alias (see :data:`_ALIAS_START`)."""
+    return "*" in text and _ALIAS_START.search(text) is not None
+
+
 def _measure(root: yaml.Node) -> None:
     """Refuse alias bombs and recursive aliases before building (iteratively, no recursion).
 
@@ -299,7 +312,8 @@ def parse_text(text: str, path: str | Path = "<string>") -> Document:
         node = loader.get_single_node()
         if node is None:
             raise LoadError(path, "the document is empty", 1, 1, code=EMPTY)
-        _measure(node)
+        if may_have_aliases(text):
+            _measure(node)
         builder = _Builder(loader)
         data = builder.build(node)
     except LoadError as error:

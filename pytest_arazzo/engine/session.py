@@ -53,6 +53,8 @@ from pytest_arazzo.transport.recording import RecordingTransport
 from pytest_arazzo.transport.replay import ReplayTransport
 from pytest_arazzo.transport.throttle import SharedThrottle, Throttle
 
+FILES_KEPT = 64  # planned Arazzo files kept per session (least recently used dropped)
+
 
 @dataclass
 class ItemSpec:
@@ -110,6 +112,7 @@ class SessionState:
             self.throttle = Throttle(settings.rate_limit)
         self.run_id = uuid.uuid4().hex
         self.claimed: dict[Path, str] = {}
+        self._cassette_root: Path | None = None
         self.contract = ContractChecker(settings.contract)  # validators compiled once
         cache_dir = settings.cassette_cache_dir  # parsed cassettes, by content
         self.parse_cache = ParseCache(cache_dir) if cache_dir is not None else None
@@ -178,9 +181,15 @@ class SessionState:
         return self.missing_inputs[path]
 
     def arazzo_file(self, document: Document) -> ArazzoFile:
-        if document.path not in self.files:
-            self.files[document.path] = ArazzoFile(document, self.cache)
-        return self.files[document.path]
+        """The file's plans and findings, kept for the :data:`FILES_KEPT` files used last (the
+        items of a file run one after another; memory stays flat over thousands of files)."""
+        file = self.files.pop(document.path, None)
+        if file is None:
+            file = ArazzoFile(document, self.cache)
+        self.files[document.path] = file  # the most recent last
+        while len(self.files) > FILES_KEPT:
+            del self.files[next(iter(self.files))]
+        return file
 
     def cassette_path(self, spec: ItemSpec) -> Path:
         """The item's cassette file, keyed by the Arazzo file's path under the rootdir; raises
@@ -188,7 +197,10 @@ class SessionState:
         input_set = None if spec.input_set == DEFAULT_SET else spec.input_set
         settings = self.settings
         key = source_key(spec.path, settings.rootdir, spec_stem(spec.path))
-        return cassette_path(settings.cassette_dir, key, spec.workflow_id, input_set)
+        if self._cassette_root is None:  # the folder itself, resolved once per session
+            self._cassette_root = settings.cassette_dir.resolve()
+        folder, inside = settings.cassette_dir, self._cassette_root
+        return cassette_path(folder, key, spec.workflow_id, input_set, resolved_folder=inside)
 
     def claim(self, path: Path, nodeid: str) -> None:
         """One cassette file per item: two items mapping to one file is an error."""

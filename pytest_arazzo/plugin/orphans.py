@@ -48,17 +48,23 @@ class UnusedFiles:
         if not arazzo or STATE not in self.config.stash:
             return
         settings = self.config.stash[SETTINGS]
-        stems = sorted({spec_stem(path) for path in arazzo})
+        stem_set = {spec_stem(path) for path in arazzo}  # a set: 10,000 files stay linear
+        stems = sorted(stem_set)
         for path in _files(settings.inputs_dir, INPUT_SUFFIXES, nested=False):
-            if path.stem not in stems:
+            if path.stem not in stem_set:
                 hint = did_you_mean(path.stem, stems, list_known=False)
                 self.found.append(self._line(path, "inputs file of no collected Arazzo file", hint))
-        claimed = {path.resolve() for path in self.config.stash[STATE].claimed}
+        named = set(self.config.stash[STATE].claimed)  # as built: cassette folder / key / name
         folder = settings.cassette_dir
-        known = sorted(_relative(path, folder) for path in claimed)
-        for path in _files(folder, (".yaml",)):
+        others = [path for path in _files(folder, (".yaml",)) if path not in named]
+        if not others:  # every cassette is a claimed path as built: nothing to resolve
+            return
+        claimed = {path.resolve() for path in named}
+        root = folder.resolve()
+        known = sorted(_under(path, root, path) for path in claimed)
+        for path in others:
             if path.resolve() not in claimed:
-                hint = did_you_mean(_relative(path, folder), known, list_known=False)
+                hint = did_you_mean(_under(path.resolve(), root, path), known, list_known=False)
                 self.found.append(self._line(path, "cassette of no collected item", hint))
 
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
@@ -110,7 +116,12 @@ def _files(folder: Path, suffixes: tuple[str, ...], nested: bool = True) -> list
 
 
 def _relative(path: Path, folder: Path) -> str:
+    return _under(path.resolve(), folder.resolve(), path)
+
+
+def _under(resolved: Path, root: Path, path: Path) -> str:
+    """``path`` (resolved: ``resolved``) relative to the resolved folder ``root``, or as is."""
     try:
-        return path.resolve().relative_to(folder.resolve()).as_posix()
+        return resolved.relative_to(root).as_posix()
     except ValueError:
         return str(path)

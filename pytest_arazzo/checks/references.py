@@ -79,26 +79,30 @@ def _has_jumps(owner: dict[str, Any], kinds: tuple[str, ...] = ("onSuccess", "on
 
 def check_expressions(report: Report, index: int, workflow: dict[str, Any]) -> None:
     scope = _Scope.of(report.data, index, workflow)
-    for site in _sites(workflow, f"/workflows/{index}"):
+    rules = dialect_of(report.data).version  # which Condition Evaluation rules (1.1: {$...})
+    for site in _sites(workflow, f"/workflows/{index}", rules):
         message, hint, code = _reference_problem(scope, site)
         if message:
             report.add(code, site.pointer, message, hint)
 
 
-def _sites(workflow: dict[str, Any], base: str) -> Iterator[_Site]:
+def _sites(workflow: dict[str, Any], base: str, rules: str = "1.0") -> Iterator[_Site]:
     """Every runtime expression of a workflow, with where and when it is evaluated."""
     for position, param in items_of(workflow.get("parameters")):
         yield from _value_sites(param.get("value"), f"{base}/parameters/{position}/value", None)
     for position, step in items_of(workflow.get("steps")):
-        yield from _step_sites(step, f"{base}/steps/{position}", position)
+        yield from _step_sites(step, f"{base}/steps/{position}", position, rules)
     for kind in ("successActions", "failureActions"):
         for position, action in items_of(workflow.get(kind)):
-            yield from _criteria_sites(action.get("criteria"), f"{base}/{kind}/{position}", None)
+            where = f"{base}/{kind}/{position}"
+            yield from _criteria_sites(action.get("criteria"), where, None, rules)
     for name, value in mapping_of(workflow.get("outputs")).items():
         yield from _value_sites(value, f"{base}/outputs/{escape_token(name)}", None, "end")
 
 
-def _step_sites(step: dict[str, Any], pointer: str, position: int) -> Iterator[_Site]:
+def _step_sites(
+    step: dict[str, Any], pointer: str, position: int, rules: str = "1.0"
+) -> Iterator[_Site]:
     for index, param in items_of(step.get("parameters")):
         yield from _value_sites(param.get("value"), f"{pointer}/parameters/{index}/value", position)
     body = mapping_of(step.get("requestBody"))
@@ -107,11 +111,12 @@ def _step_sites(step: dict[str, Any], pointer: str, position: int) -> Iterator[_
     for index, replacement in items_of(body.get("replacements")):
         where = f"{pointer}/requestBody/replacements/{index}/value"
         yield from _value_sites(replacement.get("value"), where, position)
-    yield from _criteria_sites(step.get("successCriteria"), f"{pointer}/successCriteria", position)
+    where = f"{pointer}/successCriteria"
+    yield from _criteria_sites(step.get("successCriteria"), where, position, rules)
     for kind in ("onSuccess", "onFailure"):
         for index, action in items_of(step.get(kind)):
             where = f"{pointer}/{kind}/{index}"
-            yield from _criteria_sites(action.get("criteria"), where, position)
+            yield from _criteria_sites(action.get("criteria"), where, position, rules)
     for name, value in mapping_of(step.get("outputs")).items():
         where = f"{pointer}/outputs/{escape_token(name)}"
         yield from _value_sites(value, where, position, "response")
@@ -137,11 +142,13 @@ def _value_sites(
             stack += [(child, f"{where}/{index}") for index, child in enumerate(node)]
 
 
-def _criteria_sites(items: Any, pointer: str, step: int | None) -> Iterator[_Site]:
+def _criteria_sites(
+    items: Any, pointer: str, step: int | None, rules: str = "1.0"
+) -> Iterator[_Site]:
     base = pointer if pointer.endswith("successCriteria") else f"{pointer}/criteria"
     for index, raw in items_of(items):
         try:
-            criterion = compile_criterion(raw)
+            criterion = compile_criterion(raw, rules)
         except (CriterionError, ExpressionError):
             continue  # the planner reports it (AZ302)
         expressions = criterion.expressions()

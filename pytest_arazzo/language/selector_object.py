@@ -143,6 +143,7 @@ class SelectorValue(Compiled):
     """A compiled Selector Object: evaluates ``context`` and applies the selector to it."""
 
     __slots__ = ("_apply", "context", "kind", "selector", "version")
+    omissible = True
 
     def __init__(
         self,

@@ -31,6 +31,9 @@ class Compiled:
     """A YAML/JSON value with its runtime expressions parsed; see :func:`compile_value`."""
 
     __slots__ = ()
+    #: A whole value read from one context (an expression, a Selector Object): as an entry of a
+    #: mapping or list it is left out when that context is an absent input.
+    omissible = False
 
     def evaluate(self, ctx: EvalContext, *, omit_absent_inputs: bool = True) -> Any:
         """Produce the plain value; absent-input entries are dropped from mappings/lists."""
@@ -72,6 +75,7 @@ class _Literal(Compiled):
 
 class _ExprValue(Compiled):
     __slots__ = ("expr",)
+    omissible = True
 
     def __init__(self, expr: Expression) -> None:
         self.expr = expr
@@ -121,9 +125,9 @@ class _Template(Compiled):
 
 def _eval_item(item: Compiled, ctx: EvalContext, omit: bool) -> tuple[bool, Any]:
     """``(keep, value)`` for one entry of a mapping or list; absent inputs are not kept."""
-    if omit and isinstance(item, _ExprValue):
+    if omit and item.omissible:
         try:
-            return True, item.expr.evaluate(ctx)
+            return True, item._eval(ctx, omit)
         except UnresolvedError as exc:
             if not exc.is_absent_input:
                 raise

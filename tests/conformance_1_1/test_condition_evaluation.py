@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from pytest_arazzo.checks import check_file
 from pytest_arazzo.execute.failures import WorkflowFailure
 from tests.conformance.harness import Harness, arazzo, workflow
 from tests.conformance.server import Reply
@@ -463,3 +464,19 @@ def test_embedded_expressions__a_missing_value_fails_the_criterion(harness: Harn
     passed, report = _outcome(harness, [_typed("regex", "^{$inputs.status}$", "$statusCode")])
     assert not passed
     assert "the embedded expression $inputs.status has no value" in report
+
+
+def test_embedded_expressions__checked_before_running(harness: Harness) -> None:
+    """§ Runtime Expressions in Conditions: the embedded expressions are runtime expressions like
+    any other, so `--arazzo-check` reports one naming an undeclared input (AZ303), also in a
+    criterion with a 1.1 Expression Type Object."""
+    criteria = [
+        _typed("jsonpath", '$.pets[?(@.name == "{$inputs.nmae}")]'),
+        _typed({"type": "jsonpath", "version": "rfc9535"}, "$.pets[?@.id > {$inputs.mni}]"),
+    ]
+    step = {"stepId": "check", "operationId": "listPets", "successCriteria": criteria}
+    problems = check_file(harness.file(arazzo11(workflow("w", [step], inputs=INPUTS))))
+    found = sorted(p.message for p in problems if p.code == "AZ303")
+    assert len(found) == 2
+    assert "nmae" in found[1] or "nmae" in found[0]
+    assert any("mni" in message for message in found)

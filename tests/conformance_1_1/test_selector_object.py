@@ -315,3 +315,30 @@ def test_selector_object__query_libraries_load_only_for_their_type(harness: Harn
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
     )
     assert done.stdout.split("\n")[:2] == ["[]", "['jsonpath_rfc9535']"], done.stdout + done.stderr
+
+
+def test_selector_object__context_an_absent_optional_input_is_left_out(harness: Harness) -> None:
+    """§ Selector Object in a payload or a parameter: a context naming an optional input that was
+    not given is left out, like a `$inputs.x` value (docs/semantics.md, absent optional
+    inputs)."""
+    harness.server.route("POST", "/pets", {})
+    create = {
+        "stepId": "create",
+        "operationId": "createPet",
+        "successCriteria": OK,
+        "parameters": [
+            {"name": "X-Id", "in": "header", "value": _sel("/id", "jsonpointer", "$inputs.pet")}
+        ],
+        "requestBody": {
+            "payload": {"name": "Rex", "id": _sel("/id", "jsonpointer", "$inputs.pet")},
+        },
+    }
+    flow = workflow("w", [create], inputs={"type": "object"})
+    harness.run(arazzo11(flow))
+    sent = harness.server.received("POST")[-1]
+    assert sent.json() == {"name": "Rex"}
+    assert sent.header("X-Id") is None
+    harness.run(arazzo11(flow), inputs={"pet": {"id": 5}})
+    sent = harness.server.received("POST")[-1]
+    assert sent.json() == {"name": "Rex", "id": 5}
+    assert sent.header("X-Id") == "5"

@@ -510,3 +510,11 @@ def test_missing_copy_of_a_remote_ref_fails_the_item(
             "/schemas/pet.yaml) and its stored copy*is missing*",
         ]
     )
+
+
+def test_an_unusable_source_url_is_a_clear_fetch_error() -> None:
+    """§ Source Description Object url: a url requests cannot even prepare (a host label over
+    63 characters) fails the fetch with a message (AZ021), not a traceback."""
+    with pytest.raises(StoreError, match=r"fetching http://a+\.test/api\.yaml failed") as caught:
+        SourceFetcher()(f"http://{'a' * 64}.test/api.yaml")
+    assert caught.value.code == "AZ021"

@@ -16,6 +16,7 @@ import hashlib
 import json
 import os
 import re
+import shlex
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
@@ -297,7 +298,8 @@ class SourceStore:
 
 def fetch_command(arazzo: str) -> str:
     """The command that fetches the remote sources of the Arazzo file ``arazzo``."""
-    return f"pytest {arazzo or '<arazzo file>'} --arazzo-check --arazzo-fetch-sources"
+    shown = shlex.quote(arazzo) if arazzo else "<arazzo file>"
+    return f"pytest {shown} --arazzo-check --arazzo-fetch-sources"
 
 
 def _safe_name(name: str) -> bool:

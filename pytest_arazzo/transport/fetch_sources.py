@@ -73,8 +73,8 @@ class SourceFetcher:
         self, session: requests.Session, current: str, url: str, deadline: Deadline
     ) -> requests.Response:
         headers = {"Accept": ACCEPT, "User-Agent": "pytest-arazzo (source fetch)"}
-        prepared = requests.Request("GET", current, headers=headers).prepare()
         try:
+            prepared = requests.Request("GET", current, headers=headers).prepare()
             left = deadline.check(f"before fetching {current}")
             connect, read = min(self.timeout[0], left), min(self.timeout[1], left)
             adapter = session.get_adapter(current)

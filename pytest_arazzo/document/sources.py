@@ -491,9 +491,11 @@ class SourceCache:
             document = self._local_source(name, url, arazzo)
         if not isinstance(document.data, dict):
             raise SourceError(f"source '{name}' ({url}) is not a mapping", document.where())
-        marker = "arazzo" if kind == "arazzo" else "openapi"
+        marker = kind if kind in ("arazzo", "asyncapi") else "openapi"  # asyncapi: Arazzo 1.1
         if marker not in document.data:
-            expected = "an Arazzo document" if kind == "arazzo" else "an OpenAPI document"
+            expected = {"arazzo": "an Arazzo document", "asyncapi": "an AsyncAPI document"}.get(
+                kind, "an OpenAPI document"
+            )
             raise SourceError(
                 f"source '{name}' ({url}) is not {expected} (no '{marker}' field)",
                 document.where(),

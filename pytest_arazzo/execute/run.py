@@ -25,6 +25,7 @@ from pytest_arazzo.execute.failures import (
     WorkflowFailure,
 )
 from pytest_arazzo.execute.inputs import apply_defaults, schema_properties, validate_inputs
+from pytest_arazzo.execute.messages import message_attempt
 from pytest_arazzo.execute.state import (
     Attempt,
     RunResult,
@@ -228,6 +229,10 @@ class WorkflowRun:
         ctx = self.context()
         if step.workflow_id:
             return self.call_workflow(step, ctx)
+        if step.message is not None:  # Arazzo 1.1 AsyncAPI step
+            deadline = self.runner.deadline
+            left = deadline.remaining() if deadline is not None else None
+            return message_attempt(step, ctx, self.plan.workflow_id, left)
         request = self.build(step, ctx)
         ctx.url, ctx.method, ctx.request = request.url, request.method, request.as_message()
         authorize = self.authorizer(step)
@@ -247,6 +252,10 @@ class WorkflowRun:
         self.check_exchange(step, exchange)
         ctx.status_code, ctx.response = response.status, response.as_message()
         hint = self.credential_hint(step, response.status)
+        if step.timeout is not None and exchange.elapsed > step.timeout:  # Arazzo 1.1 `timeout`
+            took = f"{exchange.elapsed * 1000:.0f} ms"
+            message = f"the step took {took}, more than its timeout of {step.timeout * 1000:g} ms"
+            return Attempt(False, ctx, exchange=exchange, error=message, hint=hint)
         if not step.success:
             return Attempt(response.status < 400, ctx, exchange=exchange, hint=hint)
         outcomes = [criterion.evaluate(ctx) for criterion in step.success]

@@ -136,6 +136,22 @@ class ActionPlan:
     parameters: list[ParamPlan] = field(default_factory=list)
 
 
+@dataclass
+class MessagePlan:
+    """An Arazzo 1.1 AsyncAPI step: the channel it sends to or receives from (see
+    :mod:`pytest_arazzo.plan.messaging`)."""
+
+    source: str  # the asyncapi source description's name
+    action: str  # send / receive
+    channel: str  # the channel's key in the AsyncAPI document
+    address: str
+    operation_id: str | None
+    servers: list[dict[str, Any]]
+    protocols: list[str]  # of the servers the channel is on, in order
+    correlation_id: Compiled | None = None
+    correlation_location: str | None = None  # the AsyncAPI message's correlationId.location
+
+
 @dataclass(frozen=True)
 class StepDependency:
     """One Arazzo 1.1 Step Object ``dependsOn`` entry, resolved: the step that must have
@@ -165,6 +181,7 @@ class StepPlan:
     outputs: dict[str, Compiled]
     depends_on: list[StepDependency] = field(default_factory=list)  # Arazzo 1.1
     timeout: float | None = None  # Arazzo 1.1 `timeout`, in seconds
+    message: MessagePlan | None = None  # Arazzo 1.1: an AsyncAPI step (no HTTP operation)
 
 
 @dataclass(eq=False)

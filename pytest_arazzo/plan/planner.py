@@ -26,6 +26,7 @@ from pytest_arazzo.language.grammar11 import version_problem
 from pytest_arazzo.language.parser import parse_source_reference
 from pytest_arazzo.language.selector_object import SelectorError, compile_target
 from pytest_arazzo.language.templates import Compiled, ObjectHook, compile_value
+from pytest_arazzo.plan.messaging import MessageSteps
 from pytest_arazzo.plan.model import (
     ActionPlan,
     BodyPlan,
@@ -149,6 +150,11 @@ class _Planner:
         self.index, self.raw = file.workflows[workflow_id]
         self.base = f"/workflows/{self.index}"
         self.problems: list[Problem] = list(file.source_problems)
+        self.messages = (  # Arazzo 1.1 AsyncAPI steps
+            MessageSteps(file.sources, file.source_descriptions, self.problem, self.compile)
+            if "asyncapi" in file.dialect.source_types
+            else None
+        )
 
     def problem(
         self, code: str, pointer: str, message: str, hint: str = "", severity: str = ERROR
@@ -230,6 +236,8 @@ class _Planner:
         if self.file.dialect.step_depends_on:  # Arazzo 1.1: dependsOn and implicit dependencies
             steps = order_steps(steps, [raw for raw, _ in raw_steps], self.base, self.problem)
         outputs = self.outputs(self.raw.get("outputs"), f"{self.base}/outputs")
+        if self.messages:
+            self.messages.check_workflow_outputs(self.raw, self.base)
         plan = WorkflowPlan(
             workflow_id=str(self.raw["workflowId"]),
             where=self.doc.where(self.base),
@@ -294,7 +302,15 @@ class _Planner:
         return compiled
 
     def step(self, raw: dict[str, Any], pointer: str) -> StepPlan:
-        operation = self.resolved.operation(raw, pointer, self.problem)
+        asyncapi = self.messages.source_of(raw) if self.messages else None
+        message = None
+        if self.messages and asyncapi is not None:
+            message = self.messages.plan(raw, pointer)
+        elif self.messages:
+            self.messages.check_other_step(raw, pointer)
+        operation = None
+        if asyncapi is None:
+            operation = self.resolved.operation(raw, pointer, self.problem)
         if operation is not None:
             self.file.operations[pointer] = operation
         workflow_id = _text(raw.get("workflowId"))
@@ -318,6 +334,7 @@ class _Planner:
             on_failure=self.actions(raw.get("onFailure"), "failureActions", f"{pointer}/onFailure"),
             outputs=self.outputs(raw.get("outputs"), f"{pointer}/outputs"),
             depends_on=self.step_dependencies(raw, pointer),
+            message=message,
             timeout=_timeout(raw.get("timeout")) if self.file.dialect.step_depends_on else None,
         )
 

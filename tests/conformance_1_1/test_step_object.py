@@ -3,6 +3,7 @@ and Execution Order, run end to end against the loopback server."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from pytest_arazzo.checks import check_file
@@ -214,3 +215,22 @@ def test_success_criteria__must_not_be_empty_in_1_1(harness: Harness) -> None:
         assert ("AZ107", "/workflows/0/steps/0/successCriteria") in found
     fine = [(c, p) for c, p, _ in _codes(harness, arazzo11(workflow("w", [_get("a")])))]
     assert [c for c, _ in fine if c == "AZ107"] == []
+
+
+def test_timeout__an_http_step_slower_than_its_timeout_fails(harness: Harness) -> None:
+    """§ Step Object `timeout`: "The maximum number of milli-seconds to wait for the step to
+    complete before aborting and failing the step. Consequently this will fail the workflow
+    unless `onFailure` actions are defined" (here a retry that then meets a fast answer)."""
+    answers = iter([0.3, 0.0])
+
+    def slow(request: object, match: object) -> dict[str, str]:
+        time.sleep(next(answers, 0.0))
+        return {"id": "a"}
+
+    harness.server.route("GET", r"/pets/(?P<id>[^/]+)", slow)
+    report = harness.fail(arazzo11(workflow("w", [_get("a", timeout=100)])))
+    assert "the step took" in report and "more than its timeout of 100 ms" in report
+    retry = {"name": "again", "type": "retry"}
+    answers = iter([0.3, 0.0])
+    result = harness.run(arazzo11(workflow("w", [_get("a", timeout=100, onFailure=[retry])])))
+    assert [(r.step_id, r.passed) for r in result.trace] == [("a", False), ("a", True)]

@@ -342,3 +342,41 @@ def test_selector_object__context_an_absent_optional_input_is_left_out(harness: 
     sent = harness.server.received("POST")[-1]
     assert sent.json() == {"name": "Rex", "id": 5}
     assert sent.header("X-Id") == "5"
+
+
+def test_selector_object__valid_ones_pass_the_static_check(harness: Harness) -> None:
+    """§ Selector Object wherever 1.1 allows it (outputs, parameter value, payload, replacement
+    value, with types and Expression Type Objects): `--arazzo-check` finds no error."""
+    xpath30 = {"type": "xpath", "version": "xpath-30"}
+    create = {
+        "stepId": "create",
+        "operationId": "createPet",
+        "successCriteria": OK,
+        "parameters": [
+            {
+                "name": "X-Id",
+                "in": "header",
+                "value": _sel("$.items[0].id", context="$steps.list.outputs.body"),
+            }
+        ],
+        "requestBody": {
+            "payload": {
+                "email": _sel("/user/profile/email", "jsonpointer", "$steps.list.outputs.body")
+            },
+            "replacements": [
+                {
+                    "target": "$.email",
+                    "targetSelectorType": {"type": "jsonpath", "version": "rfc9535"},
+                    "value": _sel("string(/a)", xpath30, "$steps.list.outputs.body"),
+                }
+            ],
+        },
+        "outputs": {"id": _sel("$.id")},
+    }
+    flow = workflow(
+        "w",
+        [_list_step({"body": "$response.body"}), create],
+        outputs={"id": _sel("/id", "jsonpointer", "$steps.create.outputs.id")},
+    )
+    problems = check_file(harness.file(arazzo11(flow)))
+    assert [p for p in problems if p.is_error] == []

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -518,3 +519,85 @@ def test_an_unusable_source_url_is_a_clear_fetch_error() -> None:
     with pytest.raises(StoreError, match=r"fetching http://a+\.test/api\.yaml failed") as caught:
         SourceFetcher()(f"http://{'a' * 64}.test/api.yaml")
     assert caught.value.code == "AZ021"
+
+
+# -- arazzo_source_credentials: the one credential a fetch may send ----------------------------
+
+SOURCE_TOKEN = "source-token-CANARY-9876543210"
+
+
+def test_source_credentials_are_sent_to_their_host_only(
+    project: pytest.Pytester, server: PetsServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """§ Source Description Object url: ini arazzo_source_credentials HOST=VARIABLE sends
+    that token (and only it, never the API's) to the source host; the API gets its own; the
+    stored copies and the lock file never hold it."""
+    host = server.url.removeprefix("http://")
+    project.makepyprojecttoml(
+        "[tool.pytest.ini_options]\n"
+        'arazzo_credentials = ["petsApi=PETS_KEY"]\n'
+        f'arazzo_source_credentials = ["{host}=SOURCE_TOKEN"]\n'
+    )
+    monkeypatch.setenv("SOURCE_TOKEN", SOURCE_TOKEN)
+    project.runpytest("remote.arazzo.yaml", "--record", *LEAN).assert_outcomes(passed=1)
+    sources = server.source_requests()
+    assert [r.header("authorization") for r in sources] == [f"Bearer {SOURCE_TOKEN}"] * 2
+    api = [r for r in server.requests if r.path.startswith("/v1/")]
+    assert [r.header("authorization") for r in api] == [f"Bearer {KEY}"]
+    for path in (project.path / SOURCES).iterdir():
+        assert SOURCE_TOKEN not in path.read_text()
+
+
+def test_source_credentials_never_follow_a_redirect_to_another_host(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """§ Source Description Object url: a redirect to another host (localhost instead of
+    127.0.0.1) is fetched without the credential configured for the first host."""
+    with PetsServer() as server:
+        port = server.url.rsplit(":", 1)[1]
+        server.route(
+            "GET", "/moved", Reply(302, None, {"Location": f"http://localhost:{port}/api.yaml"})
+        )
+        fetcher = SourceFetcher(
+            credentials={f"127.0.0.1:{port}": "SOURCE_TOKEN"},
+            environ={"SOURCE_TOKEN": SOURCE_TOKEN},
+        )
+        fetched = fetcher(f"{server.url}/moved")
+    assert yaml.safe_load(fetched.content)["openapi"] == "3.1.0"
+    first, second = server.requests
+    assert first.header("authorization") == f"Bearer {SOURCE_TOKEN}"
+    assert second.path == "/api.yaml" and second.header("authorization") is None
+
+
+@pytest.mark.parametrize(
+    ("url", "environ", "message"),
+    [
+        (
+            "http://specs.example.test/api.yaml",
+            {"SOURCE_TOKEN": SOURCE_TOKEN},
+            "has a credential for specs.example.test, which would go over plain http",
+        ),
+        (
+            "https://specs.example.test/api.yaml",
+            {},
+            "names the environment variable SOURCE_TOKEN for specs.example.test, but it is not set",
+        ),
+        (
+            "https://specs.example.test/api.yaml",
+            {"SOURCE_TOKEN": "sk_live_0123456789abcdefghij"},
+            "the credential in SOURCE_TOKEN is a live-mode key; refused",
+        ),
+    ],
+    ids=["plain-http", "unset", "live-key"],
+)
+def test_source_credentials_refused_before_sending(
+    url: str, environ: dict[str, str], message: str
+) -> None:
+    """§ Source Description Object url: a source credential is never sent over plain http to
+    a host off loopback, a missing variable is named, and a live-mode key is refused; nothing
+    is sent (the hosts do not exist: a request would fail differently)."""
+    fetcher = SourceFetcher(credentials={"specs.example.test": "SOURCE_TOKEN"}, environ=environ)
+    with pytest.raises(StoreError, match=re.escape(message)) as caught:
+        fetcher(url)
+    assert caught.value.code == "AZ025"
+    assert "0123456789abcdefghij" not in caught.value.message

@@ -159,8 +159,11 @@ CODES: dict[str, Code] = {
         Code(
             "AZ025",
             ERROR,
-            "a source url (or a redirect) holds a user name or password; it is never fetched",
-            "use a url without credentials",
+            "a source credential refused: a user or password in a source url (or a redirect), "
+            "or an arazzo_source_credentials variable that is unset, a live key or bound for "
+            "plain http",
+            "use a url without credentials; give arazzo_source_credentials an https host and a "
+            "set, read-only token",
         ),
         # -- structure (Arazzo 1.0 JSON Schema) -----------------------------------------------
         Code("AZ100", ERROR, "other violation of the Arazzo JSON Schema", "follow the message"),

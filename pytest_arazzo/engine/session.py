@@ -265,6 +265,8 @@ def source_store(settings: RunSettings) -> SourceStore:
             timeout=settings.timeout,
             seconds=settings.item_timeout,
             max_bytes=settings.max_response_bytes,
+            credentials=settings.source_credentials,
+            refused=settings.refused_keys,
         )
     refresh = settings.fetch_sources or settings.record_mode == "rewrite"
     return SourceStore(settings.stored_sources, settings.rootdir, fetch, refresh)

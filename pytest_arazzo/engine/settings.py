@@ -58,6 +58,7 @@ class RunSettings:
     max_file_bytes: int = 20 * 1024 * 1024  # arazzo_max_file_bytes
     sources_dir: Path | None = None  # arazzo_sources_dir (None: fixtures/sources)
     fetch_sources: bool = False  # --arazzo-fetch-sources: fetch remote sources again
+    source_credentials: dict[str, str] = field(default_factory=dict)  # host -> env variable
 
     @property
     def stored_sources(self) -> Path:

@@ -111,6 +111,7 @@ def run_settings(config: Any) -> RunSettings:
         ),
         sources_dir=root / (_ini(ini, "arazzo_sources_dir", "") or "fixtures/sources"),
         fetch_sources=bool(getattr(option, "arazzo_fetch_sources", False)),
+        source_credentials=parse_mapping(_ini(ini, "arazzo_source_credentials", [])),
     )
 
 

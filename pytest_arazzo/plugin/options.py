@@ -99,6 +99,13 @@ def add_options(parser: pytest.Parser) -> None:
         default="fixtures/sources",
     )
     parser.addini(
+        "arazzo_source_credentials",
+        "HOST=ENV_VAR lines: the only credential ever sent when fetching a remote source, as "
+        "Authorization, to that host (https, or loopback) only; API credentials never are",
+        type="linelist",
+        default=[],
+    )
+    parser.addini(
         "arazzo_inputs_dir",
         "where input files live (relative to rootdir)",
         default="fixtures/inputs",

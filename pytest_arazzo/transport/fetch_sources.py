@@ -5,14 +5,18 @@ Used when recording and with ``--arazzo-fetch-sources`` only: replay, ``--live``
 is bounded like a live request: connect/read timeouts and the item's time (ini ``arazzo_timeout``,
 ``arazzo_item_timeout``), the body read in chunks up to ini ``arazzo_max_response_bytes``, at most
 :data:`MAX_REDIRECTS` redirects and never from https down to http. Nothing but ``Accept`` and
-``User-Agent`` is sent: no credential, cookie or ``.netrc`` entry ever reaches a source URL (the
-configured credentials are for the API's operations), and a URL holding a user or password is
-refused.
+``User-Agent`` is sent: no cookie or ``.netrc`` entry, and none of the API credentials
+(``arazzo_credentials``) ever reach a source URL; a URL holding a user or password is refused.
+The one exception is explicit: ini ``arazzo_source_credentials`` ``HOST=VARIABLE`` sends
+``Authorization`` with that variable's value to that host only (not to a redirect elsewhere), over
+https or to a loopback host.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from http.client import HTTPException
 from urllib.parse import urljoin, urlsplit
 
@@ -26,11 +30,14 @@ from pytest_arazzo.document.stored_sources import (
     Fetched,
     StoreError,
 )
+from pytest_arazzo.http.keys import DEFAULT_REFUSED, find_live_key
 from pytest_arazzo.http.messages import TransportError
 from pytest_arazzo.transport.limits import DEFAULT_MAX_RESPONSE_BYTES, Deadline, read_body
 from pytest_arazzo.transport.live import DEFAULT_TIMEOUT, describe_failure
 
 MAX_REDIRECTS = 5
+LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
+SCHEMES = frozenset({"Bearer", "Basic", "token", "Token"})  # a value that names its own scheme
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
 ACCEPT = (
     "application/vnd.oai.workflows+yaml, application/vnd.oai.workflows+json, "
@@ -47,6 +54,9 @@ class SourceFetcher:
     seconds: float = 120.0  # all of one fetch, redirects included (ini arazzo_item_timeout)
     max_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
     max_redirects: int = MAX_REDIRECTS
+    credentials: Mapping[str, str] = field(default_factory=dict)  # host[:port] -> variable
+    environ: Mapping[str, str] = field(default_factory=lambda: os.environ)
+    refused: tuple[str, ...] = DEFAULT_REFUSED  # live-mode keys are never sent
 
     def __call__(self, url: str) -> Fetched:
         _refuse_credentials(url, "the source url")
@@ -73,6 +83,9 @@ class SourceFetcher:
         self, session: requests.Session, current: str, url: str, deadline: Deadline
     ) -> requests.Response:
         headers = {"Accept": ACCEPT, "User-Agent": "pytest-arazzo (source fetch)"}
+        authorization = self._authorization(current, url)
+        if authorization:
+            headers["Authorization"] = authorization
         try:
             prepared = requests.Request("GET", current, headers=headers).prepare()
             left = deadline.check(f"before fetching {current}")
@@ -86,6 +99,39 @@ class SourceFetcher:
             raise _failed(url, failure.message, "check the url and that the server is up") from None
         except (ValueError, HTTPException) as error:
             raise _failed(url, f"the answer could not be read: {type(error).__name__}") from None
+
+    def _authorization(self, current: str, url: str) -> str:
+        """The ``Authorization`` value ini ``arazzo_source_credentials`` gives ``current``'s
+        host (``''``: none configured); refused over plain http to a host not on loopback."""
+        parts = urlsplit(current)
+        host = (parts.hostname or "").lower()
+        netloc = f"{host}:{parts.port}" if parts.port else host
+        configured = {name.strip().lower(): var for name, var in self.credentials.items()}
+        variable = configured.get(netloc) or configured.get(host)
+        if not variable:
+            return ""
+        if parts.scheme.lower() != "https" and host not in LOOPBACK:
+            raise StoreError(
+                f"fetching {url}: arazzo_source_credentials has a credential for {netloc}, "
+                f"which would go over plain http ({clip(current, 100)}); nothing was fetched",
+                "use the https url of the source (credentials go over http to loopback only)",
+                CREDENTIALS,
+            )
+        value = self.environ.get(variable, "").strip()
+        if not value:
+            raise StoreError(
+                f"fetching {url}: arazzo_source_credentials names the environment variable "
+                f"{variable} for {netloc}, but it is not set",
+                f"set {variable}, or remove the line for {netloc}",
+                CREDENTIALS,
+            )
+        if find_live_key(value, self.refused):
+            raise StoreError(
+                f"fetching {url}: the credential in {variable} is a live-mode key; refused",
+                "give the source host its own read-only token",
+                CREDENTIALS,
+            )
+        return value if value.split(" ", 1)[0] in SCHEMES else f"Bearer {value}"
 
     def _follow(self, response: requests.Response, current: str, url: str) -> str:
         """The redirect's target, refused when it leaves http(s), drops https or holds

@@ -452,15 +452,14 @@ def test_several_sources__operation_id_must_name_its_source(tmp_path: Path) -> N
     ]
 
 
-def test_several_sources__unique_operation_id_is_a_warning(tmp_path: Path) -> None:
+def test_several_sources__unique_operation_id_is_an_error(tmp_path: Path) -> None:
     """Arazzo 1.0.1 § Step Object: an unqualified operationId that only one of several OpenAPI
-    sources has breaks the MUST, but the executor can still call it: a warning (AZ205) with the
-    qualified form, reported once, and the step is planned with that operation."""
+    sources has breaks the MUST: an error (AZ205) with the qualified form, reported once; the
+    step is still planned with that operation (the runner could call it)."""
     text = several_sources(SHOP_AND_BILLING, "PostPrices")
     assert problems(tmp_path, text, billing_yaml=BILLING) == [
-        "wf.arazzo.yaml:10:5: warning AZ205: operationId 'PostPrices' must name its source: this "
-        "document has 2 OpenAPI source descriptions (shop, billing); only 'billing' has it, so "
-        "that operation is called\n"
+        "wf.arazzo.yaml:10:5: error AZ205: operationId 'PostPrices' must name its source: this "
+        "document has 2 OpenAPI source descriptions (shop, billing); only 'billing' has it\n"
         "    hint: write operationId: $sourceDescriptions.billing.PostPrices",
     ]
     plan = arazzo_file(tmp_path, text, billing_yaml=BILLING).plan("w")
@@ -971,7 +970,7 @@ def test_every_code_is_documented() -> None:
 
 def test_the_documented_codes_match_the_registry() -> None:
     """Each row of docs/diagnostics.md says what :data:`CODES` says: severity, meaning, fix
-    (e.g. AZ205 is a warning: an error only when the operationId is ambiguous or missing)."""
+    (e.g. AZ205 is an error: with several OpenAPI sources an operationId MUST name its source)."""
     text = (Path(__file__).parent.parent / "docs" / "diagnostics.md").read_text()
     rows = {
         cells[0]: tuple(cells[1:])
@@ -980,7 +979,7 @@ def test_the_documented_codes_match_the_registry() -> None:
         for cells in [[cell.strip() for cell in line.strip().strip("|").split("|")]]
     }
     assert rows == {code: (c.severity, c.meaning, c.fix) for code, c in CODES.items()}
-    assert rows["AZ205"][0] == "warning"
+    assert rows["AZ205"][0] == "error"
 
 
 def test_problem_rendering() -> None:

@@ -10,7 +10,8 @@ Three layers, each collecting every problem instead of stopping at the first one
    :mod:`.schema`, :mod:`.words`);
 2. **planning** — :mod:`pytest_arazzo.plan.planner` resolves operations and compiles expressions and
    criteria (``AZ201``, ``AZ205``, ``AZ210``-``AZ241``, ``AZ301``, ``AZ302``);
-3. **semantics** — ids (:mod:`.ids`), what expressions refer to (:mod:`.references`), workflow
+3. **semantics** — ids (:mod:`.ids`), action and output names (:mod:`.names`), ignored fields of
+   Reusable Objects (:mod:`.reusable`), what expressions refer to (:mod:`.references`), workflow
    calls (:mod:`.calls`), OpenAPI paths (:mod:`.operations`), parameters (:mod:`.parameters`),
    request bodies (:mod:`.bodies`), response body pointers (:mod:`.response_pointers`), JSONPath
    root filters (:mod:`.jsonpath_filters`) and redundant gotos (:mod:`.goto_next`).
@@ -31,7 +32,9 @@ from pytest_arazzo.checks.data import items_of, plannable, related_workflows, wo
 from pytest_arazzo.checks.goto_next import check_goto_next
 from pytest_arazzo.checks.ids import check_ids, check_source_names
 from pytest_arazzo.checks.jsonpath_filters import check_jsonpath_filters
+from pytest_arazzo.checks.names import check_action_names, check_output_names
 from pytest_arazzo.checks.operations import (
+    as_checked,
     check_operation_id_spaces,
     check_path,
     check_prefer_operation_id,
@@ -42,6 +45,7 @@ from pytest_arazzo.checks.parameters import check_parameter_lists, check_paramet
 from pytest_arazzo.checks.references import check_expressions
 from pytest_arazzo.checks.report import BUG, Finding, Report, StepContext, internal_problem
 from pytest_arazzo.checks.response_pointers import check_response_pointers
+from pytest_arazzo.checks.reusable import check_reusable_fields
 from pytest_arazzo.checks.structure import check_duplicate_keys, check_structure
 from pytest_arazzo.diagnostics.problems import ERROR, Problem, sort_problems
 from pytest_arazzo.document.loader import Document
@@ -127,6 +131,9 @@ def _document_checks(report: Report) -> None:
     report.guard("duplicate keys", check_duplicate_keys)
     report.guard("ids", check_ids)
     report.guard("source names", check_source_names)
+    report.guard("action names", check_action_names)
+    report.guard("output names", check_output_names)
+    report.guard("Reusable Object fields", check_reusable_fields)
     report.guard("workflow calls", check_cycles)
     report.guard("parameter lists", check_parameter_lists)
     report.guard("step kinds", check_step_kinds)
@@ -144,7 +151,7 @@ def _document_checks(report: Report) -> None:
 def _check_plan(report: Report, file: ArazzoFile, index: int) -> None:
     """The planner's problems, then the checks of each planned step (:data:`_STEP_CHECKS`)."""
     plan = file.plan(str(report.data["workflows"][index]["workflowId"]))
-    report.extend(plan.problems, {index})
+    report.extend(map(as_checked, plan.problems), {index})
     planned = {step.pointer: step for step in plan.steps}
     workflow = report.data["workflows"][index]
     for position, raw in items_of(workflow.get("steps")):

@@ -1,15 +1,27 @@
-"""What a step calls: OpenAPI paths that cannot be sent (``AZ214``), operationPath where an
-operationId exists (``AZ215``), operationIds with whitespace (``AZ216``), bodies of workflow
-steps (``AZ225``), steps without criteria (``AZ260``)."""
+"""What a step calls: unqualified operationIds among several sources (``AZ205``), OpenAPI paths
+that cannot be sent (``AZ214``), operationPath where an operationId exists (``AZ215``),
+operationIds with whitespace (``AZ216``), bodies of workflow steps (``AZ225``), steps without
+criteria (``AZ260``)."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 from pytest_arazzo.checks.data import items_of, step_label, workflows_of
 from pytest_arazzo.checks.report import Report, StepContext, operation_name
+from pytest_arazzo.diagnostics.problems import ERROR, Problem
 from pytest_arazzo.diagnostics.text import show
 from pytest_arazzo.document.pointer import escape_token
+
+
+def as_checked(found: Problem) -> Problem:
+    """A planner problem as the static checks report it. Arazzo 1.0.1 § Step Object: with
+    several OpenAPI sources the operationId MUST name its source, so ``AZ205`` is an error even
+    when only one source has the operationId (the plan keeps that operation, as a warning)."""
+    if found.code == "AZ205" and found.severity != ERROR:
+        return dataclasses.replace(found, severity=ERROR)
+    return found
 
 
 def check_path(report: Report, step: StepContext) -> None:

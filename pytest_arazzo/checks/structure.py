@@ -113,6 +113,8 @@ def _explain_required(error: ValidationError, path: list[Any], data: Any) -> lis
     for name in _keyword_value(error):
         if name in instance or (name == "in" and len(path) >= 2 and path[-2] == "parameters"):
             continue  # a parameter without 'in' is AZ220, from the planner
+        if name == "url" and len(path) == 2 and path[0] == "sourceDescriptions":
+            continue  # reported once, by the source resolution (plan/resolve.py), which skips it
         hint = did_you_mean(str(name), [str(key) for key in instance], list_known=False)
         hint = hint.replace("did you mean", "is it misspelled as") if hint else ""
         message = f"missing required field '{name}' in {owner}"
@@ -223,6 +225,8 @@ def _explain_unique(error: ValidationError, path: list[Any], data: Any) -> list[
     items = error.instance if isinstance(error.instance, list) else []
     if path and path[-1] == "parameters":
         return []  # AZ224 says it with names
+    if path and path[-1] in ("successActions", "failureActions", "onSuccess", "onFailure"):
+        return []  # AZ255 says it with names (a copy has its original's name)
     seen: set[Any] = set()
     for later, item in enumerate(items):
         key = canonical(item)
@@ -342,7 +346,11 @@ def _cost(errors: list[ValidationError]) -> int:
         elif error.validator in ("unevaluatedProperties", "additionalProperties"):
             cost += len(_explain_unexpected(error, list(error.absolute_path), {})) or 1
         elif error.validator == "required" and isinstance(error.instance, dict):
-            cost += sum(name not in error.instance for name in _keyword_value(error))
+            required = _keyword_value(error)
+            if "reference" in required and "reference" not in error.instance:
+                cost += 100  # not meant as a Reusable Object (which takes any other field)
+            else:
+                cost += sum(name not in error.instance for name in required)
         else:
             cost += 1
     return cost

@@ -200,9 +200,9 @@ CODES: dict[str, Code] = {
         Code("AZ202", ERROR, "two source descriptions have the same name", "rename one"),
         Code(
             "AZ205",
-            WARNING,
-            "an unqualified operationId while several OpenAPI sources exist (an error when it is "
-            "in several of them, or in none)",
+            ERROR,
+            "an unqualified operationId while several OpenAPI sources exist (Arazzo § Step "
+            "Object: it MUST name its source)",
             "write operationId: $sourceDescriptions.<name>.<operationId>",
         ),
         Code(
@@ -236,6 +236,13 @@ CODES: dict[str, Code] = {
             WARNING,
             "an operationId that contains whitespace",
             "rename it (in the OpenAPI description and the step) to an identifier",
+        ),
+        Code(
+            "AZ217",
+            INFO,
+            "a field of a Reusable Object other than reference and value: it is ignored (a "
+            "warning when it looks like a misspelled reference or value)",
+            "drop the field; to change the parameter's value, use 'value'",
         ),
         Code(
             "AZ220",
@@ -321,6 +328,18 @@ CODES: dict[str, Code] = {
             "break the cycle",
         ),
         Code(
+            "AZ255",
+            ERROR,
+            "two success actions (or two failure actions) of one list have the same name",
+            "rename one, or drop the copy (a list MUST NOT include duplicate actions)",
+        ),
+        Code(
+            "AZ256",
+            ERROR,
+            "an output name that does not match ^[a-zA-Z0-9\\.\\-_]+$",
+            "use letters, digits, '.', '-' and '_' only",
+        ),
+        Code(
             "AZ260",
             INFO,
             "an operation step without successCriteria (any status below 400 counts as success)",
@@ -376,10 +395,10 @@ CODES: dict[str, Code] = {
         ),
         Code(
             "AZ268",
-            WARNING,
-            "(Arazzo 1.1) $sourceDescriptions.<name>.<reference> names an operation or workflow "
-            "and also a field: the operation takes precedence",
-            "rename the operationId/workflowId, or read the field another way",
+            ERROR,
+            "(Arazzo 1.1) $sourceDescriptions.<name>.<reference> used as a value names an "
+            "operation or workflow (they take precedence over fields), which has no value",
+            "read a field such as url; rename an operationId/workflowId that hides a field",
         ),
         Code(
             "AZ269",

@@ -3,11 +3,13 @@
 Objects, arrays and scalars compile like any value (:func:`expressions.compile_value`).
 A *string* payload with embedded ``{$...}`` expressions depends on the content type:
 
-- JSON: when the text is JSON, it is parsed once and a string value that is exactly one embedded
-  expression (``"petId": "{$inputs.pet_id}"``) takes the value with its type (number, object,
-  array...), as the spec's "JSON Templated Example" intends; other strings embed expressions as
-  text; an entry whose whole value is an absent optional input is left out, like in an object
-  payload. Text that is not JSON is a plain template, whose result must parse as JSON.
+- JSON: the text is a template and keeps its text (Arazzo 1.0.1 § Request Body Object "JSON
+  Templated Example"): a placeholder inside a JSON string (``"petId": "{$inputs.pet_id}"``) puts
+  the value's text into that string (``"42"``), escaped as JSON; one outside a string
+  (``"petId": {$inputs.pet_id}``) puts the value's text in as JSON (``42``). When the text is JSON
+  before substitution, it is parsed once: a string that is exactly one placeholder for an absent
+  optional input leaves its entry out, like in an object payload. Otherwise the substituted text
+  must parse as JSON, or the step fails before sending.
 - ``application/x-www-form-urlencoded``: ``a=1&b={$inputs.b}`` is split into fields here, so the
   values substituted at run time are percent-encoded (a ``&`` in a value cannot add a field).
   When it cannot be split into distinct fields (a key repeats, as in ``expand[]=a&expand[]=b``,
@@ -38,12 +40,14 @@ FORM = "application/x-www-form-urlencoded"
 
 
 class _Whole:
-    """A string that is exactly one embedded expression: keeps the value's type."""
+    """A string that is exactly one embedded expression: an absent optional input leaves its
+    entry out; otherwise the value, as text when ``text`` (a JSON string), else with its type
+    (a form field: objects and arrays are encoded as fields)."""
 
-    __slots__ = ("expr",)
+    __slots__ = ("expr", "text")
 
-    def __init__(self, expr: Expression) -> None:
-        self.expr = expr
+    def __init__(self, expr: Expression, text: bool = False) -> None:
+        self.expr, self.text = expr, text
 
 
 class StructuredTemplate(Compiled):
@@ -76,7 +80,7 @@ def compile_payload(
         try:
             parsed = json.loads(payload)
         except ValueError:
-            return compile_value(payload), True
+            return _JsonText(_json_text_parts(payload)), True
         return StructuredTemplate(_tree(parsed)), False
     if bare == FORM:
         fields = _form_fields(payload)
@@ -107,18 +111,73 @@ class _FormText(Compiled):
         return f"FormText({self.parts!r})"
 
 
-def _whole(text: str) -> _Whole | None:
+class _JsonText(Compiled):
+    """JSON text that is JSON only once its placeholders are substituted: each one inside a JSON
+    string inserts the value's text escaped for that string; each one outside, the text as is."""
+
+    __slots__ = ("parts",)
+
+    def __init__(self, parts: tuple[str | tuple[Expression, bool], ...]) -> None:
+        self.parts = parts
+
+    def _eval(self, ctx: EvalContext, omit: bool) -> str:
+        out = []
+        for part in self.parts:
+            if isinstance(part, str):
+                out.append(part)
+                continue
+            expr, quoted = part
+            text = render(expr.evaluate(ctx))
+            out.append(json.dumps(text, ensure_ascii=False)[1:-1] if quoted else text)
+        return "".join(out)
+
+    def _collect(self, out: list[Expression]) -> None:
+        out.extend(part[0] for part in self.parts if not isinstance(part, str))
+
+    def __repr__(self) -> str:
+        return f"JsonText({self.parts!r})"
+
+
+def _json_text_parts(text: str) -> tuple[str | tuple[Expression, bool], ...]:
+    """The template's parts, each placeholder marked with whether it is inside a JSON string."""
+    parts: list[str | tuple[Expression, bool]] = []
+    quoted = False
+    for part in template_parts(text):
+        if isinstance(part, str):
+            quoted = _inside_string_after(part, quoted)
+            parts.append(part)
+        else:
+            parts.append((part, quoted))
+    return tuple(parts)
+
+
+def _inside_string_after(text: str, quoted: bool) -> bool:
+    """Whether JSON text that starts inside a string (``quoted``) ends inside one."""
+    escaped = False
+    for char in text:
+        if escaped:
+            escaped = False
+        elif quoted and char == "\\":
+            escaped = True
+        elif char == '"':
+            quoted = not quoted
+    return quoted
+
+
+def _whole(text: str, as_text: bool = False) -> _Whole | None:
     """``{$expr}`` as a whole-value expression, else ``None``."""
     if len(text) < 4 or not text.startswith("{$") or not text.endswith("}"):
         return None
     inner = text[1:-1]
     if "{" in inner or "}" in inner or not is_expression(inner):
         return None
-    return _Whole(parse_expression(inner))
+    return _Whole(parse_expression(inner), as_text)
 
 
-def _leaf(text: str) -> Any:
-    whole = _whole(text)
+def _leaf(text: str, as_text: bool = True) -> Any:
+    """A string of a JSON text payload (``as_text``: a placeholder's value becomes text, in a
+    JSON string) or a form field."""
+    whole = _whole(text, as_text)
     if whole is not None:
         return whole
     if "{$" in text and not text.startswith("$"):
@@ -147,7 +206,7 @@ def _form_fields(text: str) -> dict[str, Any] | None:
         if key in fields or "{$" in key:
             return None
         whole = _whole(value)
-        fields[key] = whole if whole is not None else _leaf(unquote_plus(value))
+        fields[key] = whole if whole is not None else _leaf(unquote_plus(value), as_text=False)
     return fields
 
 
@@ -170,11 +229,12 @@ def _evaluate(node: Any, ctx: EvalContext) -> Any:
 def _child(node: Any, ctx: EvalContext) -> Any:
     if isinstance(node, _Whole):
         try:
-            return node.expr.evaluate(ctx)
+            value = node.expr.evaluate(ctx)
         except UnresolvedError as error:
             if error.is_absent_input:
                 return _ABSENT
             raise
+        return render(value) if node.text else value
     if isinstance(node, Compiled):
         return node.evaluate(ctx)
     if isinstance(node, (dict, list)):

@@ -51,6 +51,10 @@ class Sources:
 
     def _load(self, index: int, description: dict[str, Any]) -> None:
         where = self.document.where(f"/sourceDescriptions/{index}/url")
+        url = description.get("url")
+        if not isinstance(url, str) or not url.strip():
+            self._unusable_url(index, description)
+            return
         try:
             source = self.cache.source(description, self.document)
         except SourceError as error:
@@ -61,6 +65,25 @@ class Sources:
             )
             return
         self.sources[source.name] = source
+
+    def _unusable_url(self, index: int, description: dict[str, Any]) -> None:
+        """Arazzo 1.0.1 § Source Description Object: ``url`` is REQUIRED. Nothing is loaded
+        without it; a missing one is reported here, once (the structure check leaves it out),
+        and a url that is not a string is the structure check's (AZ103)."""
+        name = description.get("name")
+        label = f"source description '{name}'" if isinstance(name, str) else "a source description"
+        if "url" not in description:
+            hint = did_you_mean("url", [str(key) for key in description], list_known=False)
+            hint = hint.replace("did you mean", "is it misspelled as") if hint else ""
+            message = f"missing required field 'url' in {label}"
+            pointer = f"/sourceDescriptions/{index}"
+            where = self.document.where(pointer)
+            self.problems.append(Problem("AZ101", ERROR, message, where, hint))
+        elif isinstance(description["url"], str):
+            where = self.document.where(f"/sourceDescriptions/{index}/url")
+            message = f"{label} has an empty url, so there is nothing to load"
+            hint = "set url to the OpenAPI (or Arazzo) file, relative to the Arazzo file"
+            self.problems.append(Problem("AZ201", ERROR, message, where, hint))
 
     # -- plain data for the plan
 
@@ -181,8 +204,10 @@ class Sources:
         self, operation_id: str, pointer: str, found: Source | None, report: Report
     ) -> None:
         """Arazzo 1.0.1 § Step Object: with several OpenAPI sources, the operationId MUST name
-        its source. A warning when exactly one source has it (that operation is called); an
-        error when none has it (a step in several sources is reported by the caller)."""
+        its source. An error when none has it (a step in several sources is reported by the
+        caller). When exactly one source has it, the plan keeps that operation and the problem
+        is a warning here, so a plan run through the library still runs; the static checks
+        (and so every pytest item and ``--arazzo-check``) report it as the error it is."""
         declared = [
             name
             for name, item in self.descriptions.items()
@@ -200,7 +225,7 @@ class Sources:
         report(
             "AZ205",
             pointer,
-            f"{message}; only '{found.name}' has it, so that operation is called",
+            f"{message}; only '{found.name}' has it",
             f"write operationId: $sourceDescriptions.{found.name}.{operation_id}",
             severity=WARNING,
         )

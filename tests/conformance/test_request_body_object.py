@@ -60,9 +60,10 @@ def test_request_body_object__json_object_payload_with_content_type_from_operati
     }
 
 
-def test_request_body_object__json_templated_string_keeps_types(harness: Harness) -> None:
-    """Arazzo 1.0.1 § Request Body Object "JSON Templated Example": a JSON string value that is
-    exactly one `{$...}` takes the value with its type (decision); other text stays text."""
+def test_request_body_object__json_templated_string_keeps_its_text(harness: Harness) -> None:
+    """Arazzo 1.0.1 § Request Body Object "JSON Templated Example": the payload is text, so a
+    JSON string value that is exactly one `{$...}` is the value's text, a string ("7"), and an
+    object its JSON text (more in test_101_gaps.py)."""
     payload = """
     {
       "petOrder": {
@@ -82,10 +83,10 @@ def test_request_body_object__json_templated_string_keeps_types(harness: Harness
     )
     assert request.json() == {
         "petOrder": {
-            "petId": 7,
+            "petId": "7",
             "couponCode": "SAVE",
-            "quantity": 2,
-            "owner": {"id": 1},
+            "quantity": "2",
+            "owner": '{"id":1}',
             "label": "order of 2",
             "status": "placed",
             "complete": False,

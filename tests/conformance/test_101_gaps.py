@@ -228,3 +228,37 @@ def test_source_description_object__misspelled_or_empty_url(harness: Harness) ->
         "string, got an integer (5)\n    hint: quote the value in YAML so that it stays text, "
         "e.g. '1.0'",
     ]
+
+
+def test_reusable_object__in_action_parameters_of_arazzo_11(harness: Harness) -> None:
+    """Arazzo 1.1.0 § Reusable Object (unchanged: "any properties added MUST be ignored") in
+    the `parameters` of a Success Action Object (new in 1.1): `in` and `x-a` are no AZ102, the
+    goto passes the component's value as the target workflow's input."""
+    go = {
+        "name": "go",
+        "type": "goto",
+        "workflowId": "other",
+        "parameters": [{"reference": "$components.parameters.page", "in": "query", "x-a": 1}],
+    }
+    steps = [{"stepId": "a", "operationId": "health", "successCriteria": OK, "onSuccess": [go]}]
+    target_step = {
+        "stepId": "b",
+        "operationId": "listPets",
+        "parameters": [{"name": "limit", "in": "query", "value": "$inputs.limit"}],
+        "successCriteria": OK,
+    }
+    limit = {"type": "object", "properties": {"limit": {"type": "integer"}}}
+    document = arazzo11(
+        [workflow("w", steps), workflow("other", [target_step], inputs=limit)],
+        components={"parameters": {"page": {"name": "limit", "value": 3}}},
+    )
+    assert _problems(harness, document) == [
+        "main.arazzo.yaml:22:9: info AZ217: 'in' in parameter #1 of success action 'go' is "
+        "ignored: a Reusable Object has only 'reference' and 'value' (Arazzo 1.0.1 § Reusable "
+        "Object: added properties MUST be ignored)\n"
+        "    hint: drop it: the location comes from the component the reference names",
+    ]
+    harness.server.route("*", ".*", {})
+    harness.run(document)
+    sent = [(r.method, r.path, r.raw_query) for r in harness.server.requests]
+    assert sent == [("GET", "/health", ""), ("GET", "/pets", "limit=3")]

@@ -395,10 +395,10 @@ CODES: dict[str, Code] = {
         ),
         Code(
             "AZ268",
-            WARNING,
-            "(Arazzo 1.1) $sourceDescriptions.<name>.<reference> names an operation or workflow "
-            "and also a field: the operation takes precedence",
-            "rename the operationId/workflowId, or read the field another way",
+            ERROR,
+            "(Arazzo 1.1) $sourceDescriptions.<name>.<reference> used as a value names an "
+            "operation or workflow (they take precedence over fields), which has no value",
+            "read a field such as url; rename an operationId/workflowId that hides a field",
         ),
         Code(
             "AZ269",

@@ -19,6 +19,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from pytest_arazzo.diagnostics.problems import WARNING
 from pytest_arazzo.diagnostics.text import did_you_mean
 from pytest_arazzo.document.asyncapi import AsyncApi, AsyncChannel
 from pytest_arazzo.document.pointer import escape_token
@@ -150,6 +151,16 @@ class MessageSteps:
                     or f"its operations: {', '.join(api.operations) or 'none'}",
                 )
                 return None
+            if reference is None and sum(k != "arazzo" for k in self.kinds.values()) > 1:
+                self.report(
+                    "AZ205",
+                    where,
+                    f"operationId '{operation_id}' must name its source: this document has "
+                    "several OpenAPI/AsyncAPI source descriptions; only "
+                    f"'{api.source.name}' has it",
+                    f"write operationId: $sourceDescriptions.{api.source.name}.{operation_id}",
+                    severity=WARNING,
+                )
             return operation.channel, operation_id
         pointer = url[2]
         if pointer.startswith("/operations/"):

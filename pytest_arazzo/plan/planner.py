@@ -40,6 +40,7 @@ from pytest_arazzo.plan.payloads import compile_payload
 from pytest_arazzo.plan.querystring import check_querystring, querystring_template
 from pytest_arazzo.plan.resolve import Sources, hint_for, operation_parameter
 from pytest_arazzo.plan.selectors import Reported, selector_hook
+from pytest_arazzo.plan.source_refs import path_problem, value_problem
 from pytest_arazzo.plan.styles import parameter_style
 
 DEFAULT_CONTENT_TYPE = "application/json"
@@ -206,7 +207,18 @@ class _Planner:
                 label = self.field_label(pointer)
                 self.problem(code, pointer, f"{label}: {found.message}", found.hint)
                 fine = False
+            elif expression.root == "sourceDescriptions" and self.file.dialect.grammar == "1.1":
+                fine = self.source_value(expression, pointer) and fine
         return fine
+
+    def source_value(self, expression: Expression, pointer: str) -> bool:
+        """Arazzo 1.1: a ``$sourceDescriptions`` value must name a field, not an operation."""
+        ref = expression.references()
+        sources, descriptions = self.file.sources, self.resolved.descriptions
+        found = value_problem(str(ref.id), str(ref.name), sources, descriptions)
+        if found is not None:
+            self.problem("AZ268", pointer, f"{self.field_label(pointer)}: {found[0]}", found[1])
+        return found is None
 
     def criteria(self, items: Any, pointer: str) -> list[Criterion]:
         compiled = []
@@ -311,6 +323,10 @@ class _Planner:
         operation = None
         if asyncapi is None:
             operation = self.resolved.operation(raw, pointer, self.problem)
+        for name in ("operationPath", "channelPath") if self.messages else ():
+            found = path_problem(raw.get(name), self.file.sources, self.resolved.descriptions)
+            if found:
+                self.problem("AZ268", f"{pointer}/{name}", f"{name}: {found[0]}", found[1])
         if operation is not None:
             self.file.operations[pointer] = operation
         workflow_id = _text(raw.get("workflowId"))

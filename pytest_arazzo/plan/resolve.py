@@ -211,7 +211,7 @@ class Sources:
         declared = [
             name
             for name, item in self.descriptions.items()
-            if str(item.get("type") or "openapi") == "openapi"
+            if str(item.get("type") or "openapi") in ("openapi", "asyncapi")  # 1.1: non-arazzo
         ]
         if len(declared) < 2:
             return

@@ -129,6 +129,7 @@ def check_step_kinds(report: Report) -> None:
                     "pass values to the workflow with parameters (they map to its inputs)",
                 )
             calls_operation = "operationId" in step or "operationPath" in step
+            calls_operation = calls_operation and "action" not in step  # 1.1: AsyncAPI steps
             if calls_operation and not step.get("successCriteria"):
                 report.add(
                     "AZ260",

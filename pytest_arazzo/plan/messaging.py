@@ -133,9 +133,7 @@ class MessageSteps:
                     where,
                     f"operationPath '{text}' is not {{$sourceDescriptions.<name>.url}}#<JSON "
                     "Pointer>",
-                    f"to name an AsyncAPI operation by its id write operationId: {text}"
-                    if text.startswith("$sourceDescriptions.")
-                    else "write {$sourceDescriptions.<name>.url}#/operations/<operationId>",
+                    self._path_hint(api, text),
                 )
                 return None
             reference = parse_source_reference(text)
@@ -180,6 +178,22 @@ class MessageSteps:
             )
             return None
         return channel, None
+
+    def _path_hint(self, api: AsyncApi, text: str) -> str:
+        """What a malformed AsyncAPI operationPath probably meant."""
+        reference = parse_source_reference(text)
+        if reference is None:
+            return "write {$sourceDescriptions.<name>.url}#/channels/<channel>"
+        name, operation_id = reference
+        if operation_id in api.operations:
+            return f"to name an AsyncAPI operation by its id write operationId: {text}"
+        channels = ", ".join(f"#/channels/{escape_token(key)}" for key in api.channel_keys)
+        return (
+            f"source '{name}' has no operation '{operation_id}' (operations: "
+            f"{', '.join(api.operations) or 'none'}); to use a channel write channelPath: "
+            f"'{{$sourceDescriptions.{name}.url}}#/channels/<channel>' (channels: "
+            f"{channels or 'none'})"
+        )
 
     def _message_plan(
         self,

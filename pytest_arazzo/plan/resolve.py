@@ -250,6 +250,7 @@ class Sources:
                     pointer,
                     f"operationPath '{text}' does not name a source "
                     "as {$sourceDescriptions.<name>.url}#/paths/...",
+                    hint_for(name, list(self.descriptions)) if name else "",
                 )
             return None
         operation = source.operation_at(fragment)

@@ -72,3 +72,25 @@ def test_memo__kept_on_disk_and_a_damaged_entry_is_ignored(
         assert len(counted) == 2  # damaged: validated again, and rewritten
     finally:
         memo.use_folder(None)
+
+
+def test_the_key_changes_when_the_rules_that_shape_findings_change(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Editing the schema file or a module that turns its errors into findings (at the same
+    plugin version, as in a checkout) never replays findings remembered before the edit."""
+    package = tmp_path / "pkg"
+    for relative in ("schemas/s.json", *memo._SHAPERS):
+        (package / relative).parent.mkdir(parents=True, exist_ok=True)
+        (package / relative).write_text("v1", encoding="utf-8")
+    monkeypatch.setattr(memo, "_PACKAGE", package)
+    monkeypatch.setattr(memo, "_rules", {})
+    before = memo.key_of("s.json", {"a": 1})
+    (package / "checks/schema.py").write_text("v2", encoding="utf-8")
+    monkeypatch.setattr(memo, "_rules", {})
+    assert memo.key_of("s.json", {"a": 1}) != before
+
+
+def test_a_lone_surrogate_still_has_a_key() -> None:
+    """Data read from JSON may hold a lone surrogate (``"\\ud800"``); it is keyed, not a crash."""
+    assert memo.key_of("arazzo-1.0.schema.json", {"$ref": "\ud800"}) is not None

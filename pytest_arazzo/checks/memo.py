@@ -4,6 +4,8 @@ Validating a document against the Arazzo JSON Schema is the costliest static che
 file with ``jsonschema``), and its result depends only on the document's data, the schema and the
 plugin version. It is kept in memory for the process and, when the engine names a folder (pytest's
 cache dir), on disk as JSON keyed by a sha256 of all three, so an unchanged file is validated once.
+"The schema" is the bytes of the schema file and of the modules that turn its errors into findings
+(:data:`_SHAPERS`), so editing either never replays stale findings, even at the same version.
 """
 
 from __future__ import annotations
@@ -20,6 +22,10 @@ from pytest_arazzo import __version__
 _MEMORY: dict[str, list[list[Any]]] = {}
 _MEMORY_LIMIT = 10_000
 _folder: list[Path] = []  # the on-disk folder, when one is in use
+_PACKAGE = Path(__file__).resolve().parent.parent
+#: What decides a structure finding besides the document: the modules that shape it.
+_SHAPERS = ("checks/schema.py", "checks/structure.py", "diagnostics/codes.py")
+_rules: dict[str, str] = {}  # schema file -> digest of its bytes and the shapers'
 
 
 def use_folder(folder: Path | None) -> None:
@@ -31,11 +37,24 @@ def key_of(schema_file: str, data: Any) -> str | None:
     """The content key of ``data`` checked against ``schema_file``; ``None`` when the data has
     no canonical JSON form (then nothing is remembered)."""
     try:
-        text = json.dumps(data, sort_keys=True, ensure_ascii=False, allow_nan=False)
+        text = json.dumps(data, sort_keys=True, allow_nan=False)  # ASCII: lone surrogates too
     except (TypeError, ValueError):
         return None
-    digest = hashlib.sha256(f"{__version__}\0{schema_file}\0{text}".encode())
+    digest = hashlib.sha256(f"{__version__}\0{_rules_of(schema_file)}\0{text}".encode())
     return digest.hexdigest()
+
+
+def _rules_of(schema_file: str) -> str:
+    """A digest of the schema file's bytes and of :data:`_SHAPERS` (read once a process)."""
+    if schema_file not in _rules:
+        digest = hashlib.sha256(schema_file.encode())
+        for relative in ("schemas/" + schema_file, *_SHAPERS):
+            try:
+                digest.update((_PACKAGE / relative).read_bytes())
+            except OSError:
+                digest.update(b"\0missing")
+        _rules[schema_file] = digest.hexdigest()
+    return _rules[schema_file]
 
 
 def recall(key: str) -> list[list[Any]] | None:

@@ -1,8 +1,9 @@
-"""Replay: answers requests from a cassette through ``responses``, never from the network.
+"""Replay: answers requests from a cassette, never from the network.
 
-The request goes through ``requests`` as usual and ``responses`` intercepts it at the adapter, so
-no socket is opened. Which recording answers a request is the job of a :class:`Selector`, passed
-in the way ``responses`` composes registries:
+The request is prepared by ``requests`` as usual; the recorded answer is built as ``requests``
+would build it from ``responses`` (which intercepts at the adapter when the answer's reading
+matters, see :class:`ReplayTransport`), so no socket is opened. Which recording answers a
+request is the job of a :class:`Selector`, passed in the way ``responses`` composes registries:
 
 - :class:`InOrder` (replay): the cassette's interactions in recorded order, each matching the
   request field by field (:class:`~pytest_arazzo.cassette.matching.RequestMatcher`); anything
@@ -14,12 +15,14 @@ in the way ``responses`` composes registries:
 
 from __future__ import annotations
 
+import http.client
 import re
-from typing import Protocol
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 import requests
-import responses
+from requests.structures import CaseInsensitiveDict
+from urllib3 import HTTPHeaderDict
 
 from pytest_arazzo.cassette.format import Cassette, Interaction, request_record
 from pytest_arazzo.cassette.matching import RequestMatcher
@@ -118,8 +121,14 @@ class ByStep:
 
 
 class ReplayTransport:
-    """Serves a cassette's interactions through ``responses``, as ``selector`` picks them
-    (default: :class:`InOrder` with ``matcher``).
+    """Serves a cassette's interactions, as ``selector`` picks them (default: :class:`InOrder`
+    with ``matcher``).
+
+    An answer is built directly as ``requests`` would build it from ``responses``' reply
+    (:func:`_served_directly`: status, headers merged as urllib3 merges them, the body bytes,
+    the reason phrase, the prepared URL); an answer whose reading urllib3 would change (a
+    ``Content-Encoding``, ``Content-Length`` or ``Transfer-Encoding`` header, a ``HEAD``
+    request, a status without a body) goes through ``requests`` and ``responses`` as before.
 
     ``mismatch`` holds the first :class:`ReplayMismatch` (the flag for "stale cassette");
     ``current`` describes the request being served (for the network guard's messages).
@@ -134,13 +143,8 @@ class ReplayTransport:
         self.cassette = cassette
         self.selector: Selector = selector or InOrder(cassette, matcher)
         self.mismatch: ReplayMismatch | None = None
-        self.session = requests.Session()
-        self.session.trust_env = False
-        self.mock = responses.RequestsMock(assert_all_requests_are_fired=False)
-        for method in METHODS:
-            self.mock.add_callback(
-                method, re.compile(r".*"), callback=self._serve, content_type=None
-            )
+        self.session: requests.Session | None = None  # made for the first indirect answer
+        self.mock: Any = None
         self._pending: tuple[OutgoingRequest, str] | None = None
         self._reply: tuple[int, dict[str, str], bytes] | None = None
         self._started = False
@@ -148,19 +152,44 @@ class ReplayTransport:
     def send(
         self, request: OutgoingRequest, step_id: str, authorize: Authorize | None = None
     ) -> ReceivedResponse:
-        if not self._started:
-            self.mock.start()
-            self._started = True
         self._pending = (request, step_id)
         outgoing = prepared(request)
         try:
-            self._reply = self.selector.select(request, step_id).reply
+            reply = self.selector.select(request, step_id).reply
         except ReplayMismatch as mismatch:
             if self.mismatch is None:
                 self.mismatch = mismatch
             raise
+        if _served_directly(str(outgoing.method), reply):
+            status, headers, body = reply
+            return ReceivedResponse(
+                status=status,
+                headers=CaseInsensitiveDict(HTTPHeaderDict(headers)),
+                content=body,
+                reason=http.client.responses.get(status, ""),
+                url=str(outgoing.url),
+            )
+        self._start()
+        assert self.session is not None
+        self._reply = reply
         response = self.session.send(outgoing, allow_redirects=False)
         return ReceivedResponse.from_requests(response)
+
+    def _start(self) -> None:
+        """``requests`` with ``responses`` answering (imported only when first needed)."""
+        if self._started:
+            return
+        import responses
+
+        self.session = requests.Session()
+        self.session.trust_env = False
+        self.mock = responses.RequestsMock(assert_all_requests_are_fired=False)
+        for method in METHODS:
+            self.mock.add_callback(
+                method, re.compile(r".*"), callback=self._serve, content_type=None
+            )
+        self.mock.start()
+        self._started = True
 
     @property
     def current(self) -> str:
@@ -187,4 +216,24 @@ class ReplayTransport:
             self.mock.stop()
             self.mock.reset()
             self._started = False
-        self.session.close()
+        if self.session is not None:
+            self.session.close()
+
+
+# Response headers that make urllib3 read the body differently (decode, cut or de-chunk it).
+_READ_HEADERS = frozenset({"content-encoding", "content-length", "transfer-encoding"})
+
+
+def _served_directly(method: str, reply: tuple[int, dict[str, str], bytes]) -> bool:
+    """Whether urllib3 would hand the recorded body over unchanged: a method ``responses``
+    answers, not ``HEAD``, a status with a body (not 1xx, 204 or 304) and no header that
+    changes how the body is read."""
+    status, headers, _ = reply
+    return (
+        method in METHODS
+        and method != "HEAD"
+        and isinstance(status, int)
+        and status >= 200
+        and status not in (204, 304)
+        and not any(name.lower() in _READ_HEADERS for name in headers)
+    )

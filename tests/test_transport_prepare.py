@@ -1,0 +1,136 @@
+"""The request handed to ``requests``: the same as ``requests.Request(...).prepare()`` builds.
+
+Arazzo 1.0.1 § Step Object: a step's request goes out as built; the transports prepare it with
+a cheaper path (the URL's preparation remembered by its text), which must change nothing.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from pytest_arazzo.http.messages import OutgoingRequest, TransportError
+from pytest_arazzo.transport import base
+from pytest_arazzo.transport.base import prepared
+
+REQUESTS = [
+    OutgoingRequest("GET", "https://api.example.com/v1", "/invoices/in_1"),
+    OutgoingRequest("get", "https://api.example.com", "/a b/ü", query=[("q", "x y"), ("n", "1")]),
+    OutgoingRequest(
+        "POST",
+        "https://api.example.com/v1",
+        "/invoiceitems",
+        headers={"Content-Type": "application/x-www-form-urlencoded", "Idempotency-Key": "k"},
+        body=b"customer=cus_1&amount=2000&items%5B0%5D%5Bprice%5D=p",
+    ),
+    OutgoingRequest("POST", "https://api.example.com", "/empty"),  # Content-Length: 0
+    OutgoingRequest("DELETE", "http://127.0.0.1:8080/base", "/x", body=b""),
+    OutgoingRequest("HEAD", "https://user:secret@api.example.com", "/who"),  # basic auth
+    OutgoingRequest("GET", "https://bücher.example", "/idna"),
+    OutgoingRequest("PATCH", "https://api.example.com", "/j", body=b'{"a": 1}'),
+    OutgoingRequest("GET", "https://api.example.com", "/", raw_query="a=%20b&c"),
+]
+
+
+def _shape(request: requests.PreparedRequest) -> dict[str, Any]:
+    return {
+        "method": request.method,
+        "url": request.url,
+        "headers": list(request.headers.items()),
+        "body": request.body,
+        "hooks": request.hooks,
+        "cookies": dict(request._cookies or {}),  # type: ignore[attr-defined]
+    }
+
+
+@pytest.mark.parametrize("request_", REQUESTS, ids=lambda r: f"{r.method} {r.path}")
+def test_prepared__as_requests_prepares_it(request_: OutgoingRequest) -> None:
+    """§ Step Object: method, URL, headers (Content-Length, basic auth from the URL), body."""
+    expected = requests.Request(
+        request_.method, request_.url, headers=request_.headers, data=request_.body or None
+    ).prepare()
+    for _ in range(2):  # the second time the URL's preparation is remembered
+        assert _shape(prepared(request_)) == _shape(expected)
+
+
+@pytest.mark.parametrize(
+    ("request_", "said"),
+    [
+        (OutgoingRequest("GET", "notaurl/v1", "/x"), "No scheme supplied"),
+        (OutgoingRequest("GET", "https://", "/x"), "No host supplied"),
+        (OutgoingRequest("GET", "https://a.example", "/x", headers={"Bad\n": "v"}), "Invalid"),
+        (OutgoingRequest("GET", "https://a.example", "/x", headers={"H": "v\r\nX: y"}), "Invalid"),
+    ],
+)
+def test_prepared__a_request_that_cannot_be_sent_is_a_transport_error_every_time(
+    request_: OutgoingRequest, said: str
+) -> None:
+    """§ Step Object: a bad server URL or header fails the step with words, never a traceback,
+    and an error is never remembered as a prepared URL."""
+    for _ in range(2):
+        with pytest.raises(TransportError) as caught:
+            prepared(request_)
+        assert said in str(caught.value)
+        assert "cannot send the request to" in str(caught.value)
+
+
+def test_prepared__url_preparation_is_remembered_by_text_and_bounded() -> None:
+    """The remembered URLs are keyed by the URL text only (no stale answer) and bounded."""
+    base._prepared_url.cache_clear()
+    request_ = REQUESTS[0]
+    prepared(request_)
+    prepared(request_)
+    info = base._prepared_url.cache_info()
+    assert (info.hits, info.misses) == (1, 1)
+    assert info.maxsize is not None and info.maxsize <= 1024
+
+
+# -- replay: the recorded answer as requests would build it from responses ---------------------
+
+REPLIES = [
+    ("POST", {"status": 200, "headers": {"Content-Type": "application/json"}, "json": {"a": 1}}),
+    ("GET", {"status": 404, "headers": {"X-A": "1", "x-a": "2"}, "text": "nope"}),  # merged
+    ("GET", {"status": 299}),  # no reason phrase, no body
+    ("DELETE", {"status": 500, "headers": {"Request-Id": "req_1"}, "text": "ü"}),
+    ("GET", {"status": 200, "headers": {"Content-Length": "2"}, "text": "ok"}),  # via responses
+    ("HEAD", {"status": 200, "headers": {"X-Total": "3"}}),  # via responses
+    ("GET", {"status": 204}),  # via responses
+]
+
+
+def _replayed(method: str, record: dict[str, Any]) -> tuple[Any, bool]:
+    from pytest_arazzo.cassette.format import Cassette, Interaction
+    from pytest_arazzo.transport.replay import ByStep, ReplayTransport
+
+    cassette = Cassette(
+        Path("x.yaml"), interactions=[Interaction("s", {"method": method, "url": "/"}, record)]
+    )
+    transport = ReplayTransport(cassette, selector=ByStep(cassette))
+    try:
+        got = transport.send(OutgoingRequest(method, "https://api.example.com", "/p?q=1"), "s")
+    finally:
+        direct = not transport._started
+        transport.close()
+    shape = (got.status, dict(got.headers), got.content, got.reason, got.url)
+    return shape, direct
+
+
+@pytest.mark.parametrize(("method", "record"), REPLIES, ids=lambda v: str(v)[:30])
+def test_replay__direct_answer_is_what_responses_gives(
+    method: str, record: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """§ Step Object (replay): the recorded status, headers, body, reason and URL reach the
+    step unchanged, whether built directly or through ``responses``."""
+    from pytest_arazzo.transport import replay
+
+    shown, direct = _replayed(method, record)
+    headers = record.get("headers", {})
+    reads_differently = method == "HEAD" or record["status"] == 204 or "Content-Length" in headers
+    assert direct is not reads_differently
+    monkeypatch.setattr(replay, "_served_directly", lambda method, reply: False)
+    through_responses, direct = _replayed(method, record)
+    assert not direct
+    assert shown == through_responses

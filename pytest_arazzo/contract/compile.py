@@ -19,6 +19,7 @@ from jsonschema.exceptions import SchemaError, ValidationError, best_match
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
+from pytest_arazzo.contract.quick import Quick, quick_check
 from pytest_arazzo.contract.violations import MAX_MESSAGE, render_violations, warn_once
 from pytest_arazzo.diagnostics.problems import Position
 from pytest_arazzo.diagnostics.text import clip
@@ -86,9 +87,15 @@ class SchemaCheck:
 
     schema: dict[str, Any]
     validator: Draft202012Validator
+    quick: Quick | None = None  # compiled on first use (contract/quick.py)
 
     def errors(self, instance: Any) -> list[tuple[str, str]]:
         """``(json path, message)`` of each violation, in document order."""
+        if self.quick is None:
+            validator = self.validator
+            self.quick = quick_check(validator.schema, type(validator), validator.format_checker)
+        if self.quick(instance):  # certainly valid: jsonschema would find nothing
+            return []
         found = sorted(self.validator.iter_errors(instance), key=lambda e: list(map(str, e.path)))
         result = []
         for error in found:

@@ -134,3 +134,29 @@ def test_replay__direct_answer_is_what_responses_gives(
     through_responses, direct = _replayed(method, record)
     assert not direct
     assert shown == through_responses
+
+
+# -- the live-key scan remembers answers by content --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Bearer sk_test_abc",
+        "Bearer sk_live_abc",
+        "amount=1&key=sk%5Flive%5Fx",
+        "Basic " + "c2tfbGl2ZV9hYmM6",  # base64 of "sk_live_abc:"
+        "x" * 5000 + " sk_live_long",  # too long to remember: scanned every time
+    ],
+)
+def test_find_live_key__remembered_answer_is_the_scan(text: str) -> None:
+    """§ Security Considerations: a request or credential holding a live-mode key is refused
+    every time; the remembered answer is the scan's own, keyed by text and patterns."""
+    from pytest_arazzo.http import keys
+
+    for patterns in (keys.DEFAULT_REFUSED, (r"^abc",)):
+        scanned = keys._find(text, patterns)
+        assert keys.find_live_key(text, patterns) == scanned
+        assert keys.find_live_key(text, patterns) == scanned  # the second time: remembered
+    info = keys._find_remembered.cache_info()
+    assert info.maxsize is not None and info.maxsize <= 4096

@@ -31,8 +31,26 @@ def compiled(patterns: tuple[str, ...]) -> tuple[re.Pattern[str], ...]:
     return tuple(re.compile(pattern) for pattern in patterns)
 
 
+CACHED_TEXT = 4096  # texts up to this length have their answer remembered (by content)
+
+
 def find_live_key(text: str, patterns: tuple[str, ...] = DEFAULT_REFUSED) -> str | None:
-    """The first word of ``text`` (in any of its decoded forms) that is a refused key, or None."""
+    """The first word of ``text`` (in any of its decoded forms) that is a refused key, or None.
+
+    The answer depends on the text and the patterns only: for short texts (the same header
+    values, credentials and URLs go out request after request) it is remembered, keyed by both
+    (a bounded LRU, never by anything that could go stale)."""
+    if len(text) <= CACHED_TEXT:
+        return _find_remembered(text, patterns)
+    return _find(text, patterns)
+
+
+@lru_cache(maxsize=2048)
+def _find_remembered(text: str, patterns: tuple[str, ...]) -> str | None:
+    return _find(text, patterns)
+
+
+def _find(text: str, patterns: tuple[str, ...]) -> str | None:
     refused = compiled(patterns)
     for candidate in _readings(text):
         for word in (candidate, *_WORD_SEPARATORS.split(candidate)):
@@ -82,6 +100,13 @@ def _base64_text(token: str) -> str | None:
 
 def secret_variants(secrets: Iterable[str]) -> list[str]:
     """Each secret with its URL-encoded and Basic-auth forms, longest first (for masking)."""
+    return list(_variants(tuple(secrets)))
+
+
+@lru_cache(maxsize=256)
+def _variants(secrets: tuple[str, ...]) -> tuple[str, ...]:
+    """:func:`secret_variants`, remembered by the secrets themselves (the same credentials go
+    with every request of a run)."""
     found: set[str] = set()
     for secret in secrets:
         if not secret:
@@ -93,4 +118,4 @@ def secret_variants(secrets: Iterable[str]) -> list[str]:
         if colon and password:
             forms.append(password)
         found.update(form for form in forms if len(form) >= MIN_SECRET)
-    return sorted(found, key=len, reverse=True)
+    return tuple(sorted(found, key=len, reverse=True))

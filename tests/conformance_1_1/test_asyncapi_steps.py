@@ -7,6 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+import yaml
+
 from pytest_arazzo.checks import check_file
 from pytest_arazzo.transport.messaging import registered
 from tests.conformance.harness import Harness, arazzo, workflow
@@ -248,3 +251,55 @@ def test_1_0_documents_have_no_asyncapi_steps(harness: Harness) -> None:
     assert any(pointer.startswith("/sourceDescriptions/1") for pointer in found)
     assert any(pointer.startswith("/workflows/0/steps/1") for pointer in found)
     assert all(step.message is None for step in harness.plan(document).steps)
+
+
+PLUGIN_CONFTEST = """
+from pytest_arazzo.transport.messaging import ReceivedMessage
+from pytest_arazzo.transport.messaging import register_transport, unregister_transport
+
+
+class Echo:
+    '''Answers each order on orders.place with a confirmation on orders.confirmed.'''
+
+    def __init__(self):
+        self.queue = []
+
+    def send(self, channel, message):
+        headers = {"orderRequestId": message.headers["orderRequestId"]}
+        payload = {"orderId": message.payload["petId"] * 10, "status": "confirmed"}
+        self.queue.append(ReceivedMessage(headers, payload))
+
+    def receive(self, channel, timeout):
+        return self.queue.pop(0) if self.queue and channel.address == "orders.confirmed" else None
+
+    def close(self):
+        pass
+
+
+def pytest_configure(config):
+    register_transport("kafka", Echo())
+
+
+def pytest_unconfigure(config):
+    unregister_transport("kafka")
+"""
+
+
+def test_the_plugin_runs_asyncapi_items_live(pytester: pytest.Pytester) -> None:
+    """Through pytest: an item whose AsyncAPI steps have a transport (registered by a conftest)
+    passes with `--live`; without one it fails with the "not executed" message, no traceback."""
+    (pytester.path / ORDERS).write_text(yaml.safe_dump(orders_asyncapi_3()))
+    place = _place(requestBody={"payload": {"petId": 3}})
+    place["parameters"][0]["value"] = "r-1"
+    confirm = _confirm(correlationId="r-1", dependsOn=[])
+    sources = [SOURCES[1]]
+    document = _document(place, confirm, sources=sources)
+    (pytester.path / "order.arazzo.yaml").write_text(yaml.safe_dump(document, sort_keys=False))
+    failed = pytester.runpytest("order.arazzo.yaml", "--live", "-p", "no:cacheprovider")
+    failed.assert_outcomes(failed=1)
+    failed.stdout.fnmatch_lines(["*AsyncAPI steps are not executed: step 'place' of workflow *"])
+    assert "Traceback" not in failed.stdout.str()
+    pytester.makeconftest(PLUGIN_CONFTEST)
+    passed = pytester.runpytest("order.arazzo.yaml", "--live", "-p", "no:cacheprovider", "-v")
+    passed.assert_outcomes(passed=1)
+    passed.stdout.fnmatch_lines(["*ok confirm  criteria 1/1*"])

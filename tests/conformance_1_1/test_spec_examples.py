@@ -108,6 +108,7 @@ def test_the_corrected_example_runs(harness: Harness) -> None:
     `timeout`, and output the order id read from `$message.payload`."""
     text = _copy(harness, corrected=True)
     _serve(harness)
+    assert [p.render() for p in check_file(harness.file(text, NAME)) if p.is_error] == []
     broker = FakeBroker(_confirm_orders)
     with registered("kafka", broker):
         result = harness.run(text, WORKFLOW, INPUTS)

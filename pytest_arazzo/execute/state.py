@@ -56,7 +56,7 @@ def trace_record(step: StepPlan, attempt: Attempt, passed: bool, note: str = "")
     if step.workflow_id:
         note = f"workflow {step.workflow_id}" + (f"; {note}" if note else "")
     elif attempt.error and not note:
-        note = "no response"
+        note = "no message" if step.message is not None else "no response"
     record = StepRecord(step.step_id, status, passed, note, criteria=list(attempt.checked))
     if exchange is not None and not step.workflow_id:
         record.method, record.path = exchange.request.method, exchange.request.path

@@ -75,7 +75,9 @@ class MessageTransport(Protocol):
         """The next message on ``channel``; ``None`` when none came within ``timeout`` seconds."""
         ...
 
-    def close(self) -> None: ...
+    def close(self) -> None:
+        """Called when the transport is unregistered."""
+        ...
 
 
 _REGISTRY: dict[str, MessageTransport] = {}
@@ -87,7 +89,10 @@ def register_transport(protocol: str, transport: MessageTransport) -> None:
 
 
 def unregister_transport(protocol: str) -> None:
-    _REGISTRY.pop(protocol.lower(), None)
+    """Stop using the transport registered for ``protocol``, and close it."""
+    transport = _REGISTRY.pop(protocol.lower(), None)
+    if transport is not None:
+        transport.close()
 
 
 def transport_for(protocol: str) -> MessageTransport | None:
@@ -98,7 +103,7 @@ def transport_for(protocol: str) -> MessageTransport | None:
 @contextmanager
 def registered(protocol: str, transport: MessageTransport) -> Iterator[MessageTransport]:
     """``transport`` registered for ``protocol`` inside the ``with`` block only (tests)."""
-    previous = _REGISTRY.get(protocol.lower())
+    previous = _REGISTRY.pop(protocol.lower(), None)
     register_transport(protocol, transport)
     try:
         yield transport

@@ -89,6 +89,7 @@ def test_send_and_receive_through_a_registered_transport(harness: Harness) -> No
     with registered("kafka", broker):
         result = harness.run(_document(_get_pet(), _place(), _confirm()), inputs={"cid": "c-1"})
     assert result.outputs == {"orderId": 70}
+    assert broker.closed  # unregistering a transport closes it
     ((channel, sent),) = broker.sent
     assert (channel.source, channel.name, channel.address) == (
         "orders",
@@ -133,6 +134,7 @@ def test_receive__no_matching_message_within_the_timeout_fails_the_step(harness:
         "no message with correlationId 'nobody' on channel 'orders.confirmed' within 250 ms "
         "(timeout) (2 other message(s) did not match)" in report
     )
+    assert "confirm FAILED (no message)" in report
     retry = {"name": "again", "type": "retry", "retryLimit": 1}
     with registered("kafka", FakeBroker(confirming())):
         confirm = _confirm(correlationId="nobody", onFailure=[retry])

@@ -234,3 +234,34 @@ def test_timeout__an_http_step_slower_than_its_timeout_fails(harness: Harness) -
     answers = iter([0.3, 0.0])
     result = harness.run(arazzo11(workflow("w", [_get("a", timeout=100, onFailure=[retry])])))
     assert [(r.step_id, r.passed) for r in result.trace] == [("a", False), ("a", True)]
+
+
+def test_depends_on__a_step_of_another_arazzo_document(harness: Harness) -> None:
+    """§ Step Object `dependsOn`: "If the step is defined in a separate Arazzo Document, the
+    workflow MUST be listed in `sourceDescriptions` and referenced using
+    `$sourceDescriptions.<name>.<workflowId>.steps.<stepId>`"; it is satisfied once that step
+    passed in the run (here through a workflow `dependsOn` on the other document's workflow)."""
+    _route_echo(harness)
+    other = arazzo11(workflow("setup", [_get("prepare")]))
+    harness.write("pets.openapi.yaml", harness.openapi)
+    harness.write("setup.arazzo.yaml", other)
+    sources = [
+        {"name": "pets", "url": "./pets.openapi.yaml", "type": "openapi"},
+        {"name": "flows", "url": "./setup.arazzo.yaml", "type": "arazzo"},
+    ]
+    waiting = _get("use", dependsOn=["$sourceDescriptions.flows.setup.steps.prepare"])
+    waiting["operationId"] = "$sourceDescriptions.pets.getPet"
+    main = workflow("main", [waiting], dependsOn=["$sourceDescriptions.flows.setup"])
+    alone = workflow("alone", [waiting])
+    document = arazzo11([main, alone], sources=sources)
+    harness.run(document, "main")
+    assert _sent(harness) == ["/pets/prepare", "/pets/use"]
+    report = harness.fail(document, "alone")
+    assert "depends on '$sourceDescriptions.flows.setup.steps.prepare' (dependsOn)" in report
+    unknown = _get("use", dependsOn=["$sourceDescriptions.flows.setup.steps.nope"])
+    unknown["operationId"] = "$sourceDescriptions.pets.getPet"
+    plan = harness.plan(arazzo11(workflow("bad", [unknown]), sources=sources))
+    assert [p.message for p in plan.errors if p.code == "AZ262"] == [
+        "dependsOn '$sourceDescriptions.flows.setup.steps.nope': workflow 'setup' has no step "
+        "'nope'"
+    ]

@@ -135,6 +135,9 @@ HEAVY = ("elementpath", "jsonpath_ng", "jsonpath_rfc9535", "hypothesis")
 # replay builds recorded answers itself: ``responses`` (and its unittest.mock, asyncio) load only
 # for an answer whose reading urllib3 would change (see transport/replay.py)
 INDIRECT = ("responses",)
+# the ``regex`` engine (time-limited matching) loads with the first pattern matched; the seed
+# has no regex criterion and its OpenAPI description no ``pattern``
+PATTERNS = ("regex",)
 FUZZ = ("pytest_arazzo.fuzz.run", "pytest_arazzo.fuzz.strategies")
 
 PROBE = """
@@ -156,11 +159,12 @@ print(json.dumps(sorted(name for name in sys.modules if name.split(".")[0] in {n
 @pytest.mark.parametrize("stage", ["import", "collect", "run"])
 def test_a_seed_run_loads_no_fuzzing_and_no_selector_engines(stage: str, tmp_path: Path) -> None:
     """Hypothesis and our fuzz modules load only with --arazzo-fuzz; XPath/JSONPath engines only
-    for criteria of that type (the seed has none); ``responses`` not for recorded answers.
+    for criteria of that type (the seed has none); ``responses`` not for recorded answers; the
+    ``regex`` engine not without a pattern to match.
     Checked in a fresh interpreter."""
     copies_project(tmp_path, 1)
     (tmp_path / "pyproject.toml").write_text("[tool.pytest.ini_options]\n")
-    names = {name.split(".")[0] for name in (*HEAVY, *INDIRECT, "pytest_arazzo")}
+    names = {name.split(".")[0] for name in (*HEAVY, *INDIRECT, *PATTERNS, "pytest_arazzo")}
     probe = textwrap.dedent(PROBE).replace("{names}", repr(names))
     found = subprocess.run(
         [sys.executable, "-c", probe, stage, "specs/"],
@@ -171,7 +175,7 @@ def test_a_seed_run_loads_no_fuzzing_and_no_selector_engines(stage: str, tmp_pat
     )
     assert found.returncode == 0, found.stdout + found.stderr
     loaded = set(json.loads(found.stdout.strip().splitlines()[-1]))
-    assert not loaded & {*HEAVY, *FUZZ, *INDIRECT}
+    assert not loaded & {*HEAVY, *FUZZ, *INDIRECT, *PATTERNS}
     if stage == "run":  # the probe does see what a run loads
         assert "pytest_arazzo.execute.runner" in loaded
 

@@ -14,8 +14,6 @@ from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
 
-import regex
-
 from pytest_arazzo.diagnostics.text import clip
 
 TIMEOUT = 1.0  # seconds one match may take
@@ -38,6 +36,8 @@ def compiled(pattern: str) -> Any:
     """``pattern`` compiled once; raises :class:`re.error` (with ``re``'s message and position)
     for a pattern Python's ``re`` does not accept either."""
     re.compile(pattern)  # the same errors, in the same words, as before
+    import regex  # loaded with the first pattern matched (about 10 ms of start-up otherwise)
+
     try:
         return regex.compile(pattern)
     except regex.error as error:

@@ -26,6 +26,7 @@ from pytest_arazzo.diagnostics.problems import (
     render_problems,
     summarize,
 )
+from pytest_arazzo.document.cache import DocumentCache
 from pytest_arazzo.document.loader import (
     Document,
     LoadError,
@@ -55,6 +56,7 @@ from pytest_arazzo.plugin.reporting import reporting
 from pytest_arazzo.report.failure import Explained
 
 STATE = pytest.StashKey["SessionState"]()
+DOCUMENTS = pytest.StashKey["DocumentCache | None"]()
 
 
 def session_state(config: pytest.Config) -> SessionState:
@@ -62,6 +64,19 @@ def session_state(config: pytest.Config) -> SessionState:
     if STATE not in config.stash:
         config.stash[STATE] = SessionState(config.stash[SETTINGS])
     return config.stash[STATE]
+
+
+def _load(config: pytest.Config, path: Path, display: str, limit: int) -> Document:
+    """A collected file's document: from the parse cache in pytest's cache dir when its text
+    was parsed before (none with ``-p no:cacheprovider``), else parsed."""
+    if DOCUMENTS not in config.stash:
+        folder = config.stash[SETTINGS].cassette_cache_dir
+        cache = DocumentCache(folder.parent / "arazzo-documents") if folder is not None else None
+        config.stash[DOCUMENTS] = cache
+    cache = config.stash[DOCUMENTS]
+    if cache is None:
+        return load_document(path, display, limit)
+    return cache.load(path, display, limit)
 
 
 class ArazzoFileCollector(pytest.File):
@@ -85,7 +100,7 @@ class ArazzoFileCollector(pytest.File):
         rootpath = self.config.rootpath
         try:
             limit = self.config.stash[SETTINGS].max_file_bytes
-            document = load_document(self.path, display_path(self.path, rootpath), limit)
+            document = _load(self.config, self.path, display_path(self.path, rootpath), limit)
         except LoadError as error:
             message = load_problem(error).render()
             yield FileProblemItem.from_parent(self, name=self.path.name, message=message)
@@ -151,7 +166,7 @@ class ArazzoFileCollector(pytest.File):
         display = display_path(path, self.config.rootpath)
         try:
             check_confined(path.resolve(), settings.readable, settings.rootdir, "the input file")
-            return load_document(path, display, settings.max_file_bytes), None
+            return _load(self.config, path, display, settings.max_file_bytes), None
         except SourceError as error:  # outside the rootdir (a symlink)
             return None, LoadError(display, error.message, code=error.code)
         except LoadError as error:

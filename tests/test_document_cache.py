@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_arazzo.document.cache import DocumentCache
+from pytest_arazzo.document.cache import DocumentCache, ReleasableDocument
 from pytest_arazzo.document.loader import Document, LoadError, load_document
 from tests.conftest import SEED
 
@@ -116,3 +116,46 @@ def test_collection_reads_parsed_files_from_pytests_cache_dir(pytester: pytest.P
     second.assert_outcomes(passed=2)
     shutil.rmtree(folder)
     pytester.runpytest("specs/", "-p", "no:hypothesispytest").assert_outcomes(passed=2)
+
+
+def test_released_document__reads_back_the_parse_it_released(tmp_path: Path) -> None:
+    """Memory stays flat over thousands of files: a released parse is read back from its cache
+    entry on next use, the same data and positions, never a newer file."""
+    path = tmp_path / "w.yaml"
+    path.write_text(TEXTS["dup.yaml"])
+    cache = DocumentCache(tmp_path / "cache")
+    for _ in range(2):  # stored, then a hit: both releasable
+        document = cache.load(path, "w.yaml")
+        assert isinstance(document, ReleasableDocument)
+        document.release()
+        assert document._parts is None
+        _same(document, load_document(path, "w.yaml"))
+    document.release()
+    document.entry.unlink()  # the entry is gone, the file unchanged: parsed again
+    _same(document, load_document(path, "w.yaml"))
+    document.release()
+    document.entry.unlink()
+    path.write_text("a: changed\n")  # gone and changed: never the new text in its place
+    with pytest.raises(LoadError, match="changed on disk during the run"):
+        _ = document.data
+
+
+def test_collectors_release_their_files_once_their_items_ran(pytester: pytest.Pytester) -> None:
+    """After the run, no collected Arazzo file keeps its parse in memory; reading an item's
+    document again gives the collected workflow."""
+    from tests.test_scale import copies_project
+
+    copies_project(pytester.path, 3)
+    seen: list[pytest.Item] = []
+
+    class Watch:
+        def pytest_collection_finish(self, session: pytest.Session) -> None:
+            seen.extend(session.items)
+
+    pytester.runpytest("specs/", "-p", "no:hypothesispytest").assert_outcomes(passed=3)  # warm
+    result = pytester.inline_run("specs/", "-p", "no:hypothesispytest", plugins=[Watch()])
+    result.assertoutcome(passed=3)
+    documents = [item.spec.document for item in seen]  # type: ignore[attr-defined]
+    assert len(documents) == 3
+    assert all(isinstance(d, ReleasableDocument) and d._parts is None for d in documents)
+    assert all(d.data["workflows"][0]["workflowId"] for d in documents)

@@ -43,20 +43,21 @@ class DocumentCache:
         found = _read_entry(entry)
         if found is not None:
             self.hits += 1
-            data, positions, duplicates = found
-            return Document(path, data, positions, duplicates, display)
+            return ReleasableDocument(path, display, entry, found)
         document = load_document(path, display, max_bytes)
-        self._store(entry, document)
-        return document
+        if not self._store(entry, document):
+            return document
+        parts = (document.data, document.positions, document.duplicate_keys)
+        return ReleasableDocument(path, display, entry, parts)
 
-    def _store(self, entry: Path, document: Document) -> None:
-        """Keep the parse if JSON holds the data exactly (else nothing is kept)."""
+    def _store(self, entry: Path, document: Document) -> bool:
+        """Keep the parse if JSON holds the data exactly (else nothing is kept: False)."""
         try:
             data = json.dumps(document.data, ensure_ascii=False, allow_nan=False)
         except (TypeError, ValueError):
-            return
+            return False
         if json.loads(data) != document.data or not _same_types(json.loads(data), document.data):
-            return
+            return False
         record = {
             "positions": {pointer: list(at) for pointer, at in document.positions.items()},
             "duplicates": [list(duplicate) for duplicate in document.duplicate_keys],
@@ -71,13 +72,59 @@ class DocumentCache:
         except OSError:
             with contextlib.suppress(NameError, OSError):
                 Path(temp).unlink(missing_ok=True)
-            return
+            return False
         self.stored += 1
+        return True
 
 
-def _read_entry(
-    entry: Path,
-) -> tuple[Any, dict[str, tuple[int, int]], list[tuple[str, int, int]]] | None:
+Parts = tuple[Any, dict[str, tuple[int, int]], list[tuple[str, int, int]]]
+
+
+class ReleasableDocument(Document):
+    """A document whose parse the cache holds: :meth:`release` drops data and positions from
+    memory (a collector does, once its items have run) and the next use reads them back from
+    that same entry, so a session of thousands of files keeps only the files in use. The entry
+    is keyed by the text the collector parsed: what is read back is that parse, never a newer
+    file; should the entry be gone, the file is parsed again only if its text is unchanged."""
+
+    def __init__(self, path: Path, display: str, entry: Path, parts: Parts) -> None:
+        self.path, self.display, self.entry = path, display, entry
+        self._parts: Parts | None = parts
+
+    def release(self) -> None:
+        self._parts = None
+
+    def _get(self) -> Parts:
+        if self._parts is None:
+            self._parts = _read_entry(self.entry) or self._parse_unchanged()
+        return self._parts
+
+    def _parse_unchanged(self) -> Parts:
+        cache = DocumentCache(self.entry.parent)
+        document = cache.load(self.path, self.display)
+        if not isinstance(document, ReleasableDocument) or document.entry != self.entry:
+            raise LoadError(
+                self.display or self.path,
+                "the file changed on disk during the run (and its parse at collection is "
+                "gone from pytest's cache dir)",
+                code="AZ002",
+            )
+        return document._get()
+
+    @property
+    def data(self) -> Any:
+        return self._get()[0]
+
+    @property
+    def positions(self) -> dict[str, tuple[int, int]]:  # type: ignore[override]
+        return self._get()[1]
+
+    @property
+    def duplicate_keys(self) -> list[tuple[str, int, int]]:  # type: ignore[override]
+        return self._get()[2]
+
+
+def _read_entry(entry: Path) -> Parts | None:
     """(data, positions, duplicate keys) of a cache entry; None if missing or damaged."""
     try:
         found = json.loads(entry.read_text(encoding="utf-8"))

@@ -26,7 +26,7 @@ from pytest_arazzo.diagnostics.problems import (
     render_problems,
     summarize,
 )
-from pytest_arazzo.document.cache import DocumentCache
+from pytest_arazzo.document.cache import DocumentCache, ReleasableDocument
 from pytest_arazzo.document.loader import (
     Document,
     LoadError,
@@ -82,6 +82,14 @@ def _load(config: pytest.Config, path: Path, display: str, limit: int) -> Docume
 class ArazzoFileCollector(pytest.File):
     """An Arazzo file: one item per workflow and input set."""
 
+    document: Document | None = None
+
+    def teardown(self) -> None:
+        """The file's items have run: its parse leaves memory (read back from pytest's cache
+        dir if an item needs it again), so thousands of files keep only the ones in use."""
+        if isinstance(self.document, ReleasableDocument):
+            self.document.release()
+
     def collect(self) -> Iterator[pytest.Item]:
         try:
             yield from self._collect()
@@ -101,6 +109,7 @@ class ArazzoFileCollector(pytest.File):
         try:
             limit = self.config.stash[SETTINGS].max_file_bytes
             document = _load(self.config, self.path, display_path(self.path, rootpath), limit)
+            self.document = document
         except LoadError as error:
             message = load_problem(error).render()
             yield FileProblemItem.from_parent(self, name=self.path.name, message=message)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from pytest_arazzo.document.pointer import escape_token
@@ -40,7 +40,7 @@ from pytest_arazzo.http.request import BuildError, build_request
 from pytest_arazzo.language.context import EvalContext
 from pytest_arazzo.language.errors import UnresolvedError
 from pytest_arazzo.language.templates import Compiled
-from pytest_arazzo.plan.model import ActionPlan, StepPlan, WorkflowPlan
+from pytest_arazzo.plan.model import ActionPlan, ParamPlan, StepPlan, WorkflowPlan
 from pytest_arazzo.transport.base import ReplayMismatch
 
 if TYPE_CHECKING:
@@ -323,17 +323,7 @@ class WorkflowRun:
 
     def call_workflow(self, step: StepPlan, ctx: EvalContext) -> Attempt:
         """A ``workflowId`` step: parameters become the callee's inputs."""
-        inputs = {}
-        for param in step.parameters:
-            try:
-                inputs[param.name] = param.value.evaluate(ctx)
-            except UnresolvedError as error:
-                if not error.is_absent_input:
-                    raise StepFailure(
-                        step.step_id,
-                        step.where,
-                        f"parameter '{param.name}': {error.expression}: {error.reason}",
-                    ) from None
+        inputs = _evaluated(step, step.parameters, ctx, "")
         assert step.workflow_id is not None
         target = self.plan.target(step.workflow_id)
         try:
@@ -511,18 +501,15 @@ class WorkflowRun:
         assert action.workflow_id is not None
         target_plan = self.plan.target(action.workflow_id)
         inputs = self.inputs_for(target_plan)
-        for param in action.parameters:
-            try:
-                inputs[param.name] = param.value.evaluate(ctx)
-            except UnresolvedError as error:
-                if not error.is_absent_input:
-                    raise StepFailure(
-                        step.step_id,
-                        step.where,
-                        f"action '{action.name}' parameter '{param.name}': {error.expression}: "
-                        f"{error.reason}",
-                        hint=f"no input was passed to workflow '{action.workflow_id}'",
-                    ) from None
+        inputs.update(
+            _evaluated(
+                step,
+                action.parameters,
+                ctx,
+                f"action '{action.name}' ",
+                hint=f"no input was passed to workflow '{action.workflow_id}'",
+            )
+        )
         try:
             self.run_workflow(target_plan, inputs)
         except (LimitFailure, PlanFailure):
@@ -555,3 +542,27 @@ class WorkflowRun:
         self.trace.append(record)
         if self.runner.observer is not None:
             self.runner.observer(record)
+
+
+def _evaluated(
+    step: StepPlan,
+    parameters: Sequence[ParamPlan],
+    ctx: EvalContext,
+    where: str,
+    hint: str = "",
+) -> dict[str, Any]:
+    """The values of the ``parameters`` that become a called workflow's inputs, by name; one
+    reading an absent optional input is left out, any other unresolved one fails the step."""
+    values: dict[str, Any] = {}
+    for param in parameters:
+        try:
+            values[param.name] = param.value.evaluate(ctx)
+        except UnresolvedError as error:
+            if not error.is_absent_input:
+                raise StepFailure(
+                    step.step_id,
+                    step.where,
+                    f"{where}parameter '{param.name}': {error.expression}: {error.reason}",
+                    hint=hint,
+                ) from None
+    return values

@@ -8,6 +8,7 @@ proved valid.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -151,3 +152,47 @@ def test_quick_yes__deep_schemas_are_left_to_jsonschema(depth: int) -> None:
     validator = safe_validator()(schema)
     assert quick_check(schema, type(validator))(instance) is (depth <= 64)
     assert not list(validator.iter_errors(instance))
+
+
+# -- check_schema remembered by content ---------------------------------------------------------
+
+
+def test_schema_check__remembered_by_content_on_disk(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """OpenAPI 3.1.0 § Schema Object: a schema found usable is not checked against the
+    meta-schema again (in this process or the next, through the folder); an unusable one
+    fails every time with jsonschema's own error, and nothing is kept for it."""
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import SchemaError
+
+    from pytest_arazzo.contract import schemamemo
+
+    checked: list[Any] = []
+    original = Draft202012Validator.check_schema
+
+    def counting(schema: Any) -> None:
+        checked.append(schema)
+        original(schema)
+
+    monkeypatch.setattr(Draft202012Validator, "check_schema", staticmethod(counting))
+    monkeypatch.setattr(schemamemo, "_KNOWN", set())
+    schemamemo.use_folder(tmp_path)
+    try:
+        good = {"type": "object", "properties": {"a": {"type": "string"}}}
+        schemamemo.check_schema(good)
+        schemamemo.check_schema(dict(good))  # the same content
+        assert len(checked) == 1
+        schemamemo._KNOWN.clear()  # a new process: the marker file answers
+        schemamemo.check_schema(good)
+        assert len(checked) == 1
+        schemamemo.check_schema({**good, "minProperties": 1})  # other content: checked
+        assert len(checked) == 2
+        bad = {"type": "no-such-type"}
+        for _ in range(2):
+            with pytest.raises(SchemaError):
+                schemamemo.check_schema(bad)
+        assert len(checked) == 4
+        assert len(list(tmp_path.glob("*.ok"))) == 2
+    finally:
+        schemamemo.use_folder(None)

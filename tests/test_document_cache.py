@@ -141,8 +141,8 @@ def test_released_document__reads_back_the_parse_it_released(tmp_path: Path) -> 
 
 
 def test_collectors_release_their_files_once_their_items_ran(pytester: pytest.Pytester) -> None:
-    """After the run, no collected Arazzo file keeps its parse in memory; reading an item's
-    document again gives the collected workflow."""
+    """Once collected, and after the run, no Arazzo file keeps its parse in memory; reading an
+    item's document again gives the collected workflow."""
     from tests.test_scale import copies_project
 
     copies_project(pytester.path, 3)
@@ -151,6 +151,8 @@ def test_collectors_release_their_files_once_their_items_ran(pytester: pytest.Py
     class Watch:
         def pytest_collection_finish(self, session: pytest.Session) -> None:
             seen.extend(session.items)
+            held = [item.spec.document._parts for item in session.items]  # type: ignore[attr-defined]
+            assert held == [None] * len(held)  # released once collected
 
     pytester.runpytest("specs/", "-p", "no:hypothesispytest").assert_outcomes(passed=3)  # warm
     result = pytester.inline_run("specs/", "-p", "no:hypothesispytest", plugins=[Watch()])

@@ -20,6 +20,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from pytest_arazzo.contract.quick import Quick, quick_check
+from pytest_arazzo.contract.schemamemo import check_schema
 from pytest_arazzo.contract.violations import MAX_MESSAGE, render_violations, warn_once
 from pytest_arazzo.diagnostics.problems import Position
 from pytest_arazzo.diagnostics.text import clip
@@ -238,7 +239,7 @@ class SourceSchemas:
     def _compile(self, location: Location, direction: str) -> SchemaCheck | str:
         try:
             schema = self.inline(location, direction)
-            Draft202012Validator.check_schema(schema)
+            check_schema(schema)  # remembered by content (contract/schemamemo.py)
         except (SourceError, SchemaError) as error:
             where = location[0].where(location[1])
             reason = clip(error.message, MAX_MESSAGE)

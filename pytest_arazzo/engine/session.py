@@ -25,6 +25,7 @@ from pytest_arazzo.cassette.naming import CassetteNameError, cassette_path, sour
 from pytest_arazzo.cassette.parsecache import ParseCache
 from pytest_arazzo.cassette.scrub import Scrubber
 from pytest_arazzo.checks import check_workflow, memo, unrunnable
+from pytest_arazzo.contract import schemamemo
 from pytest_arazzo.contract.checker import ContractChecker
 from pytest_arazzo.diagnostics.problems import failing_problems
 from pytest_arazzo.diagnostics.text import clip, did_you_mean
@@ -118,6 +119,8 @@ class SessionState:
         self.parse_cache = ParseCache(cache_dir) if cache_dir is not None else None
         # schema-check findings by content, beside the parsed cassettes (None: memory only)
         memo.use_folder(cache_dir.parent / "arazzo-checks" if cache_dir is not None else None)
+        schemas = cache_dir.parent / "arazzo-schemas" if cache_dir is not None else None
+        schemamemo.use_folder(schemas)  # OpenAPI schemas found usable, by content
         self.source_names: set[str] | None = set()  # of collected files; None: not all known
         self.missing_inputs: dict[Path, MissingInputFile | None] = {}  # by Arazzo file
 

@@ -160,6 +160,8 @@ class ArazzoFileCollector(pytest.File):
                 with contextlib.suppress(CassetteNameError):  # it fails when it runs
                     state.claimed.setdefault(state.cassette_path(spec), item.nodeid)
                 yield item
+        if isinstance(document, ReleasableDocument):  # read back when its items run: the
+            document.release()  # collected files of a large run are not all in memory at once
 
     def _markers(self, document: Document, index: int) -> list[pytest.MarkDecorator]:
         workflows = document.data.get("workflows") if isinstance(document.data, dict) else None

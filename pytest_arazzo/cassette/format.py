@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import cached_property
@@ -45,6 +44,7 @@ import yaml
 from pytest_arazzo import __version__
 from pytest_arazzo.cassette.parsecache import ParseCache
 from pytest_arazzo.cassette.scrub import SCRUBBED, Scrubber
+from pytest_arazzo.document.atomic import write_atomically
 from pytest_arazzo.document.loader import MAX_BYTES, Document, LoadError, load_document
 from pytest_arazzo.document.media import is_json_type, loads
 from pytest_arazzo.http.keys import DEFAULT_REFUSED, find_live_key, masked
@@ -289,18 +289,7 @@ def save_cassette(
 ) -> None:
     """Write atomically: a temp file in the same folder, then rename over the old cassette."""
     text = dump_cassette(cassette, scrubber, refused)
-    cassette.path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(prefix=f".{cassette.path.name}.", dir=cassette.path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.chmod(temp, 0o644)
-        os.replace(temp, cassette.path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+    write_atomically(cassette.path, text, durable=True, mode=0o644)
     _sync_directory(cassette.path.parent)
 
 

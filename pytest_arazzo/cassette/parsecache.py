@@ -11,18 +11,17 @@ again the first time a message asks where something is.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
 import stat
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from pytest_arazzo import __version__
 from pytest_arazzo.diagnostics.position import Position
+from pytest_arazzo.document.atomic import write_atomically
 from pytest_arazzo.document.loader import Document
 
 CACHE_FORMAT = 1
@@ -88,14 +87,8 @@ class ParseCache:
         if json.loads(text) != document.data:
             return
         try:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            handle, temp = tempfile.mkstemp(prefix=".tmp-", dir=self.directory)
-            with os.fdopen(handle, "w", encoding="utf-8") as stream:
-                stream.write(text)
-            os.replace(temp, entry)  # atomic: xdist workers may store the same entry
+            write_atomically(entry, text)  # xdist workers may store the same entry
         except OSError:
-            with contextlib.suppress(NameError, OSError):
-                Path(temp).unlink(missing_ok=True)
             return
         self.stored += 1
 

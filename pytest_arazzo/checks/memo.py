@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from pytest_arazzo import __version__
+from pytest_arazzo.document.atomic import write_atomically
 
 _MEMORY: dict[str, list[list[Any]]] = {}
 _MEMORY_LIMIT = 10_000
@@ -77,11 +76,7 @@ def keep(key: str, rows: list[list[Any]]) -> None:
     _remember(key, rows)
     for folder in _folder:
         try:
-            folder.mkdir(parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(dir=folder, suffix=".tmp")
-            with os.fdopen(handle, "w", encoding="utf-8") as out:
-                json.dump(rows, out)
-            os.replace(temporary, folder / f"{key}.json")
+            write_atomically(folder / f"{key}.json", json.dumps(rows))
         except OSError:
             continue  # a read-only cache dir only costs speed
 

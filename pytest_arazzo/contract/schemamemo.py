@@ -13,8 +13,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import os
-import tempfile
 from functools import lru_cache
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -23,6 +21,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 
 from pytest_arazzo import __version__
+from pytest_arazzo.document.atomic import write_atomically
 
 _KNOWN: set[str] = set()
 _KNOWN_LIMIT = 10_000
@@ -75,14 +74,8 @@ def _known(key: str) -> bool:
 def _keep(key: str) -> None:
     _remember(key)
     for folder in _folder:
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-            handle, temp = tempfile.mkstemp(prefix=".tmp-", dir=folder)
-            os.close(handle)
-            os.replace(temp, folder / f"{key}.ok")
-        except OSError:
-            with contextlib.suppress(NameError, OSError):
-                Path(temp).unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            write_atomically(folder / f"{key}.ok", b"")
 
 
 def _remember(key: str) -> None:

@@ -13,12 +13,11 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from pytest_arazzo import __version__
+from pytest_arazzo.document.atomic import write_atomically
 from pytest_arazzo.document.loader import MAX_BYTES, Document, LoadError, load_document, read_text
 
 CACHE_FORMAT = 1
@@ -64,14 +63,8 @@ class DocumentCache:
         }
         text = f'{{"data": {data}, "more": {json.dumps(record, ensure_ascii=False)}}}'
         try:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            handle, temp = tempfile.mkstemp(prefix=".tmp-", dir=self.directory)
-            with os.fdopen(handle, "w", encoding="utf-8") as stream:
-                stream.write(text)
-            os.replace(temp, entry)  # atomic: xdist workers may store the same entry
+            write_atomically(entry, text)  # xdist workers may store the same entry
         except OSError:
-            with contextlib.suppress(NameError, OSError):
-                Path(temp).unlink(missing_ok=True)
             return False
         self.stored += 1
         return True

@@ -17,7 +17,6 @@ import json
 import os
 import re
 import shlex
-import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
@@ -25,6 +24,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from pytest_arazzo.diagnostics.text import clip
+from pytest_arazzo.document.atomic import write_atomically
 from pytest_arazzo.document.loader import LoadError, parse_text
 
 try:  # one writer of the lock file at a time (pytest-xdist workers recording together)
@@ -251,7 +251,7 @@ class SourceStore:
             self.folder.mkdir(parents=True, exist_ok=True)
             with self._locked():
                 entries = self.entries()
-                _write_atomically(self.folder / name, fetched.content)
+                write_atomically(self.folder / name, fetched.content, durable=True, mode=0o644)
                 old = entries.get(url)
                 entries[url] = LockEntry(
                     url,
@@ -280,7 +280,7 @@ class SourceStore:
             "sources": [asdict(entries[url]) for url in sorted(entries)],
         }
         text = json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-        _write_atomically(self.lock_path, text.encode("utf-8"))
+        write_atomically(self.lock_path, text, durable=True, mode=0o644)
 
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
@@ -312,18 +312,3 @@ def _sha256(path: Path) -> str:
         for chunk in iter(lambda: stream.read(1 << 16), b""):
             digest.update(chunk)
     return digest.hexdigest()
-
-
-def _write_atomically(path: Path, content: bytes) -> None:
-    """``content`` in ``path``, whole or not at all (a temporary file, then ``os.replace``)."""
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(content)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise

@@ -26,6 +26,7 @@ from pytest_arazzo.checks.data import (
 )
 from pytest_arazzo.checks.report import Report
 from pytest_arazzo.diagnostics.text import show
+from pytest_arazzo.document.dialect import dialect_of
 from pytest_arazzo.document.pointer import escape_token
 
 OUTPUT_NAME = re.compile(r"^[a-zA-Z0-9\.\-_]+$")
@@ -56,6 +57,11 @@ def _owners(index: int, workflow: dict[str, Any]) -> list[tuple[str, str, dict[s
     ]
 
 
+def _version(report: Report) -> str:
+    """The specification the document is read by, for messages: "Arazzo 1.0" or "Arazzo 1.1"."""
+    return dialect_of(report.data).label
+
+
 def _section(pointer: str) -> str:
     return "§ Step Object" if "/steps/" in pointer else "§ Workflow Object"
 
@@ -80,7 +86,7 @@ def _check_list(
             f"{kind} name {show(name)} is already used by {kind} #{first + 1} (line {line}) "
             f"of {list_name} in {label}",
             f"rename one, or drop the copy: the list MUST NOT include duplicate {kind}s "
-            f"(Arazzo 1.0.1 {_section(pointer)})",
+            f"({_version(report)} {_section(pointer)})",
         )
 
 
@@ -106,7 +112,7 @@ def check_output_names(report: Report) -> None:
                     "AZ256",
                     f"{pointer}/outputs/{escape_token(str(name))}",
                     f"output name {show(str(name))} of {label} does not match "
-                    f"^[a-zA-Z0-9\\.\\-_]+$ (Arazzo 1.0.1 {_section(pointer)} outputs)",
+                    f"^[a-zA-Z0-9\\.\\-_]+$ ({_version(report)} {_section(pointer)} outputs)",
                     _output_hint(str(name), pointer),
                 )
 

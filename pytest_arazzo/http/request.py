@@ -255,8 +255,8 @@ def _replace_typed(payload: Any, body: BodyPlan, ctx: EvalContext, bare: str) ->
             continue
         typed = body.target_types.get(index)
         kind = typed.kind if typed else ("xpath" if _is_xml(bare) else "jsonpointer")
-        if kind == "xpath":
-            payload = _replace_xml(payload, [(target, value)])
+        if kind == "xpath":  # the version a targetSelectorType names; else elementpath's
+            payload = _replace_xml(payload, [(target, value)], typed.version if typed else None)
             continue
         if isinstance(payload, str):
             try:
@@ -278,8 +278,9 @@ def _is_xml(bare: str) -> bool:
     return bare.endswith("/xml") or bare.endswith("+xml")
 
 
-def _replace_xml(payload: Any, values: list[tuple[str, Any]]) -> str:
-    """Set the text (or ``/@attribute``) of every element an XPath target selects."""
+def _replace_xml(payload: Any, values: list[tuple[str, Any]], version: str | None = None) -> str:
+    """Set the text (or ``/@attribute``) of every element an XPath target selects; ``version``
+    (``xpath-10`` … ``xpath-31``, Arazzo 1.1 ``targetSelectorType``) picks the XPath parser."""
     if not isinstance(payload, str):
         raise BuildError("requestBody.replacements", "an XML payload must be a string")
     try:
@@ -289,12 +290,15 @@ def _replace_xml(payload: Any, values: list[tuple[str, Any]]) -> str:
         raise BuildError("requestBody.payload", message) from None
     import elementpath  # XPath only for XML replacements: most runs never load it
 
+    from pytest_arazzo.language.selectors import xpath_parser
+
     for target, value in values:
         match = _ATTRIBUTE.fullmatch(target)
         path = match.group(1) if match else target
         field = f"requestBody.replacements '{target}'"
         try:
-            nodes = elementpath.select(ET.ElementTree(root), path)
+            parser = {} if not version else {"parser": xpath_parser(version)}
+            nodes = elementpath.select(ET.ElementTree(root), path, **parser)
         except (elementpath.ElementPathError, TypeError, ValueError) as error:
             raise BuildError(field, f"invalid XPath: {error}") from None
         elements = [node for node in nodes if isinstance(node, ET.Element)]

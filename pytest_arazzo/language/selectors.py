@@ -51,6 +51,7 @@ __all__ = [
     "compile_xpath",
     "compile_xpath_selector",
     "xml_root",
+    "xpath_parser",
 ]
 
 Check = Callable[[EvalContext], Outcome]
@@ -90,7 +91,8 @@ def _elementpath() -> Any:
     return elementpath
 
 
-def _xpath_parser(version: str | None) -> Any:
+def xpath_parser(version: str | None) -> Any:
+    """The elementpath parser class of an XPath version (``None``: XPath 3.1), loaded now."""
     module_name, _, name = _XPATH_PARSERS[version].partition(":")
     return getattr(importlib.import_module(module_name), name)
 
@@ -288,7 +290,7 @@ _COLUMN = re.compile(r"column (\d+)")
 def compile_xpath_selector(condition: str, version: str | None) -> Any:
     """An ``elementpath.Selector`` for the XPath version; :class:`CriterionError` if invalid."""
     try:
-        return _elementpath().Selector(condition, parser=_xpath_parser(version))
+        return _elementpath().Selector(condition, parser=xpath_parser(version))
     except _elementpath().ElementPathError as exc:
         m = _COLUMN.search(str(exc))
         raise CriterionError(

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from pytest_arazzo.checks import check_file
 from tests.conformance.harness import Harness, arazzo, workflow
 from tests.conformance.server import Reply
@@ -231,3 +233,16 @@ def test_payload_replacement__1_0_documents_keep_json_pointer_targets(harness: H
     harness.server.route("POST", "/pets", {})
     harness.run(arazzo(workflow("w", [_create([{"target": "/customer", "value": "c2"}])])))
     assert harness.server.received("POST")[-1].json()["customer"] == "c2"
+
+
+def test_payload_replacement__the_xpath_version_is_the_one_applied() -> None:
+    """§ Payload Replacement Object `targetSelectorType` with an XPath version: the target is
+    evaluated by that version's parser when the payload is built (not only checked when
+    planning). `/Envelope/(Header)/CustomerId` is XPath 2.0 or later: XPath 1.0 refuses it."""
+    from pytest_arazzo.http.request import BuildError, _replace_xml
+
+    target = "/Envelope/(Header)/CustomerId"
+    sent = _replace_xml(ENVELOPE, [(target, "C-7")], "xpath-31")
+    assert sent == "<Envelope><Header><CustomerId>C-7</CustomerId></Header></Envelope>"
+    with pytest.raises(BuildError, match="invalid XPath"):
+        _replace_xml(ENVELOPE, [(target, "C-7")], "xpath-10")

@@ -240,7 +240,8 @@ def test_mismatch__names_step_method_and_path(recorded: pytest.Pytester) -> None
     result.stdout.fnmatch_lines([
         "*at step 'createDraftInvoice'*",
         "*step 'createDraftInvoice' sent POST https://api.stripe.com/v1/invoices, which does not "
-        "match interaction 1 of create-and-finalize-invoice.yaml:",
+        "match interaction 1 of fixtures/cassettes/specs/arazzo/stripe-create-and-finalize-invoice/"
+        "create-and-finalize-invoice.yaml:",
         "*  step: recorded 'createInvoice', running 'createDraftInvoice'",
         "*  method: recorded PUT, sent POST",
         "*  path: recorded /v2/invoices, sent /v1/invoices",
@@ -252,7 +253,9 @@ def test_mismatch__body_field_diff(recorded: pytest.Pytester) -> None:
     result = replay(recorded, "--arazzo-input", "currency=eur", "--arazzo-input", "description=x")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines([
-        "*step 'addInvoiceItem' sent POST*interaction 2 of create-and-finalize-invoice.yaml:",
+        "*step 'addInvoiceItem' sent POST*interaction 2 of "
+        "fixtures/cassettes/specs/arazzo/stripe-create-and-finalize-invoice/"
+        "create-and-finalize-invoice.yaml:",
         "*  form.currency: recorded 'usd', sent 'eur'",
         "*  form.description: recorded (absent), sent 'x'",
     ])  # fmt: skip

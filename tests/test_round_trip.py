@@ -66,6 +66,7 @@ def test_changed_inputs_file_fails_naming_the_field(recorded_with_flag: pytest.P
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines([
         "*the inputs file changed since recording: re-record (1 input(s) differ from "
+        "fixtures/cassettes/specs/arazzo/stripe-create-and-finalize-invoice/"
         "create-and-finalize-invoice.yaml: amount (recorded 2000, now 3000))*",
         "*what to do: re-record the item with --record*",
     ])  # fmt: skip

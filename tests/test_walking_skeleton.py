@@ -18,7 +18,8 @@ from tests.conftest import ROOT, SEED_NODE, record_args
 from tests.stripe_server import DECLINE_CUSTOMER_ID, StripeServer
 
 CASSETTE = Path(
-    "fixtures/cassettes/specs/arazzo/stripe-create-and-finalize-invoice/create-and-finalize-invoice.yaml"
+    "fixtures/cassettes/specs/arazzo/stripe-create-and-finalize-invoice/"
+    "create-and-finalize-invoice.yaml"
 )
 
 
@@ -250,7 +251,9 @@ def test_replay__request_not_in_cassette_names_step_and_what_was_sent(
             "*at step 'addInvoiceItem'*",
             "*step 'addInvoiceItem' sent POST https://api.stripe.com/v1/invoiceitems, "
             "which does not "
-            "match interaction 2 of create-and-finalize-invoice.yaml:",
+            "match interaction 2 of "
+            "fixtures/cassettes/specs/arazzo/stripe-create-and-finalize-invoice/"
+            "create-and-finalize-invoice.yaml:",
             "*form.amount: recorded '2000', sent '2500'",
         ]
     )

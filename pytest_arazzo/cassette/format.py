@@ -98,6 +98,15 @@ class Cassette:
     # the item's input set (inputs file) when it was recorded; None: not stored (older cassette)
     file_inputs: dict[str, Any] | None = None
 
+    @property
+    def shown(self) -> str:
+        """The path as messages show it: relative to the working directory when inside it
+        (cassettes of two Arazzo files may share a name; their folders tell them apart)."""
+        try:
+            return str(self.path.relative_to(Path.cwd()))
+        except ValueError:
+            return str(self.path)
+
 
 def body_record(content: bytes | None, content_type: str | None) -> dict[str, Any]:
     """A body as cassette data: ``form``/``json`` as structures, anything else as ``text``."""

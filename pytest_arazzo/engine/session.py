@@ -422,7 +422,7 @@ def _replay(
     pinned = state.settings.stripe_version
     if pinned and cassette.stripe_version != pinned:
         stale = WorkflowFailure(
-            f"{cassette.path.name} was recorded with Stripe-Version "
+            f"{cassette.shown} was recorded with Stripe-Version "
             f"{cassette.stripe_version or '(none)'}, but arazzo_stripe_version is {pinned}",
             hint="re-record it with --record",
         )
@@ -486,7 +486,7 @@ def _check_inputs_file(spec: ItemSpec, cassette: Cassette, plan: Any) -> None:
     )
     failure = WorkflowFailure(
         f"the inputs file changed since recording: re-record ({len(changed)} input(s) differ "
-        f"from {cassette.path.name}: {shown})",
+        f"from {cassette.shown}: {shown})",
         hint="re-record the item with --record (or restore the inputs file); to run other values "
         "once, give them with --arazzo-input NAME=VALUE",
     )

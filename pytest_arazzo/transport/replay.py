@@ -68,7 +68,7 @@ class InOrder:
         if diffs:
             raise ReplayMismatch(
                 f"step '{step_id}' sent {request.method} {request.url}, which does not match "
-                f"interaction {self.position + 1} of {self.cassette.path.name}:\n"
+                f"interaction {self.position + 1} of {self.cassette.shown}:\n"
                 + "\n".join(f"  {line}" for line in diffs),
                 "if the workflow or its inputs changed on purpose, re-record with --record; "
                 "ignore volatile fields with ini arazzo_match_ignore",
@@ -104,7 +104,7 @@ class ByStep:
         )
         if not recorded:
             raise ReplayMismatch(
-                f"the cassette {self.cassette.path.name} has no interaction for step '{step_id}' "
+                f"the cassette {self.cassette.shown} has no interaction for step '{step_id}' "
                 f"({request.method} {request.path})",
                 "replay fuzzing answers each step with its recorded response: re-record the "
                 "cassette so it covers this step",

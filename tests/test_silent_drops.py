@@ -91,3 +91,15 @@ def test_server_without_scheme_or_empty_is_a_usage_error(
         f"ERROR: pytest-arazzo: --arazzo-server '{value}': the server URL {why}; expected "
         "*http(s)://host*no request was sent",
     ])  # fmt: skip
+
+
+def test_ini_server_without_scheme_is_a_usage_error_naming_the_ini(
+    seed_project: pytest.Pytester,
+) -> None:
+    """The same check holds for ini ``arazzo_servers`` lines (they were taken unchecked)."""
+    result = run(seed_project, "--live", "-o", "arazzo_servers=invoiceApi=127.0.0.1:12111")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([
+        "ERROR: pytest-arazzo: ini arazzo_servers 'invoiceApi=127.0.0.1:12111': the server URL "
+        "has no http:// or https:// scheme and host*",
+    ])  # fmt: skip

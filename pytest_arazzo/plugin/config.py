@@ -59,7 +59,10 @@ def run_settings(config: Any) -> RunSettings:
         _ini(ini, "arazzo_record_mode", "none") or "none",
         bool(_ini(ini, "arazzo_live", False)),
     )
-    servers = parse_mapping(ini("arazzo_servers"))
+    servers = {
+        name: server_url(url, f"{name}={url}", "ini arazzo_servers")
+        for name, url in parse_mapping(ini("arazzo_servers")).items()
+    }
     cli_names = []
     for item in getattr(option, "arazzo_server", None) or []:
         name, sep, url = item.partition("=")

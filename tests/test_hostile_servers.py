@@ -466,4 +466,5 @@ def test_requests__header_names_must_be_tokens(
     result, output, _ = run(pytester, hostile, monkeypatch, "--arazzo-input", "mode=x")
     assert "Traceback" not in output
     result.assert_outcomes(passed=1, failed=1)
+    assert "is not a valid header name (RFC 9110 § 5.1" in output
     assert "/h/x" not in hostile.paths

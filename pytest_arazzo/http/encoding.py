@@ -23,6 +23,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import quote, quote_plus
 
+from pytest_arazzo.diagnostics.text import show
 from pytest_arazzo.document.media import is_json_type
 from pytest_arazzo.http.formkeys import join_key
 from pytest_arazzo.plan.styles import parameter_style
@@ -202,7 +203,7 @@ def simple_text(value: Any, explode: bool = False) -> str:
     return scalar_text(value)
 
 
-_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")  # RFC 9110 § 5.6.2 (RFC 7230 token)
 
 
 def header_value(name: str, value: Any, explode: bool = False) -> str:
@@ -217,7 +218,10 @@ def header_value(name: str, value: Any, explode: bool = False) -> str:
             f"{text[:80]!r}"
         )
     if not _TOKEN.fullmatch(name):
-        raise EncodingError(f"'{name}' is not a valid header name")
+        raise EncodingError(
+            f"{show(name)} is not a valid header name (RFC 9110 § 5.1: letters, digits and "
+            "!#$%&'*+-.^_`|~ only)"
+        )
     try:
         text.encode("latin-1")
     except UnicodeEncodeError as error:

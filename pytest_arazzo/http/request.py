@@ -16,7 +16,7 @@ from typing import Any
 
 from urllib3 import encode_multipart_formdata
 
-from pytest_arazzo.diagnostics.text import clip, show
+from pytest_arazzo.diagnostics.text import clip
 from pytest_arazzo.document.media import is_json_type
 from pytest_arazzo.document.pointer import PointerError, set_pointer
 from pytest_arazzo.http.encoding import (
@@ -40,7 +40,6 @@ from pytest_arazzo.plan.payloads import FORM
 _PATH_PARAM = re.compile(r"\{([^{}]+)\}")
 _ATTRIBUTE = re.compile(r"(.+)/@([\w.:-]+)")
 _ABSENT = object()
-_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")  # RFC 9110 § 5.6.2 (RFC 7230 token)
 MAX_PATH_VALUE = 2048  # characters of one serialized path parameter
 
 
@@ -135,12 +134,8 @@ def _check_path_value(text: str) -> None:
 
 
 def _set_header(headers: dict[str, str], name: str, value: str) -> None:
-    """Set a header, replacing one of the same name in another letter case."""
-    if not _TOKEN.fullmatch(name):
-        raise EncodingError(
-            f"{show(name)} is not a valid header name (RFC 9110 § 5.1: letters, digits and "
-            "!#$%&'*+-.^_`|~ only)"
-        )
+    """Set a header, replacing one of the same name in another letter case (the name is
+    checked by :func:`.encoding.header_value`)."""
     for existing in [key for key in headers if key.lower() == name.lower()]:
         del headers[existing]
     headers[name] = value

@@ -73,18 +73,18 @@ class ItemSpec:
 @dataclass
 class ItemLog:
     """What one item's run leaves for reports, whether it passes or fails: the mode it ran in,
-    every step record of its last run (nested workflows too), in order, and the runners it used
-    (the last one's ``last`` is the passing result). ``observer`` is told of each step as it
+    every step record of its last run (nested workflows too), in order, and the runner of that
+    run (its ``last`` is the passing result). ``observer`` is told of each step as it
     finishes (live progress)."""
 
     observer: Callable[[StepRecord], None] | None = None
     mode: str = ""
     records: list[StepRecord] = field(default_factory=list)
-    runners: list[Runner] = field(default_factory=list)
+    runner: Runner | None = None
 
     @property
     def result(self) -> RunResult | None:
-        return self.runners[-1].last if self.runners else None
+        return self.runner.last if self.runner is not None else None
 
     def step(self, record: StepRecord) -> None:
         self.records.append(record)
@@ -93,7 +93,7 @@ class ItemLog:
 
     def attach(self, runner: Runner) -> None:
         """A new run starts (replay, then recording in mode ``new``): only its steps count."""
-        self.runners.append(runner)
+        self.runner = runner
         self.records.clear()
 
 

@@ -45,6 +45,7 @@ from pytest_arazzo.language.evaluate import Expression, parse_expression
 from pytest_arazzo.language.outcome import show_value
 from pytest_arazzo.language.selectors import (
     GOESSNER,
+    VERSIONS_1_1,
     compile_goessner,
     compile_rfc9535,
     compile_xpath_selector,
@@ -53,7 +54,6 @@ from pytest_arazzo.language.selectors import (
 from pytest_arazzo.language.templates import Compiled
 
 __all__ = [
-    "DEFAULT_VERSIONS",
     "SELECTOR_VERSIONS",
     "SelectorError",
     "SelectorValue",
@@ -65,12 +65,7 @@ __all__ = [
 ]
 
 #: Arazzo 1.1 § Expression Type Object: the versions each selector type allows, default first.
-SELECTOR_VERSIONS: dict[str, tuple[str, ...]] = {
-    "jsonpath": ("rfc9535", GOESSNER),
-    "xpath": ("xpath-31", "xpath-30", "xpath-20", "xpath-10"),
-    "jsonpointer": ("rfc6901",),
-}
-DEFAULT_VERSIONS = {kind: versions[0] for kind, versions in SELECTOR_VERSIONS.items()}
+SELECTOR_VERSIONS: dict[str, tuple[str, ...]] = {**VERSIONS_1_1, "jsonpointer": ("rfc6901",)}
 _FIELDS = frozenset({"context", "selector", "type"})
 
 
@@ -232,7 +227,7 @@ def _jsonpath(selector: str, version: str) -> Callable[[Any], Any]:
 
     def apply(value: Any) -> Any:
         data = _json_data(value)
-        found = _found_values(query, version, data)
+        found = [match.value for match in query.find(data)]
         if not singular:
             return found
         if not found:
@@ -269,10 +264,6 @@ def _goessner_singular(path: Any) -> bool:
     return False
 
 
-def _found_values(query: Any, version: str, data: Any) -> list[Any]:
-    return [match.value for match in query.find(data)]
-
-
 def _xpath(selector: str, version: str) -> Callable[[Any], Any]:
     compiled = _xpath_selector(selector, version, "selector")
 
@@ -296,7 +287,7 @@ def _xpath(selector: str, version: str) -> Callable[[Any], Any]:
 
 def _xpath_selector(text: str, version: str, field: str) -> Any:
     try:
-        return compile_xpath_selector(text, None if version == "xpath-31" else version)
+        return compile_xpath_selector(text, version)
     except ValueError as error:  # CriterionError
         raise SelectorError(field, getattr(error, "message", str(error))) from None
 

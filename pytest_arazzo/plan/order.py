@@ -29,7 +29,7 @@ from pytest_arazzo.diagnostics.text import did_you_mean
 from pytest_arazzo.document.pointer import escape_token
 from pytest_arazzo.plan.model import StepPlan
 
-__all__ = ["dependency_key", "order_steps", "parse_dependency", "step_ids", "unknown_step"]
+__all__ = ["order_steps", "parse_dependency", "step_ids", "unknown_step"]
 
 _ID = r"[A-Za-z0-9_\-]+"
 _OTHER_WORKFLOW = re.compile(rf"\$workflows\.({_ID})\.steps\.({_ID})")
@@ -59,11 +59,6 @@ def parse_dependency(entry: str) -> tuple[str | None, str | None, str]:
     if found:
         return None, found[1], found[2]
     return None, None, entry
-
-
-def dependency_key(document: str, workflow_id: str, step_id: str) -> tuple[str, str, str]:
-    """How a completed step is known at run time: its document, workflow and stepId."""
-    return (document, workflow_id, step_id)
 
 
 def step_ids(workflow: Any) -> list[str]:

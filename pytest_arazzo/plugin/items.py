@@ -140,6 +140,8 @@ class ArazzoFileCollector(pytest.File):
                 name = f"{workflow_id}[{EXTENSION}]"
                 yield FileProblemItem.from_parent(self, name=name, message=str(error))
                 continue
+            # read now, while the parse is in memory (it is released below)
+            declared = self._declared(document, index) if state.settings.cli_inputs else set()
             # sources are loaded and workflows planned when an item runs, not at collection
             for set_name, values in input_sets(input_document, workflow_id).items():
                 name = workflow_id if set_name == DEFAULT_SET else f"{workflow_id}[{set_name}]"
@@ -153,6 +155,7 @@ class ArazzoFileCollector(pytest.File):
                     input_error,
                 )
                 item = ArazzoItem.from_parent(self, name=name, spec=spec)
+                item.declared_inputs = declared
                 for mark in marks:
                     item.add_marker(mark)
                 # cassette owners are fixed at collection, which every xdist worker repeats in
@@ -164,10 +167,12 @@ class ArazzoFileCollector(pytest.File):
             document.release()  # collected files of a large run are not all in memory at once
 
     def _markers(self, document: Document, index: int) -> list[pytest.MarkDecorator]:
-        workflows = document.data.get("workflows") if isinstance(document.data, dict) else None
-        workflow = workflows[index] if isinstance(workflows, list) else None
         where = document.where(f"/workflows/{index}/{EXTENSION}")
-        return workflow_markers(self.config, workflow, where)
+        return workflow_markers(self.config, _workflow(document, index), where)
+
+    def _declared(self, document: Document, index: int) -> set[str] | None:
+        """The workflow's declared input names, for :func:`check_cli_inputs`."""
+        return declared_inputs(_workflow(document, index))
 
     def _input_file(self, path: Path | None) -> tuple[Document | None, LoadError | None]:
         """The input file, parsed (positions shown relative to the rootdir), or its error."""
@@ -191,6 +196,7 @@ class ArazzoItem(pytest.Item):
         super().__init__(**kwargs)
         self.spec = spec
         self.explained: Explained | None = None  # a failure, explained when it happened
+        self.declared_inputs: set[str] | None = set()  # read at collection with --arazzo-input
         self.add_marker(pytest.mark.arazzo)
 
     def runtest(self) -> None:
@@ -363,13 +369,7 @@ def check_cli_inputs(config: pytest.Config, items: list[pytest.Item]) -> None:
     arazzo = [item for item in items if isinstance(item, ArazzoItem)]
     if not names or not arazzo:
         return
-    declared = []
-    for item in arazzo:
-        data = item.spec.document.data
-        workflows = data.get("workflows") if isinstance(data, dict) else None
-        workflow = workflows[item.spec.index] if isinstance(workflows, list) else None
-        declared.append(declared_inputs(workflow))
-    error = unknown_cli_inputs(names, declared)
+    error = unknown_cli_inputs(names, [item.declared_inputs for item in arazzo])
     if error:
         raise pytest.UsageError(f"pytest-arazzo: {error}")
 
@@ -395,3 +395,9 @@ class FileProblemItem(_ReportItem):
 
     def reportinfo(self) -> tuple[Path, int, str]:
         return self.path, 0, f"arazzo file {self.path.name}"
+
+
+def _workflow(document: Document, index: int) -> Any:
+    """The raw Workflow Object at ``index`` (``None`` when the file has no such list)."""
+    workflows = document.data.get("workflows") if isinstance(document.data, dict) else None
+    return workflows[index] if isinstance(workflows, list) else None

@@ -17,12 +17,12 @@ import json
 from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from pytest_arazzo import __version__
 from pytest_arazzo.plugin.options import TRACE_MODES
 
 if TYPE_CHECKING:
@@ -140,7 +140,7 @@ class ArazzoReporting:
             state.scrubber(state.credentials()),
             item=nodeid,
             mode=log.mode or "replay",
-            version=_version(),
+            version=__version__,
         )
         path = write_har(self.trace.directory / trace_name(nodeid), document)
         try:
@@ -174,7 +174,7 @@ class ArazzoReporting:
             return
         target = Path(path)
         target.parent.mkdir(parents=True, exist_ok=True)
-        document = {"version": 1, "tool": f"pytest-arazzo {_version()}", "items": self.results}
+        document = {"version": 1, "tool": f"pytest-arazzo {__version__}", "items": self.results}
         target.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
@@ -242,13 +242,6 @@ def _body_limit() -> int:
 
 def _xdist(config: pytest.Config) -> bool:
     return hasattr(config, "workerinput") or bool(getattr(config.option, "numprocesses", None))
-
-
-def _version() -> str:
-    try:
-        return version("pytest-arazzo")
-    except PackageNotFoundError:
-        return "0"
 
 
 def reporting(config: pytest.Config) -> ArazzoReporting:

@@ -18,7 +18,7 @@ from urllib3 import encode_multipart_formdata
 
 from pytest_arazzo.diagnostics.text import clip
 from pytest_arazzo.document.media import is_json_type
-from pytest_arazzo.document.pointer import PointerError, set_pointer
+from pytest_arazzo.document.pointer import PointerError, escape_token, set_pointer
 from pytest_arazzo.http.encoding import (
     EncodingError,
     cookie_header,
@@ -191,10 +191,11 @@ def _add_body(request: OutgoingRequest, body: BodyPlan, ctx: EvalContext) -> Non
     if payload is None:
         request.body = b""
     else:
+        parsed = payload
         if payload and isinstance(payload, str) and (is_json_type(bare) or bare == FORM):
-            request.payload = parse_body(payload, bare)  # so `$request.body#/field` reads a field
+            parsed = request.payload = parse_body(payload, bare)  # `$request.body#/field`
         try:
-            request.body, content_type = _encode(payload, content_type, bare, body)
+            request.body, content_type = _encode(payload, parsed, content_type, bare, body)
         except EncodingError as error:
             raise BuildError("requestBody", str(error)) from None
     if not _has_header(request.headers, "Content-Type"):
@@ -307,12 +308,21 @@ def _replace_xml(payload: Any, values: list[tuple[str, Any]], version: str | Non
     return ET.tostring(root, encoding="unicode")
 
 
-def _encode(payload: Any, content_type: str, bare: str, body: BodyPlan) -> tuple[bytes, str]:
+def _encode(
+    payload: Any, parsed: Any, content_type: str, bare: str, body: BodyPlan
+) -> tuple[bytes, str]:
+    """The body bytes; ``parsed`` is a text payload as :func:`.parse_body` read it (JSON text is
+    sent as written, once its numbers are known to be finite)."""
     if is_json_type(bare):
-        _check_finite(parse_body(payload, bare) if isinstance(payload, str) else payload, "")
         if isinstance(payload, str):
+            _check_finite(parsed, "")
             return payload.encode(), content_type
-        return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode(), content_type
+        try:
+            text = json.dumps(payload, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+        except ValueError:
+            _check_finite(payload, "")  # names where the NaN or Infinity is
+            raise
+        return text.encode(), content_type
     if bare == FORM:
         return encode_form(payload, body.media.get("encoding")).encode(), content_type
     if bare == "multipart/form-data":
@@ -336,7 +346,7 @@ def _check_finite(value: Any, pointer: str) -> None:
         )
     if isinstance(value, dict):
         for key, child in value.items():
-            _check_finite(child, f"{pointer}/{str(key).replace('~', '~0').replace('/', '~1')}")
+            _check_finite(child, f"{pointer}/{escape_token(str(key))}")
     elif isinstance(value, list):
         for index, child in enumerate(value):
             _check_finite(child, f"{pointer}/{index}")

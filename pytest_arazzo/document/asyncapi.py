@@ -14,6 +14,7 @@ what an Arazzo step can name in an AsyncAPI 2.x or 3.x document.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from pytest_arazzo.document.pointer import PointerError, escape_token, parse_pointer
@@ -127,8 +128,9 @@ class AsyncApi:
                 chosen.append(self._mapping(item))
         return [server for server in chosen if server]
 
-    @property
+    @cached_property
     def operations(self) -> dict[str, AsyncOperation]:
+        """The operations by id, each with its channel (built once: planners read it per step)."""
         found: dict[str, AsyncOperation] = {}
         if self.major == "3":
             for operation_id, raw in self._mapping(self.data.get("operations")).items():

@@ -51,13 +51,18 @@ class MessageSteps:
     ) -> None:
         self.sources, self.descriptions = sources, descriptions
         self.report, self.compile = report, compile_value
+        self._apis: dict[str, AsyncApi | None] = {}
         self.kinds = {
             name: str(item.get("type") or "openapi") for name, item in descriptions.items()
         }
 
     def _api(self, name: str) -> AsyncApi | None:
-        source = self.sources.get(name)
-        return AsyncApi(source) if source is not None and source.type == "asyncapi" else None
+        """The AsyncAPI document of source ``name``, read once per planner."""
+        if name not in self._apis:
+            source = self.sources.get(name)
+            wanted = source is not None and source.type == "asyncapi"
+            self._apis[name] = AsyncApi(source) if wanted and source is not None else None
+        return self._apis[name]
 
     def source_of(self, raw: dict[str, Any]) -> str | None:
         """The asyncapi source an AsyncAPI step names (``None``: not an AsyncAPI step)."""

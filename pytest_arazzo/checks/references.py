@@ -29,7 +29,7 @@ from pytest_arazzo.language.templates import compile_value
 
 
 @dataclass
-class _Site:
+class Site:
     """One runtime expression and where it is used."""
 
     pointer: str
@@ -86,12 +86,12 @@ def check_expressions(report: Report, index: int, workflow: dict[str, Any]) -> N
             report.add(code, site.pointer, message, hint)
 
 
-def _sites(workflow: dict[str, Any], base: str, rules: str = "1.0") -> Iterator[_Site]:
+def _sites(workflow: dict[str, Any], base: str, rules: str = "1.0") -> Iterator[Site]:
     """Every runtime expression of a workflow, with where and when it is evaluated."""
     for position, param in items_of(workflow.get("parameters")):
         yield from _value_sites(param.get("value"), f"{base}/parameters/{position}/value", None)
     for position, step in items_of(workflow.get("steps")):
-        yield from _step_sites(step, f"{base}/steps/{position}", position, rules)
+        yield from step_sites(step, f"{base}/steps/{position}", position, rules)
     for kind in ("successActions", "failureActions"):
         for position, action in items_of(workflow.get(kind)):
             where = f"{base}/{kind}/{position}"
@@ -100,9 +100,11 @@ def _sites(workflow: dict[str, Any], base: str, rules: str = "1.0") -> Iterator[
         yield from _value_sites(value, f"{base}/outputs/{escape_token(name)}", None, "end")
 
 
-def _step_sites(
+def step_sites(
     step: dict[str, Any], pointer: str, position: int, rules: str = "1.0"
-) -> Iterator[_Site]:
+) -> Iterator[Site]:
+    """Every runtime expression one step uses, parsed, with where it is and when it is read
+    (its parameters, body, criteria, action criteria and outputs)."""
     for index, param in items_of(step.get("parameters")):
         yield from _value_sites(param.get("value"), f"{pointer}/parameters/{index}/value", position)
     body = mapping_of(step.get("requestBody"))
@@ -124,7 +126,7 @@ def _step_sites(
 
 def _value_sites(
     value: Any, pointer: str, step: int | None, phase: str = "request"
-) -> Iterator[_Site]:
+) -> Iterator[Site]:
     """Expressions in a value (strings anywhere inside; keys are literal)."""
     stack = [(value, pointer)]
     while stack:
@@ -135,7 +137,7 @@ def _value_sites(
             except ExpressionError:
                 continue  # the planner reports it (AZ301)
             for expression in compiled.expressions():
-                yield _Site(where, expression, step, phase)
+                yield Site(where, expression, step, phase)
         elif isinstance(node, dict):
             stack += [(child, f"{where}/{escape_token(key)}") for key, child in node.items()]
         elif isinstance(node, list):
@@ -144,7 +146,7 @@ def _value_sites(
 
 def _criteria_sites(
     items: Any, pointer: str, step: int | None, rules: str = "1.0"
-) -> Iterator[_Site]:
+) -> Iterator[Site]:
     base = pointer if pointer.endswith("successCriteria") else f"{pointer}/criteria"
     for index, raw in items_of(items):
         try:
@@ -153,17 +155,17 @@ def _criteria_sites(
             continue  # the planner reports it (AZ302)
         expressions = criterion.expressions()
         if criterion.context is not None and expressions:
-            yield _Site(f"{base}/{index}/context", expressions[0], step, "response")
+            yield Site(f"{base}/{index}/context", expressions[0], step, "response")
             expressions = expressions[1:]
         for expression in expressions:
-            yield _Site(f"{base}/{index}/condition", expression, step, "response")
+            yield Site(f"{base}/{index}/condition", expression, step, "response")
 
 
 #: Roots that read the current step's request or response: no meaning in workflow outputs.
 _EXCHANGE_ROOTS = frozenset({"request", "response", "statusCode", "url", "method"})
 
 
-def _reference_problem(scope: _Scope, site: _Site) -> tuple[str, str, str]:
+def _reference_problem(scope: _Scope, site: Site) -> tuple[str, str, str]:
     """``(message, hint, code)`` when an expression refers to something undeclared."""
     reference = site.expression.references()
     if site.phase == "end" and reference.root in _EXCHANGE_ROOTS:
@@ -180,7 +182,7 @@ def _reference_problem(scope: _Scope, site: _Site) -> tuple[str, str, str]:
     return check(scope, site, reference)
 
 
-def _check_inputs_ref(scope: _Scope, site: _Site, reference: Any) -> tuple[str, str, str]:
+def _check_inputs_ref(scope: _Scope, site: Site, reference: Any) -> tuple[str, str, str]:
     name = str(reference.name)
     if scope.inputs is None or declares(name, scope.inputs):
         return "", "", ""
@@ -198,7 +200,7 @@ def _check_inputs_ref(scope: _Scope, site: _Site, reference: Any) -> tuple[str, 
     )
 
 
-def _check_steps_ref(scope: _Scope, site: _Site, reference: Any) -> tuple[str, str, str]:
+def _check_steps_ref(scope: _Scope, site: Site, reference: Any) -> tuple[str, str, str]:
     text, step_id = site.expression.source, str(reference.id)
     if step_id not in scope.steps:
         return (
@@ -231,7 +233,7 @@ def _check_steps_ref(scope: _Scope, site: _Site, reference: Any) -> tuple[str, s
     return "", "", ""
 
 
-def _check_outputs_ref(scope: _Scope, site: _Site, reference: Any) -> tuple[str, str, str]:
+def _check_outputs_ref(scope: _Scope, site: Site, reference: Any) -> tuple[str, str, str]:
     name = str(reference.name)
     declared, owner = scope.outputs, f"workflow '{scope.name}'"
     called = _called_workflow(scope, site)
@@ -249,7 +251,7 @@ def _check_outputs_ref(scope: _Scope, site: _Site, reference: Any) -> tuple[str,
     )
 
 
-def _called_workflow(scope: _Scope, site: _Site) -> dict[str, Any] | None:
+def _called_workflow(scope: _Scope, site: Site) -> dict[str, Any] | None:
     """The workflow a ``workflowId`` step calls (``{}`` if not in this document), else ``None``."""
     if site.step is None or site.phase == "request":
         return None
@@ -262,7 +264,7 @@ def _called_workflow(scope: _Scope, site: _Site) -> dict[str, Any] | None:
     return workflow_at(scope.data, ids[target]) if target in ids else {}
 
 
-def _check_workflows_ref(scope: _Scope, site: _Site, reference: Any) -> tuple[str, str, str]:
+def _check_workflows_ref(scope: _Scope, site: Site, reference: Any) -> tuple[str, str, str]:
     text, target = site.expression.source, str(reference.id)
     ids = workflow_ids(scope.data)
     if target not in ids:
@@ -284,7 +286,7 @@ def _check_workflows_ref(scope: _Scope, site: _Site, reference: Any) -> tuple[st
     )
 
 
-def _check_components_ref(scope: _Scope, site: _Site, reference: Any) -> tuple[str, str, str]:
+def _check_components_ref(scope: _Scope, site: Site, reference: Any) -> tuple[str, str, str]:
     kind, name = str(reference.kind), str(reference.name)
     known = mapping_of(mapping_of(scope.data.get("components")).get(kind))
     if declares(name, known):
@@ -296,7 +298,7 @@ def _check_components_ref(scope: _Scope, site: _Site, reference: Any) -> tuple[s
     )
 
 
-def _check_sources_ref(scope: _Scope, site: _Site, reference: Any) -> tuple[str, str, str]:
+def _check_sources_ref(scope: _Scope, site: Site, reference: Any) -> tuple[str, str, str]:
     names = source_types(scope.data)
     if str(reference.id) in names:
         return "", "", ""
@@ -307,7 +309,7 @@ def _check_sources_ref(scope: _Scope, site: _Site, reference: Any) -> tuple[str,
     )
 
 
-_REFERENCE_CHECKS: dict[str, Callable[[_Scope, _Site, Any], tuple[str, str, str]]] = {
+_REFERENCE_CHECKS: dict[str, Callable[[_Scope, Site, Any], tuple[str, str, str]]] = {
     "inputs": _check_inputs_ref,
     "steps": _check_steps_ref,
     "outputs": _check_outputs_ref,

@@ -10,13 +10,13 @@ is reported unless ``additionalProperties`` says otherwise).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from typing import Any
 
-from pytest_arazzo.checks.data import items_of
+from pytest_arazzo.checks.references import step_sites
 from pytest_arazzo.checks.report import Report, StepContext
 from pytest_arazzo.diagnostics.text import did_you_mean
+from pytest_arazzo.document.dialect import dialect_of
 from pytest_arazzo.document.loader import Document
 from pytest_arazzo.document.media import is_json_type
 from pytest_arazzo.document.pointer import escape_token
@@ -24,7 +24,6 @@ from pytest_arazzo.document.sources import Operation, Source, SourceError
 
 Location = tuple[Any, Document | None]  # a schema and the file its relative $refs start from
 
-_BODY_POINTER = re.compile(r"\$response\.body#((?:/[^\s=!<>&|()}]*)+)")
 _COMBINATORS = ("allOf", "anyOf", "oneOf")
 _UNKNOWN = object()  # the schema does not say which properties exist
 
@@ -39,38 +38,34 @@ def check_response_pointers(report: Report, step: StepContext) -> None:
     bodies = success_bodies(operation)
     if not bodies:
         return
-    for pointer, text in _reads(step):
-        for match in _BODY_POINTER.finditer(text):
-            missing = _missing(schemas, bodies, match.group(1))
-            if missing is None:
-                continue
-            where, name, known = missing
-            known_text = ", ".join(sorted(known)[:12]) + (", ..." if len(known) > 12 else "")
-            report.add(
-                "AZ320",
-                pointer,
-                f"{step.label} reads $response.body#{match.group(1)}, but the documented 2XX "
-                f"response schema of {operation.label} has no property '{name}' at "
-                f"{where or '/'} (it has: {known_text}); this always reads nothing",
-                did_you_mean(name, known, list_known=False)
-                or "read a property the response has, or fix the OpenAPI description",
-            )
+    for pointer, body_pointer in _reads(step, dialect_of(report.data).version):
+        missing = _missing(schemas, bodies, body_pointer)
+        if missing is None:
+            continue
+        where, name, known = missing
+        known_text = ", ".join(sorted(known)[:12]) + (", ..." if len(known) > 12 else "")
+        report.add(
+            "AZ320",
+            pointer,
+            f"{step.label} reads $response.body#{body_pointer}, but the documented 2XX "
+            f"response schema of {operation.label} has no property '{name}' at "
+            f"{where or '/'} (it has: {known_text}); this always reads nothing",
+            did_you_mean(name, known, list_known=False)
+            or "read a property the response has, or fix the OpenAPI description",
+        )
 
 
-def _reads(step: StepContext) -> Iterator[tuple[str, str]]:
-    """``(pointer, text)`` of the step's outputs and successCriteria conditions and contexts."""
-    outputs = step.raw.get("outputs")
-    for name, value in outputs.items() if isinstance(outputs, dict) else []:
-        if isinstance(value, str):
-            yield f"{step.pointer}/outputs/{escape_token(str(name))}", value
-    for index, criterion in items_of(step.raw.get("successCriteria")):
-        base = f"{step.pointer}/successCriteria/{index}"
-        for key in ("condition", "context"):
-            kind = criterion.get("type")
-            if key == "condition" and kind not in (None, "simple"):
-                continue  # a regex/JSONPath/XPath condition is not a runtime expression
-            if isinstance(criterion.get(key), str):
-                yield f"{base}/{key}", criterion[key]
+def _reads(step: StepContext, rules: str) -> Iterator[tuple[str, str]]:
+    """``(pointer, body pointer)`` of each ``$response.body#/...`` the step's outputs and
+    successCriteria read, as the expression parser reads them (the sites of
+    :func:`.references.step_sites`)."""
+    mine = (f"{step.pointer}/outputs/", f"{step.pointer}/successCriteria/")
+    for site in step_sites(step.raw, step.pointer, step.position, rules):
+        reference = site.expression.references()
+        if not site.pointer.startswith(mine) or reference.root != "response":
+            continue
+        if reference.kind == "body" and reference.pointer:
+            yield site.pointer, reference.pointer
 
 
 def success_bodies(operation: Operation) -> list[Location]:

@@ -169,6 +169,10 @@ def test_unusable_schemas_raise(schema: Any, message: str) -> None:
         ("[^a]", False),
         ("(?i)abc", False),
         ("^(?=a)a$", False),
+        (r"^a(b[0-9])+c(de|f)g$", True),
+        (r"^v(1|2)\.(\d+)-x$", True),
+        (r"x(y)z", True),
+        ("(?i:ab)c", False),
     ],
 )
 def test_simple_regex__fast_path_or_none(pattern: str, fast: bool) -> None:
@@ -183,6 +187,27 @@ def test_simple_regex__fast_path_or_none(pattern: str, fast: bool) -> None:
         assert re.search(pattern, text), text
 
     check()
+
+
+@pytest.mark.parametrize(
+    ("pattern", "simplest"),
+    [
+        ("^cus_[A-Za-z0-9]+$", "cus_0"),
+        (r"^a(b[0-9])+c(de|f)g$", "ab0cdeg"),
+        (r"^v(1|2)\.(\d+)-x$", "v1.0-x"),
+        ("^abc$", "abc"),
+        ("^(ab)?c$", "c"),
+        ("x(y)z", "xyz"),
+    ],
+)
+def test_simple_regex__literal_text_around_the_drawn_parts(pattern: str, simplest: str) -> None:
+    """§ Workflow Object ``inputs`` (a JSON Schema ``pattern``): literal text is written around
+    the parts that are drawn, in pattern order, so the minimal example keeps every literal."""
+    from hypothesis import find
+
+    strategy = simple_regex(pattern)
+    assert strategy is not None
+    assert find(strategy, lambda _: True, settings=settings(database=None)) == simplest
 
 
 def test_examples_of__examples_then_default() -> None:

@@ -470,38 +470,69 @@ def simple_regex(pattern: str) -> Strategy | None:
         items: list[Any] = [parsed[index] for index in range(len(parsed))]
         start = bool(items) and items[0][0] == sre.AT and items[0][1] in _STARTS
         end = bool(items) and items[-1][0] == sre.AT and items[-1][1] in _ENDS
-        core = _sequence(items[int(start) : len(items) - int(end)])
+        core = _pieces(items[int(start) : len(items) - int(end)])
     except (_Unsupported, re.error, TypeError, ValueError):
         return None
-    parts = [st.just("") if start else st.text(max_size=3), core]
-    parts.append(st.just("") if end else st.text(max_size=3))
-    return st.tuples(*parts).map("".join)
+    head: list[Piece] = [] if start else [st.text(max_size=3)]
+    tail: list[Piece] = [] if end else [st.text(max_size=3)]
+    return _joined([*head, *core, *tail])
+
+
+Piece = str | Strategy  # literal text, or a part that is drawn
 
 
 def _sequence(items: list[Any]) -> Strategy:
-    merged: list[Any] = []  # runs of literals become one string: one draw, not one per char
+    return _joined(_pieces(items))
+
+
+def _pieces(items: list[Any]) -> list[Piece]:
+    """The parts of a sequence in order; plain groups are spliced in and runs of literals
+    become one string, so only the variable parts are drawn."""
+    pieces: list[Piece] = []
     for op, arg in items:
-        if op == sre.LITERAL and merged and merged[-1][0] == "text":
-            merged[-1] = ("text", merged[-1][1] + chr(arg))
+        if op == sre.SUBPATTERN:
+            _group, add_flags, del_flags, pattern = arg
+            if add_flags or del_flags:
+                raise _Unsupported
+            found = _pieces(list(pattern))
         else:
-            merged.append(("text", chr(arg)) if op == sre.LITERAL else (op, arg))
-    parts = [st.just(arg) if op == "text" else _node(op, arg) for op, arg in merged]
-    if not parts:
-        return st.just("")
-    return parts[0] if len(parts) == 1 else st.tuples(*parts).map("".join)
+            found = [chr(arg) if op == sre.LITERAL else _node(op, arg)]
+        for piece in found:
+            if isinstance(piece, str) and pieces and isinstance(pieces[-1], str):
+                pieces[-1] += piece
+            else:
+                pieces.append(piece)
+    return pieces
+
+
+def _joined(pieces: list[Piece]) -> Strategy:
+    """The pieces' text, one after the other. Literal text is put around the drawn parts, not
+    drawn itself: each ``just`` would cost a span per example, and equal empty spans make
+    Hypothesis spend its mutation phase on copies that change nothing."""
+    drawn = [piece for piece in pieces if not isinstance(piece, str)]
+    if not drawn:
+        return st.just("".join(piece for piece in pieces if isinstance(piece, str)))
+    if len(pieces) == 1:
+        return drawn[0]
+    if len(drawn) == 1:
+        at = next(index for index, piece in enumerate(pieces) if not isinstance(piece, str))
+        before = "".join(piece for piece in pieces[:at] if isinstance(piece, str))
+        after = "".join(piece for piece in pieces[at + 1 :] if isinstance(piece, str))
+        return drawn[0].map(lambda text: before + text + after)
+    layout = tuple(piece if isinstance(piece, str) else None for piece in pieces)
+    return st.tuples(*drawn).map(lambda values: _fill(layout, values))
+
+
+def _fill(layout: tuple[str | None, ...], values: tuple[str, ...]) -> str:
+    """``layout``'s literal text with the drawn ``values`` in its gaps (``None``), in order."""
+    drawn = iter(values)
+    return "".join(next(drawn) if piece is None else piece for piece in layout)
 
 
 def _node(op: Any, arg: Any) -> Strategy:
-    if op == sre.LITERAL:
-        return st.just(chr(arg))
     alphabet = _alphabet(op, arg)
     if alphabet is not None:
         return st.sampled_from(alphabet)
-    if op == sre.SUBPATTERN:
-        _group, add_flags, del_flags, pattern = arg
-        if add_flags or del_flags:
-            raise _Unsupported
-        return _sequence(list(pattern))
     if op == sre.BRANCH:
         return st.one_of([_sequence(list(alternative)) for alternative in arg[1]])
     if op in (sre.MAX_REPEAT, sre.MIN_REPEAT):

@@ -28,6 +28,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from pytest_arazzo.language.compare import OPERATORS, OPERATORS_1_1, truthy
@@ -59,8 +60,11 @@ class Condition:
         return passed, list(seen.items())
 
 
+@lru_cache(maxsize=4096)
 def parse_condition(text: str, rules: str = "1.0") -> Condition:
-    """Parse a simple condition; raise :class:`CriterionError` (field ``condition``)."""
+    """Parse a simple condition; raise :class:`CriterionError` (field ``condition``). Memoized
+    by text, like :func:`~.evaluate.parse_expression`: a :class:`Condition` is immutable (its
+    node is a closure over the parse only), and suites repeat the same few conditions."""
     parser = _Parser(text, OPERATORS_1_1 if rules == "1.1" else OPERATORS)
     node = parser.parse()
     return Condition(text, node, tuple(parser.exprs))

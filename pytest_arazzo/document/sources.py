@@ -13,7 +13,7 @@ import os
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
@@ -358,6 +358,8 @@ class SourceCache:
 
     def url_of(self, document: Document) -> str | None:
         """The URL ``document`` was fetched from (None for a local file)."""
+        if not self._urls:  # nothing fetched: no path to resolve
+            return None
         return self._urls.get(document.path.resolve())
 
     def remote(self, url: str, what: str, origin: str) -> Document:
@@ -387,6 +389,8 @@ class SourceCache:
         """The document the file part ``target`` of a ``$ref`` in ``document`` names: a file
         relative to it, or (a URL, or any relative ref of a fetched document) a stored copy."""
         referrer = f"$ref '{ref or target}' in {document.display or document.path}"
+        if not self._urls and not is_remote(target):  # the common case: local files only
+            return self.document(document.path.parent / unquote(target), referrer)
         key = document.path.resolve()
         base = self._urls.get(key)
         if base is None and not is_remote(target):
@@ -404,6 +408,8 @@ class SourceCache:
     def links(self, documents: Sequence[Document]) -> dict[tuple[Path, str], Path | SourceError]:
         """Of the ``$ref`` values naming URLs in ``documents``: (document, file part) -> the
         stored copy it names (resolved), or why it cannot be read."""
+        if not self._links:  # no $ref names a URL: no path to resolve
+            return {}
         keys = {document.path.resolve() for document in documents}
         return {link: found for link, found in self._links.items() if link[0] in keys}
 
@@ -571,7 +577,7 @@ def check_confined(
 ) -> None:
     """Raise :class:`SourceError` when the resolved ``path`` is under none of the ``allowed``
     folders (``None``: anywhere is allowed)."""
-    if allowed is None or any(path.is_relative_to(folder.resolve()) for folder in allowed):
+    if allowed is None or any(path.is_relative_to(_resolved(folder)) for folder in allowed):
         return
     root = str(rootdir.resolve()) if rootdir is not None else "the rootdir"
     raise SourceError(
@@ -580,6 +586,12 @@ def check_confined(
         hint="copy the file under the rootdir, or add its folder to the ini arazzo_allowed_paths",
         code=OUTSIDE,
     )
+
+
+@lru_cache(maxsize=64)
+def _resolved(folder: Path) -> Path:
+    """An allowed folder, resolved (the same few folders are asked for every file read)."""
+    return folder.resolve()
 
 
 def _arazzo_source_urls(data: Any) -> Iterator[str]:

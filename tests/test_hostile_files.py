@@ -193,6 +193,22 @@ def test_cassette_symlinked_outside__refused_in_replay_and_fuzzing(
         assert f"resolves to {outside.resolve()}, outside the cassette folder" in output
 
 
+def test_cassette_folder_symlinked_outside__refused(
+    project: pytest.Pytester, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """The session resolves each cassette folder once: a folder that is itself a symlink out
+    of the cassette folder is refused like a symlinked file, for every item in it."""
+    outside = tmp_path_factory.mktemp("cassette-folder")
+    (outside / "stolen.yaml").write_text(CASSETTE % "{ok: true}")
+    write(project, "specs/stolen.arazzo.yml", workflow("stolen"))
+    (project.path / "fixtures" / "cassettes" / "specs").mkdir(parents=True, exist_ok=True)
+    (project.path / "fixtures" / "cassettes" / "specs" / "stolen").symlink_to(outside)
+    output, _ = run(project)
+    assert "specs/stolen.arazzo.yml::stolen FAILED" in output
+    resolved = (outside / "stolen.yaml").resolve()
+    assert f"resolves to {resolved}, outside the cassette folder" in output
+
+
 def test_fuzz_workflow_id_with_dotdot__never_reads_outside_the_cassette_folder(
     project: pytest.Pytester,
 ) -> None:

@@ -68,11 +68,13 @@ def cassette_path(
     workflow_id: str,
     input_set: str | None = None,
     resolved_folder: Path | None = None,
+    resolved_parents: dict[Path, Path] | None = None,
 ) -> Path:
     """The cassette of ``workflow_id`` (with ``input_set``; ``None``: the default set) for the
     Arazzo file whose :func:`source_key` is ``key`` (``/``-separated), inside ``folder``.
     ``resolved_folder`` is ``folder.resolve()`` when the caller knows it already (a session
-    resolves its cassette folder once; the cassette's own path is resolved on every call)."""
+    resolves its cassette folder once). ``resolved_parents`` (folder -> resolved folder) lets a
+    session resolve each cassette folder once too; the file itself is checked for a symlink."""
     suffix = "" if input_set is None else f"[{safe_part(input_set)}]"
     parts = [safe_part(part) for part in key.split("/")]
     directory, name = "/".join(parts), f"{safe_part(workflow_id)}{suffix}{SUFFIX}"
@@ -88,7 +90,7 @@ def cassette_path(
             f"the cassette of {where} would be written outside its folder "
             f"({folder.name}/{directory}/{name})"
         )
-    resolved, inside = path.resolve(), resolved_folder or folder.resolve()
+    resolved, inside = _resolved(path, resolved_parents), resolved_folder or folder.resolve()
     if not resolved.is_relative_to(inside):
         raise CassetteNameError(
             f"the cassette {folder.name}/{directory}/{name} resolves to {resolved}, outside "
@@ -96,3 +98,13 @@ def cassette_path(
             "written only inside it"
         )
     return path
+
+
+def _resolved(path: Path, parents: dict[Path, Path] | None) -> Path:
+    """``path.resolve()``, with its folder's resolution taken from (and kept in) ``parents``."""
+    if parents is None or path.is_symlink():
+        return path.resolve()
+    parent = parents.get(path.parent)
+    if parent is None:
+        parent = parents[path.parent] = path.parent.resolve()
+    return parent / path.name

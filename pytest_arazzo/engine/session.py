@@ -114,6 +114,8 @@ class SessionState:
         self.run_id = uuid.uuid4().hex
         self.claimed: dict[Path, str] = {}
         self._cassette_root: Path | None = None
+        self._cassette_paths: dict[tuple[Path, str, str | None], Path] = {}
+        self._cassette_folders: dict[Path, Path] = {}  # cassette folder -> resolved
         self.contract = ContractChecker(settings.contract)  # validators compiled once
         cache_dir = settings.cassette_cache_dir  # parsed cassettes, by content
         self.parse_cache = ParseCache(cache_dir) if cache_dir is not None else None
@@ -198,12 +200,24 @@ class SessionState:
         """The item's cassette file, keyed by the Arazzo file's path under the rootdir; raises
         :class:`CassetteNameError` for an unsafe name or a file outside the rootdir."""
         input_set = None if spec.input_set == DEFAULT_SET else spec.input_set
-        settings = self.settings
-        key = source_key(spec.path, settings.rootdir, spec_stem(spec.path))
-        if self._cassette_root is None:  # the folder itself, resolved once per session
-            self._cassette_root = settings.cassette_dir.resolve()
-        folder, inside = settings.cassette_dir, self._cassette_root
-        return cassette_path(folder, key, spec.workflow_id, input_set, resolved_folder=inside)
+        known = (spec.path, spec.workflow_id, input_set)
+        path = self._cassette_paths.get(known)  # named at collection, used again at run time
+        if path is None:
+            settings = self.settings
+            key = source_key(spec.path, settings.rootdir, spec_stem(spec.path))
+            if self._cassette_root is None:  # the folder itself, resolved once per session
+                self._cassette_root = settings.cassette_dir.resolve()
+            folder, inside = settings.cassette_dir, self._cassette_root
+            path = cassette_path(
+                folder,
+                key,
+                spec.workflow_id,
+                input_set,
+                resolved_folder=inside,
+                resolved_parents=self._cassette_folders,
+            )
+            self._cassette_paths[known] = path
+        return path
 
     def claim(self, path: Path, nodeid: str) -> None:
         """One cassette file per item: two items mapping to one file is an error."""

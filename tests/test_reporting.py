@@ -271,3 +271,18 @@ def test_json_report_and_junit_properties(recorded: pytest.Pytester) -> None:
     steps = json.loads(properties["arazzo_steps"] or "")
     assert [s["step"] for s in steps] == [s["step"] for s in item["steps"]]
     assert json.loads(properties["arazzo_outputs"] or "") == item["outputs"]
+
+
+def test_item_location__the_workflow_line_read_at_collection(
+    seed_project: pytest.Pytester,
+) -> None:
+    """pytest's location of an item (``-v`` output, JUnit ``line``) is its Workflow Object's
+    line, read while collecting (the file's parse is released before the items run)."""
+    items, _ = seed_project.inline_genitems("specs/", "-p", "no:cacheprovider")
+    assert items
+    for item in items:
+        path, line, name = item.location
+        lines = (seed_project.path / path).read_text().splitlines()
+        workflow_id = item.name.split("[")[0]
+        assert lines[line].strip() == f"- workflowId: {workflow_id}", (path, line)
+        assert name == f"arazzo workflow {item.name}"

@@ -142,6 +142,7 @@ class ArazzoFileCollector(pytest.File):
                 continue
             # read now, while the parse is in memory (it is released below)
             declared = self._declared(document, index) if state.settings.cli_inputs else set()
+            line, _ = document.locate(f"/workflows/{index}")  # for reportinfo
             # sources are loaded and workflows planned when an item runs, not at collection
             for set_name, values in input_sets(input_document, workflow_id).items():
                 name = workflow_id if set_name == DEFAULT_SET else f"{workflow_id}[{set_name}]"
@@ -156,6 +157,7 @@ class ArazzoFileCollector(pytest.File):
                 )
                 item = ArazzoItem.from_parent(self, name=name, spec=spec)
                 item.declared_inputs = declared
+                item.line = max(line - 1, 0)
                 for mark in marks:
                     item.add_marker(mark)
                 # cassette owners are fixed at collection, which every xdist worker repeats in
@@ -197,6 +199,7 @@ class ArazzoItem(pytest.Item):
         self.spec = spec
         self.explained: Explained | None = None  # a failure, explained when it happened
         self.declared_inputs: set[str] | None = set()  # read at collection with --arazzo-input
+        self.line = 0  # the workflow's line (0-based), read at collection
         self.add_marker(pytest.mark.arazzo)
 
     def runtest(self) -> None:
@@ -254,8 +257,7 @@ class ArazzoItem(pytest.Item):
         return super().repr_failure(excinfo, style=style)
 
     def reportinfo(self) -> tuple[Path, int, str]:
-        line, _ = self.spec.document.locate(f"/workflows/{self.spec.index}")
-        return self.path, max(line - 1, 0), f"arazzo workflow {self.name}"
+        return self.path, self.line, f"arazzo workflow {self.name}"
 
 
 def _own_warning(warning: Warning) -> bool:

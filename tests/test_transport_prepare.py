@@ -6,12 +6,17 @@ a cheaper path (the URL's preparation remembered by its text), which must change
 
 from __future__ import annotations
 
+import base64
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 import requests
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from pytest_arazzo.http.keys import DEFAULT_REFUSED, find_live_key
 from pytest_arazzo.http.messages import OutgoingRequest, TransportError
 from pytest_arazzo.transport import base
 from pytest_arazzo.transport.base import prepared
@@ -160,3 +165,62 @@ def test_find_live_key__remembered_answer_is_the_scan(text: str) -> None:
         assert keys.find_live_key(text, patterns) == scanned  # the second time: remembered
     info = keys._find_remembered.cache_info()
     assert info.maxsize is not None and info.maxsize <= 4096
+
+
+# -- the live-key scan passes over readings and tokens that cannot hold a plain pattern --------
+
+_PIECES = st.sampled_from(
+    ["sk_live_", "rk_live_", "pk_live_", "sk_test_", "live_", "sk_", "abc123", "Bearer", "=", "&",
+     "+", "%", "%5F", "%25", " ", ":", "-", "_", "/", "é", "\u00ff"]
+)  # fmt: skip
+
+
+@st.composite
+def _carried(draw: st.DrawFn) -> str:
+    """A text that may carry a key as written, percent-encoded, or in base64 at any offset."""
+    inner = "".join(draw(st.lists(st.one_of(_PIECES, st.text(max_size=4)), max_size=8)))
+    form = draw(st.sampled_from(["plain", "quoted", "quoted twice", "base64", "urlsafe"]))
+    if form == "quoted":
+        inner = quote(inner, safe="")
+    elif form == "quoted twice":
+        inner = quote(quote(inner, safe=""), safe="")
+    elif form in ("base64", "urlsafe"):
+        encode = base64.b64encode if form == "base64" else base64.urlsafe_b64encode
+        inner = encode(inner.encode()).decode()
+    return draw(st.text(max_size=3)) + inner + draw(st.sampled_from(["", " ", "&x=1", "=="]))
+
+
+@settings(max_examples=400, deadline=None, derandomize=True)
+@given(text=_carried(), patterns=st.sampled_from([DEFAULT_REFUSED, ("^prod_",), ("live_",)]))
+def test_find_live_key__plain_patterns_find_what_the_full_scan_finds(
+    text: str, patterns: tuple[str, ...]
+) -> None:
+    """§ Security Considerations: plain patterns (``^sk_live_``) skip readings and base64 tokens
+    that cannot hold their text; the answer is the full scan's, which the same patterns written
+    as regexes (``[_]``: not plain) still take."""
+    from pytest_arazzo.http import keys
+
+    assert keys.literals(patterns) is not None
+    as_regexes = tuple(pattern.replace("_", "[_]") for pattern in patterns)
+    assert keys.literals(as_regexes) is None
+    assert keys._find(text, patterns) == keys._find(text, as_regexes)
+
+
+@pytest.mark.parametrize("shift", [0, 1, 2])
+@pytest.mark.parametrize("encode", [base64.b64encode, base64.urlsafe_b64encode])
+def test_find_live_key__base64_at_every_offset(shift: int, encode: Any) -> None:
+    """§ Security Considerations: a key in base64 is found whatever bytes come before it (each
+    of the three alignments of base64 has its own marks)."""
+    before = [b"", b":", b"u:"][shift]  # 0, 1 or 2 bytes before the key (user:key)
+    token = encode(before + b"sk_live_abc123").decode()
+    assert find_live_key(f"Basic {token}") == "sk_live_abc123"
+    assert find_live_key(f"Basic {token}", ("^prod_",)) is None
+
+
+def test_literals__only_plain_patterns() -> None:
+    """Only ``^`` followed by letters, digits, ``_`` and ``-`` is plain text."""
+    from pytest_arazzo.http import keys
+
+    assert keys.literals(("^sk_live_", "pk-live")) == ("sk_live_", "pk-live")
+    for pattern in ("^sk.live", "^a|b", "^", "", "(?i)^sk_live_", r"^sk\_live"):
+        assert keys.literals(("^sk_live_", pattern)) is None

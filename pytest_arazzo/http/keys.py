@@ -31,6 +31,18 @@ def compiled(patterns: tuple[str, ...]) -> tuple[re.Pattern[str], ...]:
     return tuple(re.compile(pattern) for pattern in patterns)
 
 
+_PLAIN = re.compile(r"\^?([A-Za-z0-9_-]+)")  # `^` then characters that only match themselves
+
+
+@lru_cache(maxsize=32)
+def literals(patterns: tuple[str, ...]) -> tuple[str, ...] | None:
+    """When every pattern is plain text (``^sk_live_``): the text each one needs in a word, so a
+    reading holding none of them is passed over without splitting it into words (every word
+    is part of the reading); ``None`` when any pattern is a real regex (every word is tried)."""
+    found = [_PLAIN.fullmatch(pattern) for pattern in patterns]
+    return tuple(match.group(1) for match in found if match) if all(found) else None
+
+
 CACHED_TEXT = 4096  # texts up to this length have their answer remembered (by content)
 
 
@@ -52,7 +64,10 @@ def _find_remembered(text: str, patterns: tuple[str, ...]) -> str | None:
 
 def _find(text: str, patterns: tuple[str, ...]) -> str | None:
     refused = compiled(patterns)
-    for candidate in _readings(text):
+    needed = literals(patterns)
+    for candidate in _readings(text, needed):
+        if needed is not None and not any(literal in candidate for literal in needed):
+            continue  # no word of this reading can match: each pattern needs its literal
         for word in (candidate, *_WORD_SEPARATORS.split(candidate)):
             for pattern in refused:
                 match = pattern.search(word)
@@ -71,8 +86,9 @@ def masked(key: str) -> str:
     return f"{key[:8]}..."
 
 
-def _readings(text: str) -> Iterator[str]:
-    """``text`` as written, percent-/``+``-decoded (repeatedly), and its base64 tokens decoded."""
+def _readings(text: str, needed: tuple[str, ...] | None = None) -> Iterator[str]:
+    """``text`` as written, percent-/``+``-decoded (repeatedly), and its base64 tokens decoded;
+    with ``needed`` (:func:`literals`), only the tokens whose text may hold one of them."""
     seen: list[str] = []
     current = text
     for _ in range(MAX_DECODINGS + 1):
@@ -81,16 +97,44 @@ def _readings(text: str) -> Iterator[str]:
         seen.append(current)
         yield current
         current = unquote_plus(current)
+    marks = None if needed is None else _base64_marks(needed)
     for reading in list(seen):
         for token in _BASE64_TOKEN.findall(reading):
+            if marks is not None:
+                normal = _normal(token)
+                if not any(mark in normal for mark in marks):
+                    continue
             decoded = _base64_text(token)
             if decoded is not None:
                 yield decoded
 
 
+@lru_cache(maxsize=32)
+def _base64_marks(needed: tuple[str, ...]) -> tuple[str, ...]:
+    """What the base64 form of any bytes holding one of the ``needed`` texts must contain.
+
+    Base64 turns 3 bytes into 4 characters, so a text at byte offset ``o`` of the decoded bytes
+    is encoded, whatever surrounds it, with the same characters for each ``o mod 3``: those
+    whose 6 bits lie wholly inside the text. A token holding none of these marks cannot decode
+    to one of the texts. A text too short to own a whole character gives ``''``: every token."""
+    marks = []
+    for literal in needed:
+        data = literal.encode()
+        for shift in range(3):
+            encoded = base64.b64encode(bytes(shift) + data + bytes(3)).decode()
+            first, end = -(-8 * shift // 6), 8 * (shift + len(data)) // 6  # whole characters
+            marks.append(encoded[first:end])
+    return tuple(marks)
+
+
+def _normal(token: str) -> str:
+    """A token in the standard base64 alphabet, without its padding."""
+    return token.rstrip("=").replace("-", "+").replace("_", "/")
+
+
 def _base64_text(token: str) -> str | None:
     """A base64 (or URL-safe base64) token's text, or None when it is not text."""
-    normal = token.rstrip("=").replace("-", "+").replace("_", "/")
+    normal = _normal(token)
     try:
         raw = base64.b64decode(normal + "=" * (-len(normal) % 4), validate=True)
         return raw.decode("utf-8")

@@ -15,7 +15,13 @@ import yaml
 from pytest_arazzo.http.auth import CredentialError, Credentials
 from pytest_arazzo.http.messages import OutgoingRequest
 from pytest_arazzo.transport.base import TransportError
-from pytest_arazzo.transport.live import LiveOptions, LiveTransport, backoff_delay
+from pytest_arazzo.transport.live import (
+    IDEMPOTENCY_NAMESPACE,
+    LiveOptions,
+    LiveTransport,
+    backoff_delay,
+    uuid5_text,
+)
 from pytest_arazzo.transport.recording import RecordingTransport
 from pytest_arazzo.transport.throttle import Throttle
 from tests.conftest import record_args
@@ -297,6 +303,16 @@ def test_429__retried_with_retry_after_and_the_same_idempotency_key() -> None:
         # the same step sending the same request again after success: a new key
         live.send(form_post(server, "/v1/invoices", body), "create", authorize)
         assert server.requests[-1]["headers"]["Idempotency-Key"] not in keys
+
+
+@pytest.mark.parametrize(
+    "name", ["", "run\nt::x\ncreate\nab12\n0", "\u00e9\u4e2d\U0001f600", "x" * 300]
+)
+def test_idempotency_key__the_uuid5_of_the_request(name: str) -> None:
+    """Stripe § Idempotent requests: the key is ``uuid5(namespace, fingerprint and count)``,
+    built without the ``UUID`` object: the same text ``uuid.uuid5`` gives."""
+    assert uuid5_text(name) == str(uuid.uuid5(IDEMPOTENCY_NAMESPACE, name))
+    assert uuid.UUID(uuid5_text(name)).version == 5
 
 
 def test_429__bounded_attempts_then_the_answer_goes_to_the_workflow() -> None:

@@ -20,6 +20,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from functools import cache
 from http.client import HTTPException
 from urllib.parse import urlsplit
 
@@ -85,11 +86,24 @@ class IdempotencyKeys:
 
     def key(self, fingerprint: str) -> str:
         count = self.succeeded.get(fingerprint, 0)
-        return str(uuid.uuid5(IDEMPOTENCY_NAMESPACE, f"{fingerprint}\n{count}"))
+        return uuid5_text(f"{fingerprint}\n{count}")
 
     def answered(self, fingerprint: str, status: int) -> None:
         if 200 <= status < 300:
             self.succeeded[fingerprint] = self.succeeded.get(fingerprint, 0) + 1
+
+
+def uuid5_text(name: str) -> str:
+    """``str(uuid.uuid5(IDEMPOTENCY_NAMESPACE, name))`` (RFC 9562 § 5.5: SHA-1 of the namespace
+    and the name, version 5, RFC variant), without building the ``UUID`` object."""
+    digest = bytearray(hashlib.sha1(_NAMESPACE_BYTES + name.encode()).digest()[:16])
+    digest[6] = (digest[6] & 0x0F) | 0x50
+    digest[8] = (digest[8] & 0x3F) | 0x80
+    text = digest.hex()
+    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
+
+
+_NAMESPACE_BYTES = IDEMPOTENCY_NAMESPACE.bytes
 
 
 class LiveTransport:
@@ -118,15 +132,16 @@ class LiveTransport:
             headers, query = dict(outgoing.headers), list(outgoing.query)
             authorize(outgoing)
             secrets = _added_values(headers, query, outgoing)
-        if len(outgoing.url) > self.options.max_url_length:
+        url = outgoing.url  # built from the parts on each read: read once, now it is complete
+        if len(url) > self.options.max_url_length:
             raise Unretriable(
-                f"refusing to send: the URL is {len(outgoing.url)} characters long, more than "
+                f"refusing to send: the URL is {len(url)} characters long, more than "
                 f"arazzo_max_url_length ({self.options.max_url_length}): "
-                f"{clip(scrub_literals(outgoing.url, secret_variants(secrets)), 120)}",
+                f"{clip(scrub_literals(url, secret_variants(secrets)), 120)}",
                 "shorten the values that go into the path and query (or send them in the body), "
                 "or raise ini arazzo_max_url_length",
             )
-        where = refused_key_in(outgoing, self.refused)
+        where = refused_key_in(outgoing, self.refused, url)
         if where:
             raise Unretriable(
                 f"refusing to send: {where}; pytest-arazzo never sends live-mode keys",
@@ -143,7 +158,9 @@ class LiveTransport:
             raise
         if fingerprint:
             self.keys.answered(fingerprint, response.status_code)
-        return replace(ReceivedResponse.from_requests(response), earlier=tuple(earlier))
+        received = ReceivedResponse.from_requests(response)
+        received.earlier = tuple(earlier)
+        return received
 
     def _decorate(self, request: OutgoingRequest, step_id: str) -> str:
         """Add ``Stripe-Version`` and (POST) ``Idempotency-Key`` unless the workflow set them."""
@@ -249,11 +266,18 @@ class _ScrubFilter(logging.Filter):
 HTTP_LOGGERS = ("urllib3.connection", "urllib3.connectionpool", "urllib3.response", "requests")
 
 
+@cache
+def _http_loggers() -> tuple[logging.Logger, ...]:
+    """The loggers of :data:`HTTP_LOGGERS` (``logging`` keeps one object per name for the life of
+    the process; ``getLogger`` takes the module lock on every call)."""
+    return tuple(logging.getLogger(name) for name in HTTP_LOGGERS)
+
+
 @contextmanager
 def scrubbed_logs(secrets: list[str]) -> Iterator[None]:
     """While sending: what the HTTP libraries log is scrubbed of ``secrets``."""
     scrub = _ScrubFilter(secrets)
-    loggers = [logging.getLogger(name) for name in HTTP_LOGGERS]
+    loggers = _http_loggers()
     for logger in loggers:
         logger.addFilter(scrub)
     try:
@@ -275,10 +299,13 @@ def _added_values(
     return [value.strip() for value in added if value.strip()]
 
 
-def refused_key_in(request: OutgoingRequest, patterns: tuple[str, ...] = DEFAULT_REFUSED) -> str:
+def refused_key_in(
+    request: OutgoingRequest, patterns: tuple[str, ...] = DEFAULT_REFUSED, url: str | None = None
+) -> str:
     """Where a live-mode key (:func:`~pytest_arazzo.http.keys.find_live_key`) appears in
-    ``request`` (URL, header values, body; encoded forms too), or ``''``."""
-    places = [("the URL", request.url)]
+    ``request`` (URL, header values, body; encoded forms too), or ``''``. ``url``: the
+    request's URL when the caller has it already."""
+    places = [("the URL", request.url if url is None else url)]
     places += [(f"header '{name}'", str(value)) for name, value in request.headers.items()]
     if request.body:
         places.append(("the body", request.body.decode("utf-8", "replace")))

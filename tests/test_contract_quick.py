@@ -59,6 +59,20 @@ SCHEMAS: list[Any] = [
     {"$defs": {"a": {"type": "string"}}, "$ref": "#/$defs/a"},
     {"type": "object", "minProperties": 1},
     {"type": "object", "properties": {"a": {"type": "integer"}}, "unevaluatedProperties": False},
+    # properties tested for their type at a glance beside others, and nodes of 2, 3 and 4 checks
+    {
+        "type": "object",
+        "required": ["a"],
+        "properties": {
+            "a": {"type": "integer", "format": "unix-time"},
+            "b": {"type": ["number", "null"]},
+            "c": {},
+            "x1": {"type": "string", "maxLength": 2},
+            "id": {"type": "array", "items": {"type": ["string", "boolean"]}},
+        },
+    },
+    {"type": "array", "items": {"type": "object"}, "minItems": 1, "maxItems": 3},
+    {"allOf": [{"type": "object"}, True, {"required": ["id"]}, {"properties": {"id": True}}]},
 ]
 
 JSON = st.recursive(

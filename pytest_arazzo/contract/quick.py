@@ -59,9 +59,24 @@ def _is_number(value: Any) -> bool:
     return _TYPES["number"](value)
 
 
+# the Python types of parsed JSON each type name certainly accepts: checked first, in C (``bool``
+# is no ``int`` here, as in JSON Schema; anything else takes the full test of _TYPES)
+_EXACT: dict[str, tuple[type, ...]] = {
+    "array": (list,),
+    "boolean": (bool,),
+    "integer": (int,),
+    "null": (type(None),),
+    "number": (int, float),
+    "object": (dict,),
+    "string": (str,),
+}
+
+
 class _Compiler:
     def __init__(self, known: frozenset[str], skip_format: bool) -> None:
         self.known, self.skip_format = known, skip_format
+        # the checks that test the type only, with the Python types they accept at a glance
+        self.types: dict[Quick, frozenset[type]] = {}
 
     def compile(self, schema: Any, depth: int) -> Quick:
         if schema is True:
@@ -77,38 +92,51 @@ class _Compiler:
             if check is None:
                 return _never  # a keyword not implemented here (or not in this shape)
             checks.append(check)
-        if not checks:
-            return _always
-        if len(checks) == 1:
-            return checks[0]
-        return lambda instance: all(check(instance) for check in checks)
+        return _every(checks)
 
     def type_(self, value: Any, schema: Mapping[str, Any], depth: int) -> Quick | None:
         names = value if isinstance(value, list) else [value]
         if not names or not all(isinstance(name, str) and name in _TYPES for name in names):
             return None
         tests = [_TYPES[name] for name in names]
-        return lambda instance: any(test(instance) for test in tests)
+        exact = frozenset(kind for name in names for kind in _EXACT[name])
+
+        def check(instance: Any) -> bool:
+            return type(instance) in exact or any(test(instance) for test in tests)
+
+        self.types[check] = exact
+        return check
 
     def properties(self, value: Any, schema: Mapping[str, Any], depth: int) -> Quick | None:
         if not isinstance(value, Mapping):
             return None
         children = [(name, self.compile(child, depth + 1)) for name, child in value.items()]
+        # a property checked for its type only is tested here without a call when its value's
+        # type is one the check accepts at a glance; one whose schema accepts all is not tested
+        types = self.types
+        typed = [(name, types[child], child) for name, child in children if child in types]
+        others = [(n, c) for n, c in children if c not in types and c is not _always]
 
         def check(instance: Any) -> bool:
             if not isinstance(instance, dict):
                 return True
-            return all(child(instance[name]) for name, child in children if name in instance)
+            for name, exact, child in typed:
+                if name in instance:
+                    item = instance[name]
+                    if type(item) not in exact and not child(item):
+                        return False
+            for name, child in others:
+                if name in instance and not child(instance[name]):
+                    return False
+            return True
 
         return check
 
     def required(self, value: Any, schema: Mapping[str, Any], depth: int) -> Quick | None:
         if not isinstance(value, list) or not all(isinstance(name, str) for name in value):
             return None
-        names = list(value)
-        return lambda instance: (
-            not isinstance(instance, dict) or all(name in instance for name in names)
-        )
+        names = frozenset(value)
+        return lambda instance: not isinstance(instance, dict) or instance.keys() >= names
 
     def additional(self, value: Any, schema: Mapping[str, Any], depth: int) -> Quick | None:
         if "patternProperties" in schema:
@@ -130,9 +158,7 @@ class _Compiler:
         if "prefixItems" in schema:
             return None
         child = self.compile(value, depth + 1)
-        return lambda instance: (
-            not isinstance(instance, list) or all(child(item) for item in instance)
-        )
+        return lambda instance: not isinstance(instance, list) or all(map(child, instance))
 
     def enum(self, value: Any, schema: Mapping[str, Any], depth: int) -> Quick | None:
         if not isinstance(value, list) or not all(v is None or isinstance(v, str) for v in value):
@@ -151,8 +177,23 @@ class _Compiler:
     def all_of(self, value: Any, schema: Mapping[str, Any], depth: int) -> Quick | None:
         if not isinstance(value, list) or not value:
             return None
-        branches = [self.compile(branch, depth + 1) for branch in value]
-        return lambda instance: all(branch(instance) for branch in branches)
+        return _every([self.compile(branch, depth + 1) for branch in value])
+
+
+def _every(checks: list[Quick]) -> Quick:
+    """A check passing when all of ``checks`` pass (those that accept anything left out)."""
+    needed = [check for check in checks if check is not _always]
+    if not needed:
+        return _always
+    if len(needed) == 1:
+        return needed[0]
+    if len(needed) == 2:
+        first, second = needed
+        return lambda instance: first(instance) and second(instance)
+    if len(needed) == 3:  # an object's type, required and properties
+        first, second, third = needed
+        return lambda instance: first(instance) and second(instance) and third(instance)
+    return lambda instance: all(check(instance) for check in needed)
 
 
 # bound keyword → (what it measures, the test the measure must pass against the limit)

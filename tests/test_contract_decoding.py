@@ -279,6 +279,22 @@ def test_path_parameter_is_read_from_the_path_that_was_sent(tmp_path: Path) -> N
     assert contract.request_violations(sent) == ["request path parameter 'id': 'abcd' is too long"]
 
 
+def test_path_template_regex__remembered_by_template_text_only() -> None:
+    """§ Path Templating: the regex reading a path's variables is built once per template text;
+    another template (even a reordered one) gets its own, and a path that does not match is
+    ``None`` every time."""
+    from pytest_arazzo.contract import decode
+
+    decode._path_pattern.cache_clear()
+    assert decode._path_segments("/a/{x}/b/{y}", "/a/1/b/2") == {"x": "1", "y": "2"}
+    assert decode._path_segments("/a/{x}/b/{y}", "/a/3/b/4?q=1") == {"x": "3", "y": "4"}
+    assert decode._path_segments("/a/{y}/b/{x}", "/a/1/b/2") == {"y": "1", "x": "2"}
+    assert decode._path_segments("/a/{x}/b/{y}", "/a/1/c/2") is None
+    info = decode._path_pattern.cache_info()
+    assert (info.hits, info.misses) == (2, 2)
+    assert info.maxsize is not None and info.maxsize <= 4096
+
+
 # -- responses that never have a body -----------------------------------------------------------
 
 

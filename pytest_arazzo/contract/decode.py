@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
@@ -79,6 +80,8 @@ Accepts = Callable[[Any, dict[str, Any]], bool]  # is this instance valid for th
 
 def _branches(schema: dict[str, Any]) -> list[dict[str, Any]]:
     """Each ``anyOf``/``oneOf`` branch with the schema's other keywords beside it."""
+    if "anyOf" not in schema and "oneOf" not in schema:
+        return []  # most schemas: no copy of their keywords for nothing
     rest = {key: value for key, value in schema.items() if key not in ("anyOf", "oneOf")}
     return [
         {**rest, **branch}
@@ -247,6 +250,17 @@ class SentValues:
 
 def _path_segments(template: str, path: str) -> dict[str, str] | None:
     """Each ``{name}`` of ``template`` matched in the sent ``path`` (``None``: no match)."""
+    names, pattern = _path_pattern(template)
+    match = pattern.fullmatch(path.split("?")[0])
+    if match is None:
+        return None
+    return {name: match.group(f"p{index}") for index, name in enumerate(names)}
+
+
+@lru_cache(maxsize=1024)
+def _path_pattern(template: str) -> tuple[tuple[str, ...], re.Pattern[str]]:
+    """The names of ``template``'s ``{name}`` variables and the regex matching a path sent
+    for it (a pure function of the template text, built once per operation path)."""
     names: list[str] = []
     pattern = ""
     for literal, name in re.findall(r"([^{}]*)(?:\{([^{}]+)\})?", template):
@@ -254,10 +268,7 @@ def _path_segments(template: str, path: str) -> dict[str, str] | None:
         if name:
             pattern += f"(?P<p{len(names)}>[^/]*)"
             names.append(name)
-    match = re.fullmatch(pattern, path.split("?")[0])
-    if match is None:
-        return None
-    return {name: match.group(f"p{index}") for index, name in enumerate(names)}
+    return tuple(names), re.compile(pattern)
 
 
 def param_kind(types: set[str]) -> str:

@@ -141,6 +141,23 @@ def test_replay__direct_answer_is_what_responses_gives(
     assert shown == through_responses
 
 
+def test_replay__merged_headers_are_remembered_by_their_content() -> None:
+    """§ Step Object (replay): a recorded answer's headers are merged once per distinct header
+    list (keyed by every name and value, in order), so a changed value is never answered with
+    the headers merged before."""
+    from pytest_arazzo.transport import replay
+
+    replay._merged_headers.cache_clear()
+    first = {"status": 200, "headers": {"X-A": "1", "x-a": "2", "Request-Id": "req_1"}}
+    assert dict(_replayed("GET", first)[0][1]) == {"X-A": "1, 2", "Request-Id": "req_1"}
+    assert dict(_replayed("GET", first)[0][1]) == {"X-A": "1, 2", "Request-Id": "req_1"}
+    changed = {"status": 200, "headers": {"X-A": "1", "x-a": "3", "Request-Id": "req_1"}}
+    assert dict(_replayed("GET", changed)[0][1]) == {"X-A": "1, 3", "Request-Id": "req_1"}
+    info = replay._merged_headers.cache_info()
+    assert (info.hits, info.misses) == (1, 2)
+    assert info.maxsize is not None and info.maxsize <= 1024
+
+
 # -- the live-key scan remembers answers by content --------------------------------------------
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import http.client
 import re
+from functools import lru_cache
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
@@ -164,7 +165,7 @@ class ReplayTransport:
             status, headers, body = reply
             return ReceivedResponse(
                 status=status,
-                headers=CaseInsensitiveDict(HTTPHeaderDict(headers)),
+                headers=CaseInsensitiveDict(_merged_headers(tuple(headers.items()))),
                 content=body,
                 reason=http.client.responses.get(status, ""),
                 url=str(outgoing.url),
@@ -218,6 +219,15 @@ class ReplayTransport:
             self._started = False
         if self.session is not None:
             self.session.close()
+
+
+@lru_cache(maxsize=512)
+def _merged_headers(items: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
+    """Recorded response headers as urllib3 hands them to ``requests`` (a name given twice, in
+    any letter case, becomes one ``a, b``); a pure function of the headers, so worked out once
+    per recorded answer however often it is replayed."""
+    merged = HTTPHeaderDict(items)
+    return tuple((name, merged[name]) for name in merged)
 
 
 # Response headers that make urllib3 read the body differently (decode, cut or de-chunk it).

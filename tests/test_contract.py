@@ -166,6 +166,40 @@ def test_response__status_ranges_and_undocumented_status(tmp_path: Path) -> None
     ]
 
 
+@pytest.mark.parametrize(
+    ("content", "violations"),
+    [
+        (b'{"title": "t"}', []),
+        (b'{"detail": "x"}', ["response 200 body at $: 'title' is a required property"]),
+        (b'"title"', ["response 200 body at $: 'title' is not of type 'object'"]),
+        (b"\xef\xbb\xbf" + b'{"title": "t"}', ["response 200 body is not valid JSON"]),  # BOM
+        (b"{not json", ["response 200 body is not valid JSON"]),
+        (b"[1, 2", ["response 200 body is not valid JSON"]),
+    ],
+)
+def test_response__body_parsed_once_with_the_same_verdict(
+    tmp_path: Path, content: bytes, violations: list[str]
+) -> None:
+    """§ Responses Object: the JSON body checked is the one the step's expressions read (parsed
+    once); a BOM (RFC 8259 § 8.1: not JSON) or a body that does not parse stays a violation."""
+    operation = _operation(
+        tmp_path,
+        """
+        responses:
+          '200':
+            description: ok
+            content: {application/json: {schema: {type: object, required: [title]}}}
+        """,
+    )
+    contract = ContractChecker().contract(operation)
+    response = ReceivedResponse(
+        200, CaseInsensitiveDict({"Content-Type": "application/json"}), content
+    )
+    assert contract.response_violations(response) == violations
+    if not violations:
+        assert "body" in vars(response)  # the contract's parse is the one expressions read
+
+
 def test_operation_without_schemas_is_fine(tmp_path: Path) -> None:
     operation = _operation(tmp_path, "responses: {default: {description: anything}}")
     contract = ContractChecker().contract(operation)

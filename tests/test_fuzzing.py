@@ -338,3 +338,71 @@ def test_fuzz_option_is_a_usage_error_when_ini_is_malformed(seed_project: pytest
     result = seed_project.runpytest("specs/")
     result.stderr.fnmatch_lines(["*pytest-arazzo: arazzo_fuzz_deadline must be milliseconds*"])
     assert Path(seed_project.path).exists()
+
+
+# -- the quick yes for generated inputs -------------------------------------------------------
+
+
+INPUTS_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["customer", "amount"],
+    "properties": {
+        "customer": {"type": "string", "pattern": "^cus_[A-Za-z0-9]+$", "maxLength": 12},
+        "amount": {"type": "integer", "minimum": -5, "maximum": 5},
+        "currency": {"type": "string", "enum": ["usd", "eur"]},
+    },
+}
+
+
+@pytest.mark.parametrize(
+    ("inputs", "certain"),
+    [
+        ({"customer": "cus_1", "amount": 5, "currency": "eur"}, True),
+        ({"customer": "cus_1", "amount": 6}, False),  # above maximum
+        ({"customer": "cus_", "amount": 0}, False),  # pattern
+        ({"customer": "cus_123456789", "amount": 0}, False),  # maxLength
+        ({"customer": "cus_1", "amount": 0, "currency": "gbp"}, False),  # enum
+        ({"amount": 0}, False),  # required
+        ({"customer": "cus_1", "amount": 1.5}, False),  # type
+    ],
+)
+def test_quick_inputs_check__a_yes_only_for_inputs_the_schema_accepts(
+    inputs: dict[str, Any], certain: bool
+) -> None:
+    """§ Workflow Object ``inputs``: fuzzing answers "valid" quickly only where jsonschema would
+    find nothing; anything else is still validated in full and reported as before."""
+    from pytest_arazzo.execute.failures import InputsFailure
+    from pytest_arazzo.execute.inputs import validate_inputs
+    from pytest_arazzo.fuzz.run import quick_inputs_check
+
+    check = quick_inputs_check(INPUTS_SCHEMA)
+    assert check is not None
+    assert check(INPUTS_SCHEMA, inputs) is certain
+    if certain:
+        validate_inputs(INPUTS_SCHEMA, inputs)  # jsonschema agrees
+        return
+    with pytest.raises(InputsFailure) as full:
+        validate_inputs(INPUTS_SCHEMA, inputs)
+    with pytest.raises(InputsFailure) as quick:
+        validate_inputs(INPUTS_SCHEMA, inputs, check)
+    assert str(quick.value) == str(full.value)
+
+
+def test_quick_inputs_check__only_for_the_schema_it_was_built_from() -> None:
+    """§ Workflow Object ``inputs``: a called workflow's schema (even an equal copy) is never
+    answered by the fuzzed workflow's check; a schema jsonschema rejects gets no check."""
+    import copy
+
+    from pytest_arazzo.execute.failures import InputsFailure
+    from pytest_arazzo.execute.inputs import validate_inputs
+    from pytest_arazzo.fuzz.run import quick_inputs_check
+
+    check = quick_inputs_check(INPUTS_SCHEMA)
+    assert check is not None
+    valid = {"customer": "cus_1", "amount": 1}
+    assert check(copy.deepcopy(INPUTS_SCHEMA), valid) is False
+    other = {"type": "object", "required": ["customer", "amount", "x"]}
+    with pytest.raises(InputsFailure):
+        validate_inputs(other, valid, check)  # the other schema is validated in full
+    assert quick_inputs_check({"type": "strin"}) is None
+    assert quick_inputs_check({}) is None

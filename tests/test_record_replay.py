@@ -347,8 +347,12 @@ def test_netguard__blocks_and_restores() -> None:
 
 
 SNEAKY_CONFTEST = """
+import importlib
 import urllib.request
-from pytest_arazzo.transport import replay as transport
+
+# by its name in sys.modules: `from pytest_arazzo.transport import replay` could hand back the
+# package attribute left by an earlier in-process run, a module the engine no longer uses
+transport = importlib.import_module("pytest_arazzo.transport.replay")
 
 original = transport.ReplayTransport.send
 
@@ -415,7 +419,9 @@ def test_failed_recording__old_cassette_byte_identical(
 
 
 INTERRUPTING_CONFTEST = """
-from pytest_arazzo.transport import live as transport
+import importlib
+
+transport = importlib.import_module("pytest_arazzo.transport.live")  # as in SNEAKY_CONFTEST
 
 original = transport.LiveTransport.send
 calls = []

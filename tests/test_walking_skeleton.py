@@ -83,7 +83,10 @@ def test_input_set_that_is_not_a_mapping__fails_instead_of_vanishing(
 
 
 COUNTING_CONFTEST = """
-from pytest_arazzo.document import sources
+import importlib
+
+# by its sys.modules name (a package attribute may be a module an earlier in-process run left)
+sources = importlib.import_module("pytest_arazzo.document.sources")
 
 LOADS = []
 _original = sources.SourceCache.source

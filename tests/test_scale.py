@@ -139,6 +139,12 @@ INDIRECT = ("responses",)
 # has no regex criterion and its OpenAPI description no ``pattern``
 PATTERNS = ("regex",)
 FUZZ = ("pytest_arazzo.fuzz.run", "pytest_arazzo.fuzz.strategies")
+# the live transport, recording and the source fetcher load only when a run sends requests
+LIVE = (
+    "pytest_arazzo.transport.live",
+    "pytest_arazzo.transport.recording",
+    "pytest_arazzo.transport.fetch_sources",
+)
 
 PROBE = """
 import json, sys
@@ -160,7 +166,7 @@ print(json.dumps(sorted(name for name in sys.modules if name.split(".")[0] in {n
 def test_a_seed_run_loads_no_fuzzing_and_no_selector_engines(stage: str, tmp_path: Path) -> None:
     """Hypothesis and our fuzz modules load only with --arazzo-fuzz; XPath/JSONPath engines only
     for criteria of that type (the seed has none); ``responses`` not for recorded answers; the
-    ``regex`` engine not without a pattern to match.
+    ``regex`` engine not without a pattern to match; the live transport not in replay.
     Checked in a fresh interpreter."""
     copies_project(tmp_path, 1)
     (tmp_path / "pyproject.toml").write_text("[tool.pytest.ini_options]\n")
@@ -175,7 +181,7 @@ def test_a_seed_run_loads_no_fuzzing_and_no_selector_engines(stage: str, tmp_pat
     )
     assert found.returncode == 0, found.stdout + found.stderr
     loaded = set(json.loads(found.stdout.strip().splitlines()[-1]))
-    assert not loaded & {*HEAVY, *FUZZ, *INDIRECT, *PATTERNS}
+    assert not loaded & {*HEAVY, *FUZZ, *INDIRECT, *PATTERNS, *LIVE}
     if stage == "run":  # the probe does see what a run loads
         assert "pytest_arazzo.execute.runner" in loaded
 

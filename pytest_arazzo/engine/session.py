@@ -17,7 +17,7 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pytest_arazzo.cassette.format import Cassette, CassetteError, load_cassette, save_cassette
 from pytest_arazzo.cassette.matching import RequestMatcher
@@ -46,13 +46,13 @@ from pytest_arazzo.execute.runner import Limits, Runner, RunResult, Servers
 from pytest_arazzo.http.auth import Credentials, credentials_line
 from pytest_arazzo.plan.model import WorkflowPlan
 from pytest_arazzo.plan.planner import ArazzoFile
-from pytest_arazzo.transport.fetch_sources import SourceFetcher
 from pytest_arazzo.transport.limits import Deadline
-from pytest_arazzo.transport.live import LiveOptions, LiveTransport
 from pytest_arazzo.transport.netguard import NetworkGuard
-from pytest_arazzo.transport.recording import RecordingTransport
 from pytest_arazzo.transport.replay import ReplayTransport
 from pytest_arazzo.transport.throttle import SharedThrottle, Throttle
+
+if TYPE_CHECKING:
+    from pytest_arazzo.transport.live import LiveOptions
 
 FILES_KEPT = 64  # planned Arazzo files kept per session (least recently used dropped)
 
@@ -234,6 +234,8 @@ class SessionState:
         return Credentials(self.settings.credentials, os.environ, self.settings.refused_keys)
 
     def live_options(self, nodeid: str) -> LiveOptions:
+        from pytest_arazzo.transport.live import LiveOptions  # live and recording runs only
+
         settings = self.settings
         return LiveOptions(
             timeout=settings.timeout,
@@ -278,6 +280,8 @@ def source_store(settings: RunSettings) -> SourceStore:
     (``new`` fetches missing copies, ``rewrite`` and --arazzo-fetch-sources every one again)."""
     fetch = None
     if settings.fetches_sources:
+        from pytest_arazzo.transport.fetch_sources import SourceFetcher  # recording, or asked
+
         fetch = SourceFetcher(
             timeout=settings.timeout,
             seconds=settings.item_timeout,
@@ -480,6 +484,8 @@ def _check_all_used(transport: ReplayTransport, plan: Any) -> None:
 def _run_live(
     state: SessionState, plan: Any, inputs: dict[str, Any], nodeid: str, log: ItemLog
 ) -> RunResult:
+    from pytest_arazzo.transport.live import LiveTransport
+
     transport = LiveTransport(options=state.live_options(nodeid))
     try:
         return state.runner(transport, state.credentials(), log).run(plan, inputs)
@@ -524,6 +530,9 @@ def _record(
     in replay); a failed or interrupted run writes nothing."""
     log.mode = "record"
     credentials = state.credentials()
+    from pytest_arazzo.transport.live import LiveTransport
+    from pytest_arazzo.transport.recording import RecordingTransport
+
     transport = RecordingTransport(LiveTransport(options=state.live_options(nodeid)))
     try:
         result = state.runner(transport, credentials, log).run(plan, inputs)

@@ -152,12 +152,18 @@ class ArazzoReporting:
 
     @pytest.hookimpl(trylast=True)  # after the terminal reporter's PASSED/FAILED line
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if report.when != "call":
+            return
+        verbose = self.config.get_verbosity()
+        wanted = self.config.getoption("arazzo_report")  # else the steps are only printed at -v
+        if not wanted and verbose < 1:
+            return
         properties = dict(report.user_properties)
-        if STEPS not in properties or report.when != "call":
+        if STEPS not in properties:
             return
         steps = json.loads(str(properties[STEPS]))
-        self.results.append(_result(report, properties, steps))
-        verbose = self.config.get_verbosity()
+        if wanted:
+            self.results.append(_result(report, properties, steps))
         terminal = self.config.pluginmanager.get_plugin("terminalreporter")
         if verbose < 1 or terminal is None or report.nodeid in self.shown:
             return

@@ -174,6 +174,13 @@ class RequestContract:
 
     def violations(self, request: OutgoingRequest) -> list[str]:
         violations: list[str] = []
+        if self.params:  # the parameters as sent, decoded only when there are some to check
+            violations += self._param_violations(request)
+        violations += self._body_violations(request)
+        return violations
+
+    def _param_violations(self, request: OutgoingRequest) -> list[str]:
+        violations: list[str] = []
         sent = SentValues.of(request, self.path)
         query_names = {param.name for param in self.params if param.location == "query"}
         for param in self.params:
@@ -184,7 +191,6 @@ class RequestContract:
                     violations.append(f"{label} is required but was not sent")
                 continue
             violations += check_instance(param.check, param.instance(raw), label, "", self.problems)
-        violations += self._body_violations(request)
         return violations
 
     @cached_property

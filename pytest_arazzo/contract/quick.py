@@ -193,6 +193,11 @@ def _every(checks: list[Quick]) -> Quick:
     if len(needed) == 3:  # an object's type, required and properties
         first, second, third = needed
         return lambda instance: first(instance) and second(instance) and third(instance)
+    if len(needed) == 4:  # ... and additionalProperties
+        one, two, three, four = needed
+        return lambda instance: (
+            one(instance) and two(instance) and three(instance) and four(instance)
+        )
     return lambda instance: all(check(instance) for check in needed)
 
 

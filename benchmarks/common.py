@@ -151,6 +151,23 @@ def copies_project(root: Path, count: int, contract: str = "error") -> Path:
     return root
 
 
+def input_sets_project(root: Path, count: int, contract: str = "error") -> Path:
+    """One copy of the seed with ``count`` named input sets (an item each, a cassette each):
+    the per-item cost without the per-file work (parse, checks, planning)."""
+    copies_project(root, 1, contract)
+    sets = "".join(
+        f"  set-{index}:\n    customer: cus_PYTESTARAZZO01\n    amount: 2000\n    currency: usd\n"
+        for index in range(count)
+    )
+    (root / "fixtures" / "inputs" / "copy-0.yaml").write_text(f"{WORKFLOW}:\n{sets}")
+    folder = root / "fixtures" / "cassettes" / "specs" / "arazzo" / "copy-0"
+    (folder / CASSETTE.name).unlink()
+    cassette = CASSETTE.read_text()
+    for index in range(count):
+        (folder / f"{WORKFLOW}[set-{index}].yaml").write_text(cassette)
+    return root
+
+
 def python_tests_project(root: Path, count: int) -> Path:
     """The floor of a pytest run: ``count`` trivial Python tests in one file."""
     if root.exists():

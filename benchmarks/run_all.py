@@ -19,6 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import cassette_load
 import fuzz_replay
+import items
 import live_seed
 import replay_seed
 import scale
@@ -30,6 +31,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--sizes", default="10,100,1000")
+    parser.add_argument("--item-sizes", default="100,1000,10000")
     parser.add_argument("--no-xdist", action="store_true")
     args = parser.parse_args()
     quick = args.quick
@@ -56,6 +58,8 @@ def main() -> int:
         "workflow files sharing one OpenAPI description",
         scale.measure(sizes, 1 if quick else 3, xdist),
     )
+    item_sizes = [int(size) for size in args.item_sizes.split(",")]
+    section("items of one workflow file", items.measure(item_sizes, 1 if quick else 3))
     targets = [row for _, rows in sections for row in rows if row.met is not None]
     met = sum(1 for row in targets if row.met)
     print_rows(f"targets: {met} of {len(targets)} met", targets)

@@ -44,6 +44,7 @@ from jsonschema.exceptions import SchemaError
 from pytest_arazzo.cassette.format import Cassette, CassetteError, load_cassette
 from pytest_arazzo.cassette.naming import CassetteNameError
 from pytest_arazzo.contract.quick import quick_check
+from pytest_arazzo.contract.schemamemo import check_schema
 from pytest_arazzo.execute.failures import Mask, StepFailure, WorkflowFailure, unmasked
 from pytest_arazzo.execute.inputs import CertainlyValid
 from pytest_arazzo.fuzz.config import FuzzRequest, FuzzStats
@@ -287,12 +288,11 @@ def quick_inputs_check(schema: Any) -> CertainlyValid | None:
     a schema jsonschema rejects: the run reports it as before."""
     if not isinstance(schema, dict) or not schema:
         return None
-    validator_class = safe_validator()  # the class validate_inputs uses (patterns time-limited)
     try:
-        validator_class.check_schema(schema)
+        check_schema(schema)  # the Draft 2020-12 meta-schema, remembered by content once usable
     except SchemaError:
         return None
-    quick = quick_check(schema, validator_class)
+    quick = quick_check(schema, safe_validator())  # the class validate_inputs uses
     return lambda checked, inputs: checked is schema and quick(inputs)
 
 

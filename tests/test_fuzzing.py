@@ -406,3 +406,54 @@ def test_quick_inputs_check__only_for_the_schema_it_was_built_from() -> None:
         validate_inputs(other, valid, check)  # the other schema is validated in full
     assert quick_inputs_check({"type": "strin"}) is None
     assert quick_inputs_check({}) is None
+
+
+def test_replay_fuzz__reads_the_cassette_through_the_parse_cache(tmp_path: Path) -> None:
+    """§ Workflow Object (replay fuzzing): each fuzzed item reads its cassette as replay does,
+    through the session's parse cache (keyed by the cassette's bytes), not by parsing the YAML
+    again; a changed cassette is parsed afresh."""
+    import shutil
+
+    from hypothesis import settings as hypothesis_settings
+
+    from pytest_arazzo.document.loader import load_document
+    from pytest_arazzo.engine.session import ItemSpec, SessionState
+    from pytest_arazzo.engine.settings import RunSettings
+    from pytest_arazzo.fuzz.config import FuzzRequest
+    from pytest_arazzo.fuzz.run import run_fuzz
+
+    cassettes = tmp_path / "cassettes"
+    folder = cassettes / "docs/fuzzing/stripe-create-and-finalize-invoice"
+    folder.mkdir(parents=True)
+    cassette = folder / "create-and-finalize-invoice.yaml"
+    shutil.copy(ROOT / CASSETTES / cassette.name, cassette)
+    state = SessionState(
+        RunSettings(
+            rootdir=ROOT,
+            cassette_dir=cassettes,
+            inputs_dir=ROOT / "fixtures/inputs",
+            credentials={"invoiceApi": "STRIPE_API_KEY"},
+            cassette_cache_dir=tmp_path / "parsed",
+        )
+    )
+    assert state.parse_cache is not None
+    spec = ItemSpec(
+        TIGHTENED, load_document(TIGHTENED), "create-and-finalize-invoice", 0, "default", {}
+    )
+    plan = state.arazzo_file(spec.document).plan("create-and-finalize-invoice")
+
+    hypothesis_settings.register_profile("fuzz-cache", database=None, derandomize=True)
+    hypothesis_settings.load_profile("fuzz-cache")  # restored by hypothesis_globals
+
+    def fuzz() -> int:
+        request = FuzzRequest(max_examples=3, deadline=None)
+        run_fuzz(state, spec, plan, "fuzz-cache", request)
+        return request.stats.sent
+
+    assert fuzz() > 0
+    assert (state.parse_cache.stored, state.parse_cache.hits) == (1, 0)
+    assert fuzz() > 0
+    assert (state.parse_cache.stored, state.parse_cache.hits) == (1, 1)
+    cassette.write_text(cassette.read_text() + "\n# changed\n")
+    assert fuzz() > 0
+    assert (state.parse_cache.stored, state.parse_cache.hits) == (2, 1)

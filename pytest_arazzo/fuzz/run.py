@@ -339,7 +339,7 @@ def _cassette(state: SessionState, spec: ItemSpec, plan: WorkflowPlan, nodeid: s
             hint=f"record it first (pytest '{nodeid}' --record), or fuzz live with --live",
         ).at(plan.workflow_id, plan.where)
     try:
-        return load_cassette(path, state.settings.max_file_bytes)
+        return load_cassette(path, state.settings.max_file_bytes, state.parse_cache)
     except CassetteError as error:
         raise WorkflowFailure(str(error), hint="re-record it with --record").at(
             plan.workflow_id, plan.where

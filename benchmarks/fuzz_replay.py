@@ -3,8 +3,9 @@
     python benchmarks/fuzz_replay.py [--examples 1000] [--rounds 3] [--profile]
 
 Each example is one whole workflow run with generated inputs: Hypothesis draws the inputs, the
-engine builds the three requests, ``responses`` answers them from the seed's cassette, the
-OpenAPI contract checks run on every request and response, then criteria and outputs. The input
+engine builds the three requests, the replay transport answers them from the seed's cassette
+(each step with its recording), the OpenAPI contract checks run on every request and response,
+then criteria and outputs. The input
 schema is the tightened copy in ``docs/fuzzing/`` (the seed's own schema fails at once: its
 ``amount`` admits 100000000, which the OpenAPI description forbids), so every example passes and
 the number measures the steady state. ``--profile`` prints the top of a cProfile run.

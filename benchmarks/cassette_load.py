@@ -25,7 +25,7 @@ import yaml  # noqa: E402
 from common import CASSETTE, Row, print_rows, timed  # noqa: E402
 
 from pytest_arazzo.cassette.format import load_cassette  # noqa: E402
-from pytest_arazzo.cassette.parsecache import ParseCache  # noqa: E402
+from pytest_arazzo.document.cache import DocumentCache  # noqa: E402
 
 TARGET_MS = 0.5  # a cached cassette: a third of the per-item budget (1.5 ms)
 
@@ -33,7 +33,7 @@ TARGET_MS = 0.5  # a cached cassette: a third of the per-item budget (1.5 ms)
 def measure(runs: int = 300) -> list[Row]:
     text = json.dumps(yaml.safe_load(CASSETTE.read_text()))
     with tempfile.TemporaryDirectory() as temp:
-        cache = ParseCache(Path(temp))
+        cache = DocumentCache(Path(temp))
         load_cassette(CASSETTE, cache=cache)  # fills the cache
         parsed = statistics.median(timed(lambda: load_cassette(CASSETTE), runs)) * 1e3
         cached = statistics.median(timed(lambda: load_cassette(CASSETTE, cache=cache), runs)) * 1e3

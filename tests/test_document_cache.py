@@ -103,6 +103,43 @@ def test_cached_parse__damaged_entry_parses_again(tmp_path: Path) -> None:
     assert cache.hits == 0
 
 
+def test_cached_parse__damaged_positions_parse_again_when_asked(tmp_path: Path) -> None:
+    """Positions are decoded only when a message asks where something is; if their part of the
+    entry is damaged, the file is parsed again then (its text unchanged) and the entry replaced."""
+    path = tmp_path / "w.yaml"
+    path.write_text(TEXTS["dup.yaml"])
+    cache = DocumentCache(tmp_path / "cache")
+    cache.load(path)
+    (entry,) = (tmp_path / "cache").iterdir()
+    entry.write_text('{"data": {"a": 2, "b": []}, "duplicates": [], "positions": "{oops"}')
+    damaged = cache.load(path)
+    assert cache.hits == 1 and damaged.data == {"a": 2, "b": []}  # what the entry holds
+    assert damaged.positions == load_document(path).positions
+    assert cache.load(path).positions == load_document(path).positions  # the entry replaced
+
+
+def test_cached_parse__a_miss_reads_the_file_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The text read to find the entry is the text parsed (no second read that could differ)."""
+    import pytest_arazzo.document.cache as module
+
+    reads: list[Path] = []
+    original = module.read_text
+
+    def counting(path: Path, max_bytes: int = 1 << 20) -> str:
+        reads.append(path)
+        return original(path, max_bytes)
+
+    monkeypatch.setattr(module, "read_text", counting)
+    path = tmp_path / "w.yaml"
+    path.write_text("a: 1\n")
+    cache = DocumentCache(tmp_path / "cache")
+    assert cache.load(path).data == {"a": 1} and cache.stored == 1
+    assert cache.load(path).data == {"a": 1} and cache.hits == 1
+    assert reads == [path, path]  # once per load, hit or miss
+
+
 def test_collection_reads_parsed_files_from_pytests_cache_dir(pytester: pytest.Pytester) -> None:
     """A second run collects the seed (and its inputs file) from the cache; both runs pass."""
     from tests.test_scale import copies_project

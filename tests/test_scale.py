@@ -6,6 +6,7 @@ large run cheap, and fails if that mechanism breaks.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 import subprocess
@@ -226,36 +227,41 @@ def test_a_project_without_arazzo_files_loads_no_engine(tmp_path: Path) -> None:
 # -- the cassette parse cache ------------------------------------------------------------------
 
 
-def test_parse_cache_reads_a_cassette_parsed_before_without_parsing_it(tmp_path: Path) -> None:
+def test_parse_cache_reads_a_cassette_parsed_before_without_parsing_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import pytest_arazzo.document.cache as module
     from pytest_arazzo.cassette.format import load_cassette
-    from pytest_arazzo.cassette.parsecache import CachedDocument, ParseCache
+    from pytest_arazzo.document.cache import DocumentCache, ReleasableDocument
     from pytest_arazzo.document.loader import load_document
 
     cassette = tmp_path / "c.yaml"
     shutil.copy(SHIPPED_CASSETTE, cassette)
-    parsed: list[Path] = []
+    parsed: list[str] = []
+    original = module.parse_text
 
-    def parse() -> Any:
-        parsed.append(cassette)
-        return load_document(cassette)
+    def parse(text: str, path: Any = "<string>") -> Any:
+        parsed.append(text)
+        return original(text, path)
 
-    first = ParseCache(tmp_path / "cache").document(cassette, 1 << 20, parse)
-    again = ParseCache(tmp_path / "cache").document(cassette, 1 << 20, parse)  # a later session
-    assert len(parsed) == 1 and isinstance(again, CachedDocument)
+    monkeypatch.setattr(module, "parse_text", parse)
+    first = DocumentCache(tmp_path / "cache").load(cassette)
+    again = DocumentCache(tmp_path / "cache").load(cassette)  # a later session
+    assert len(parsed) == 1 and isinstance(again, ReleasableDocument)
     assert again.data == first.data
-    assert again.where("/interactions/1") == first.where("/interactions/1")  # parsed on demand
-    assert len(parsed) == 2
+    assert again.where("/interactions/1") == load_document(cassette).where("/interactions/1")
+    assert len(parsed) == 1  # positions came from the entry, not from parsing again
     cassette.write_text(cassette.read_text().replace("amount: 2000", "amount: 2001", 1))
-    changed = ParseCache(tmp_path / "cache").document(cassette, 1 << 20, parse)
-    assert not isinstance(changed, CachedDocument) and len(parsed) == 3  # new bytes: parsed
-    cache = ParseCache(tmp_path / "cache")
+    cache = DocumentCache(tmp_path / "cache")
+    assert load_cassette(cassette, cache=cache).inputs["amount"] == 2001
+    assert len(parsed) == 2 and cache.hits == 0  # new bytes: parsed
     assert load_cassette(cassette, cache=cache).inputs["amount"] == 2001
     assert cache.hits == 1
 
 
 def test_parse_cache_keeps_positions_in_messages_and_survives_damage(tmp_path: Path) -> None:
     from pytest_arazzo.cassette.format import CassetteError, load_cassette
-    from pytest_arazzo.cassette.parsecache import ParseCache
+    from pytest_arazzo.document.cache import DocumentCache
 
     cassette = tmp_path / "c.yaml"
     text = SHIPPED_CASSETTE.read_text()
@@ -263,7 +269,7 @@ def test_parse_cache_keeps_positions_in_messages_and_survives_damage(tmp_path: P
     cassette.write_text(text.replace("status: 200", "status: 999", 1))
     messages = []
     for _ in range(2):  # parsed, then from the cache: the same message, with its line
-        cache = ParseCache(tmp_path / "cache")
+        cache = DocumentCache(tmp_path / "cache")
         with pytest.raises(CassetteError) as error:
             load_cassette(cassette, cache=cache)
         messages.append(str(error.value))
@@ -272,37 +278,41 @@ def test_parse_cache_keeps_positions_in_messages_and_survives_damage(tmp_path: P
     for entry in (tmp_path / "cache").glob("*.json"):
         entry.write_text("{not json")
     cassette.write_text(text)
-    assert load_cassette(cassette, cache=ParseCache(tmp_path / "cache")).interactions
+    assert load_cassette(cassette, cache=DocumentCache(tmp_path / "cache")).interactions
 
 
 def test_parse_cache_does_not_keep_what_json_cannot_hold(tmp_path: Path) -> None:
-    from pytest_arazzo.cassette.parsecache import ParseCache
-    from pytest_arazzo.document.loader import Document
+    from pytest_arazzo.cassette.format import load_cassette
+    from pytest_arazzo.document.cache import DocumentCache
 
-    cassette = tmp_path / "c.yaml"
-    cassette.write_text("a: 1\n")
-    cache = ParseCache(tmp_path / "cache")
-    cache.document(cassette, 1 << 20, lambda: Document(cassette, {1: "integer key"}))
-    cache.document(cassette, 1 << 20, lambda: Document(cassette, {"x": float("nan")}))
+    cache = DocumentCache(tmp_path / "cache")
+    for name, text in (("nan.yaml", "a: .nan\n"), ("inf.yaml", "d: -.inf\n")):
+        cassette = tmp_path / name
+        cassette.write_text(text)
+        with contextlib.suppress(Exception):  # not cassettes: only what was kept matters here
+            load_cassette(cassette, cache=cache)
     assert cache.stored == 0 and not list((tmp_path / "cache").glob("*.json"))
 
 
 def test_replay_reads_cassettes_from_pytests_cache_dir(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from pytest_arazzo.cassette.parsecache import CachedDocument, ParseCache
+    from pytest_arazzo.cassette import format as cassettes
+    from pytest_arazzo.document.cache import DocumentCache
 
     copies_project(pytester.path, 2)
     (pytester.path / "specs" / "arazzo" / "copy-1.arazzo.yml").unlink()
     served: list[bool] = []
-    original = ParseCache.document
+    original = cassettes._document
 
-    def document(self: ParseCache, path: Path, max_bytes: int, parse: Any) -> Any:
-        found = original(self, path, max_bytes, parse)
-        served.append(isinstance(found, CachedDocument))
+    def document(path: Path, max_bytes: int, cache: DocumentCache | None = None) -> Any:
+        hits = cache.hits if cache is not None else -1
+        found = original(path, max_bytes, cache)
+        if cache is not None:
+            served.append(cache.hits > hits)
         return found
 
-    monkeypatch.setattr(ParseCache, "document", document)
+    monkeypatch.setattr(cassettes, "_document", document)
     pytester.runpytest("specs/", "-p", "no:hypothesispytest").assert_outcomes(passed=1)
     assert list((pytester.path / ".pytest_cache/d/arazzo-cassettes").glob("*.json"))
     pytester.runpytest("specs/", "-p", "no:hypothesispytest").assert_outcomes(passed=1)

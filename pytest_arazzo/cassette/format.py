@@ -42,9 +42,9 @@ from urllib.parse import urlsplit
 import yaml
 
 from pytest_arazzo import __version__
-from pytest_arazzo.cassette.parsecache import ParseCache
 from pytest_arazzo.cassette.scrub import SCRUBBED, Scrubber
 from pytest_arazzo.document.atomic import write_atomically
+from pytest_arazzo.document.cache import DocumentCache
 from pytest_arazzo.document.loader import MAX_BYTES, Document, LoadError, load_document
 from pytest_arazzo.document.media import is_json_type, loads
 from pytest_arazzo.http.keys import DEFAULT_REFUSED, find_live_key, masked
@@ -159,7 +159,7 @@ def response_body_bytes(record: dict[str, Any]) -> bytes:
 
 
 def load_cassette(
-    path: Path, max_bytes: int = MAX_BYTES, cache: ParseCache | None = None
+    path: Path, max_bytes: int = MAX_BYTES, cache: DocumentCache | None = None
 ) -> Cassette:
     """Read a cassette; any defect is a :class:`CassetteError` naming file and line.
 
@@ -206,12 +206,12 @@ def load_cassette(
     )
 
 
-def _document(path: Path, max_bytes: int, cache: ParseCache | None = None) -> Document:
+def _document(path: Path, max_bytes: int, cache: DocumentCache | None = None) -> Document:
     """The cassette with positions (for messages); a read or parse error is a
     :class:`CassetteError`. With a ``cache``, a cassette parsed before is read from it."""
-    if cache is not None:
-        return cache.document(path, max_bytes, lambda: _document(path, max_bytes))
     try:
+        if cache is not None:
+            return cache.load(path, max_bytes=max_bytes)
         return load_document(path, max_bytes=max_bytes)
     except LoadError as error:
         raise CassetteError(f"{error.where()}: corrupt cassette: {error.message}") from None

@@ -1,11 +1,13 @@
-"""Parsed Arazzo and inputs files by content: data and positions as JSON, keyed by a sha256.
+"""Parsed files by content: data, duplicate keys and positions as JSON, keyed by a sha256.
 
 Collection parses every Arazzo file and its inputs file (every pytest-xdist worker again), and
-the YAML parse with positions is most of what collecting a file costs. A file whose exact text
-was parsed before (by the same pytest-arazzo version) is read back from pytest's cache dir
-instead: the same data, positions and duplicate keys, so every message reads as it did. The
-file is read under the loader's guards first (a regular file, at most ``max_bytes``, UTF-8); a
-text that fails to parse is never cached, and any miss or damaged entry parses as before.
+replay reads a cassette per item; the YAML parse with positions is most of what either costs. A
+file whose exact text was parsed before (by the same pytest-arazzo version) is read back from
+pytest's cache dir instead: the same data, positions and duplicate keys, so every message reads
+as it did. The file is read once, under the loader's guards (a regular file, at most
+``max_bytes``, UTF-8); a text that fails to parse is never cached, and any miss or damaged entry
+parses as before. Positions are kept as JSON text and decoded only when a message asks where
+something is (replay rarely does).
 """
 
 from __future__ import annotations
@@ -18,9 +20,9 @@ from typing import Any
 
 from pytest_arazzo import __version__
 from pytest_arazzo.document.atomic import write_atomically
-from pytest_arazzo.document.loader import MAX_BYTES, Document, LoadError, load_document, read_text
+from pytest_arazzo.document.loader import MAX_BYTES, Document, LoadError, parse_text, read_text
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 
 
 class DocumentCache:
@@ -32,18 +34,20 @@ class DocumentCache:
         self.stored = 0
 
     def load(self, path: Path, display: str = "", max_bytes: int = MAX_BYTES) -> Document:
-        """:func:`~.loader.load_document`, from the cache when the same text was parsed before."""
+        """:func:`~.loader.load_document`, from the cache when the same text was parsed before;
+        raises :class:`~.loader.LoadError` as it does."""
         try:
             text = read_text(path, max_bytes)
-        except LoadError:  # unreadable: the loader says why, in its words
-            return load_document(path, display, max_bytes)
-        key = f"{__version__}\0{CACHE_FORMAT}\0{path.suffix}\0{text}"
-        entry = self.directory / f"{hashlib.sha256(key.encode()).hexdigest()}.json"
-        found = _read_entry(entry)
-        if found is not None:
-            self.hits += 1
-            return ReleasableDocument(path, display, entry, found)
-        document = load_document(path, display, max_bytes)
+            key = f"{__version__}\0{CACHE_FORMAT}\0{path.suffix}\0{text}"
+            entry = self.directory / f"{hashlib.sha256(key.encode()).hexdigest()}.json"
+            found = _read_entry(entry)
+            if found is not None:
+                self.hits += 1
+                return ReleasableDocument(path, display, entry, found)
+            document = parse_text(text, path)
+        except LoadError as error:
+            raise error.moved(display or path) from None
+        document.display = display
         if not self._store(entry, document):
             return document
         parts = (document.data, document.positions, document.duplicate_keys)
@@ -57,11 +61,11 @@ class DocumentCache:
             return False
         if json.loads(data) != document.data or not _same_types(json.loads(data), document.data):
             return False
-        record = {
-            "positions": {pointer: list(at) for pointer, at in document.positions.items()},
-            "duplicates": [list(duplicate) for duplicate in document.duplicate_keys],
-        }
-        text = f'{{"data": {data}, "more": {json.dumps(record, ensure_ascii=False)}}}'
+        duplicates = json.dumps([list(duplicate) for duplicate in document.duplicate_keys])
+        positions = {pointer: list(at) for pointer, at in document.positions.items()}
+        lazy = json.dumps(json.dumps(positions, ensure_ascii=False), ensure_ascii=False)
+        # positions as a JSON string inside the entry: decoded only when a message asks
+        text = f'{{"data": {data}, "duplicates": {duplicates}, "positions": {lazy}}}'
         try:
             write_atomically(entry, text)  # xdist workers may store the same entry
         except OSError:
@@ -70,7 +74,9 @@ class DocumentCache:
         return True
 
 
-Parts = tuple[Any, dict[str, tuple[int, int]], list[tuple[str, int, int]]]
+Positions = dict[str, tuple[int, int]]
+# data, positions (or their JSON text, not decoded yet), duplicate keys
+Parts = tuple[Any, Positions | str, list[tuple[str, int, int]]]
 
 
 class ReleasableDocument(Document):
@@ -109,8 +115,17 @@ class ReleasableDocument(Document):
         return self._get()[0]
 
     @property
-    def positions(self) -> dict[str, tuple[int, int]]:  # type: ignore[override]
-        return self._get()[1]
+    def positions(self) -> Positions:  # type: ignore[override]
+        data, positions, duplicates = self._get()
+        if isinstance(positions, str):
+            decoded = _positions(positions)
+            if decoded is None:  # a damaged entry: parsed again (if the text is unchanged)
+                with contextlib.suppress(OSError):
+                    self.entry.unlink(missing_ok=True)
+                decoded = _decoded(self._parse_unchanged()[1])
+            self._parts = (data, decoded, duplicates)
+            return decoded
+        return positions
 
     @property
     def duplicate_keys(self) -> list[tuple[str, int, int]]:  # type: ignore[override]
@@ -118,19 +133,34 @@ class ReleasableDocument(Document):
 
 
 def _read_entry(entry: Path) -> Parts | None:
-    """(data, positions, duplicate keys) of a cache entry; None if missing or damaged."""
+    """(data, positions as JSON text, duplicate keys) of a cache entry; None if missing or
+    damaged (a damaged entry is removed, to be parsed again and replaced)."""
     try:
         found = json.loads(entry.read_text(encoding="utf-8"))
-        more = found["more"]
-        positions = {str(key): (int(at[0]), int(at[1])) for key, at in more["positions"].items()}
-        duplicates = [(str(d[0]), int(d[1]), int(d[2])) for d in more["duplicates"]]
+        positions = found["positions"]
+        if not isinstance(positions, str):
+            raise TypeError("positions")
+        duplicates = [(str(d[0]), int(d[1]), int(d[2])) for d in found["duplicates"]]
         return found["data"], positions, duplicates
     except FileNotFoundError:
         return None
     except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError):
         with contextlib.suppress(OSError):
-            entry.unlink(missing_ok=True)  # damaged: parsed again and replaced
+            entry.unlink(missing_ok=True)
         return None
+
+
+def _positions(text: str) -> Positions | None:
+    """Positions from their JSON text; None if damaged."""
+    try:
+        found = json.loads(text)
+        return {str(key): (int(at[0]), int(at[1])) for key, at in found.items()}
+    except (ValueError, TypeError, IndexError, AttributeError):
+        return None
+
+
+def _decoded(positions: Positions | str) -> Positions:
+    return (_positions(positions) or {}) if isinstance(positions, str) else positions
 
 
 def _same_types(first: Any, second: Any) -> bool:

@@ -22,13 +22,13 @@ from typing import TYPE_CHECKING, Any
 from pytest_arazzo.cassette.format import Cassette, CassetteError, load_cassette, save_cassette
 from pytest_arazzo.cassette.matching import RequestMatcher
 from pytest_arazzo.cassette.naming import CassetteNameError, cassette_path, source_key
-from pytest_arazzo.cassette.parsecache import ParseCache
 from pytest_arazzo.cassette.scrub import Scrubber
 from pytest_arazzo.checks import check_workflow, memo, unrunnable
 from pytest_arazzo.contract import schemamemo
 from pytest_arazzo.contract.checker import ContractChecker
 from pytest_arazzo.diagnostics.problems import failing_problems
 from pytest_arazzo.diagnostics.text import clip, did_you_mean
+from pytest_arazzo.document.cache import DocumentCache
 from pytest_arazzo.document.loader import Document, LoadError
 from pytest_arazzo.document.sources import SourceCache, display_path
 from pytest_arazzo.document.stored_sources import SourceStore
@@ -118,7 +118,7 @@ class SessionState:
         self._cassette_folders: dict[Path, Path] = {}  # cassette folder -> resolved
         self.contract = ContractChecker(settings.contract)  # validators compiled once
         cache_dir = settings.cassette_cache_dir  # parsed cassettes, by content
-        self.parse_cache = ParseCache(cache_dir) if cache_dir is not None else None
+        self.parse_cache = DocumentCache(cache_dir) if cache_dir is not None else None
         # schema-check findings by content, beside the parsed cassettes (None: memory only)
         memo.use_folder(cache_dir.parent / "arazzo-checks" if cache_dir is not None else None)
         schemas = cache_dir.parent / "arazzo-schemas" if cache_dir is not None else None

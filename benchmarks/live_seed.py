@@ -3,10 +3,13 @@
     python benchmarks/live_seed.py [--runs 200] [--rounds 5] [--profile]
 
 Both sides send the same three POSTs to ``tests/stripe_server.py`` on 127.0.0.1, in the same
-process, interleaved (one workflow of each side in turn, the order rotating): *pytest-arazzo
-live* runs the planned workflow through a ``LiveTransport`` (credentials, Idempotency-Key,
-contract checks on the exchange: compiled once, as in a session); *plain requests* is a
-hand-written client doing the same calls with one ``requests.Session``, parsing JSON and
+process, interleaved (one workflow of each side in turn, the order rotating). *pytest-arazzo
+live* runs the planned workflow as a session runs a ``--live`` item: its ``LiveTransport`` with
+the session's options (throttle, item deadline, size and URL limits; the throttle's rate set
+above what loopback reaches, so its bookkeeping is measured but it never waits), credentials,
+Idempotency-Key, the session's contract checker (compiled once), an item log; each run is an
+item of its own (one item's keys would have the server replay stored answers). *plain requests*
+is a hand-written client doing the same calls with one ``requests.Session``, parsing JSON and
 checking status codes. Target: at most 1.1x. ``--profile`` prints the top of a cProfile run of
 the pytest-arazzo side only (contract on; the server's thread is not profiled).
 """
@@ -15,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import itertools
 import os
 import pstats
 import statistics
@@ -29,19 +33,19 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from common import SEED, WORKFLOW, Row, print_rows, timed  # noqa: E402
 
-from pytest_arazzo.contract.checker import ContractChecker  # noqa: E402
 from pytest_arazzo.document.loader import load_document  # noqa: E402
 from pytest_arazzo.document.sources import SourceCache  # noqa: E402
-from pytest_arazzo.execute.runner import Runner, Servers  # noqa: E402
-from pytest_arazzo.http.auth import Credentials  # noqa: E402
+from pytest_arazzo.engine.session import ItemLog, SessionState  # noqa: E402
+from pytest_arazzo.engine.settings import RunSettings  # noqa: E402
 from pytest_arazzo.plan.planner import ArazzoFile  # noqa: E402
-from pytest_arazzo.transport.live import LiveOptions, LiveTransport  # noqa: E402
+from pytest_arazzo.transport.live import LiveTransport  # noqa: E402
 from tests.stripe_server import StripeServer  # noqa: E402
 
 KEY = "sk_test_BENCHMARKpytestarazzo000000"
 CUSTOMER = "cus_PYTESTARAZZO01"
 INPUTS = {"customer": CUSTOMER, "amount": 2000, "currency": "usd"}
 TARGET = 1.1
+RATE = 1e6  # requests/s: the throttle keeps its window (as at the default 25/s), never waits
 
 
 def plain_requests(base: str) -> None:
@@ -71,23 +75,40 @@ def plain_requests(base: str) -> None:
         assert final.status_code == 200 and final.json()["status"], final.text
 
 
+def session(base: str, contract: str) -> SessionState:
+    """A session's state as ``--live --arazzo-server invoiceApi=BASE`` builds it."""
+    return SessionState(
+        RunSettings(
+            rootdir=ROOT,
+            cassette_dir=ROOT / "fixtures" / "cassettes",
+            inputs_dir=ROOT / "fixtures" / "inputs",
+            live=True,
+            servers={"invoiceApi": base},
+            credentials={"invoiceApi": "STRIPE_API_KEY"},
+            rate_limit=RATE,
+            contract=contract,
+        )
+    )
+
+
 def measure(runs: int = 200, rounds: int = 5, profile: bool = False) -> list[Row]:
     os.environ["STRIPE_API_KEY"] = KEY
     plan = ArazzoFile(load_document(SEED), SourceCache()).plan(WORKFLOW)
-    checker = ContractChecker("error")
     with StripeServer() as server:
         base = str(server.url)
+        states = {contract: session(base, contract) for contract in ("error", "off")}
+        items = itertools.count()
 
         def ours(checks: bool) -> None:
-            transport = LiveTransport(options=LiveOptions())
-            runner = Runner(
-                transport,
-                servers=Servers({"invoiceApi": base}),
-                credentials=Credentials({"invoiceApi": "STRIPE_API_KEY"}, os.environ),
-                exchange_checks=checker.checks() if checks else [],
-            )
+            """One live item as the session runs it (engine/session.py ``_run_live``): its
+            transport options (throttle, deadline, limits), credentials, runner, item log. Each
+            run is an item of its own, as in a session: the same item's Idempotency-Keys would
+            have the server replay its stored answers instead of doing the work."""
+            state = states["error" if checks else "off"]
+            nodeid = f"live_seed.py::seed[{next(items)}]"
+            transport = LiveTransport(options=state.live_options(nodeid))
             try:
-                runner.run(plan, dict(INPUTS))
+                state.runner(transport, state.credentials(), ItemLog()).run(plan, dict(INPUTS))
             finally:
                 transport.close()
 

@@ -40,7 +40,7 @@ def counted(monkeypatch: pytest.MonkeyPatch) -> list[int]:
         return original(schema_file, data)  # type: ignore[return-value]
 
     monkeypatch.setattr(structure, "_schema_errors", counting)
-    monkeypatch.setattr(memo, "_MEMORY", {})
+    memo.forget()
     memo.use_folder(None)
     return calls
 
@@ -63,11 +63,11 @@ def test_memo__kept_on_disk_and_a_damaged_entry_is_ignored(
         expected = findings(BROKEN)
         stored = list(tmp_path.glob("*.json"))
         assert len(stored) == 1
-        monkeypatch.setattr(memo, "_MEMORY", {})  # a new process: memory is empty
+        memo.forget()  # a new process: memory is empty
         assert findings(BROKEN) == expected
         assert len(counted) == 1  # read back from disk
         stored[0].write_text("[not json")
-        monkeypatch.setattr(memo, "_MEMORY", {})
+        memo.forget()
         assert findings(BROKEN) == expected
         assert len(counted) == 2  # damaged: validated again, and rewritten
     finally:

@@ -190,14 +190,14 @@ def test_schema_check__remembered_by_content_on_disk(
         original(schema)
 
     monkeypatch.setattr(Draft202012Validator, "check_schema", staticmethod(counting))
-    monkeypatch.setattr(schemamemo, "_KNOWN", set())
+    schemamemo.forget()
     schemamemo.use_folder(tmp_path)
     try:
         good = {"type": "object", "properties": {"a": {"type": "string"}}}
         schemamemo.check_schema(good)
         schemamemo.check_schema(dict(good))  # the same content
         assert len(checked) == 1
-        schemamemo._KNOWN.clear()  # a new process: the marker file answers
+        schemamemo.forget()  # a new process: the marker file answers
         schemamemo.check_schema(good)
         assert len(checked) == 1
         schemamemo.check_schema({**good, "minProperties": 1})  # other content: checked

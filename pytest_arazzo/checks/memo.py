@@ -16,20 +16,30 @@ from pathlib import Path
 from typing import Any
 
 from pytest_arazzo import __version__
-from pytest_arazzo.document.atomic import write_atomically
+from pytest_arazzo.document.memo import ContentMemo
 
-_MEMORY: dict[str, list[list[Any]]] = {}
-_MEMORY_LIMIT = 10_000
-_folder: list[Path] = []  # the on-disk folder, when one is in use
 _PACKAGE = Path(__file__).resolve().parent.parent
 #: What decides a structure finding besides the document: the modules that shape it.
 _SHAPERS = ("checks/schema.py", "checks/structure.py", "diagnostics/codes.py")
 _rules: dict[str, str] = {}  # schema file -> digest of its bytes and the shapers'
 
+Rows = list[list[Any]]  # each finding as [code, path, message, hint, severity]
+
+
+def _read(text: str) -> Rows | None:
+    try:
+        found = json.loads(text)
+    except ValueError:
+        return None
+    return found if isinstance(found, list) and all(_is_row(row) for row in found) else None
+
+
+_MEMO: ContentMemo[Rows] = ContentMemo(".json", json.dumps, _read)
+
 
 def use_folder(folder: Path | None) -> None:
     """Keep findings on disk under ``folder`` too (``None``: memory only)."""
-    _folder[:] = [folder] if folder is not None else []
+    _MEMO.use_folder(folder)
 
 
 def key_of(schema_file: str, data: Any) -> str | None:
@@ -56,35 +66,19 @@ def _rules_of(schema_file: str) -> str:
     return _rules[schema_file]
 
 
-def recall(key: str) -> list[list[Any]] | None:
-    """The findings remembered under ``key`` (each ``[code, path, message, hint, severity]``)."""
-    if key in _MEMORY:
-        return _MEMORY[key]
-    for folder in _folder:
-        try:
-            found = json.loads((folder / f"{key}.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return None
-        if isinstance(found, list) and all(_is_row(row) for row in found):
-            _remember(key, found)
-            return found
-    return None
+def recall(key: str) -> Rows | None:
+    """The findings remembered under ``key``."""
+    return _MEMO.recall(key)
 
 
-def keep(key: str, rows: list[list[Any]]) -> None:
+def keep(key: str, rows: Rows) -> None:
     """Remember ``rows`` in memory and, atomically, on disk."""
-    _remember(key, rows)
-    for folder in _folder:
-        try:
-            write_atomically(folder / f"{key}.json", json.dumps(rows))
-        except OSError:
-            continue  # a read-only cache dir only costs speed
+    _MEMO.keep(key, rows)
 
 
-def _remember(key: str, rows: list[list[Any]]) -> None:
-    if len(_MEMORY) >= _MEMORY_LIMIT:
-        _MEMORY.clear()
-    _MEMORY[key] = rows
+def forget() -> None:
+    """Empty the memory (as a new process starts); what is on disk stays."""
+    _MEMO.memory.clear()
 
 
 def _is_row(row: Any) -> bool:

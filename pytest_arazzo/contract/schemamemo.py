@@ -10,7 +10,6 @@ schema that fails is checked (and its error raised) every time, never remembered
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 from functools import lru_cache
@@ -21,27 +20,31 @@ from typing import Any
 from jsonschema import Draft202012Validator
 
 from pytest_arazzo import __version__
-from pytest_arazzo.document.atomic import write_atomically
+from pytest_arazzo.document.memo import ContentMemo
 
-_KNOWN: set[str] = set()
-_KNOWN_LIMIT = 10_000
-_folder: list[Path] = []
+# an empty marker file per usable schema: its presence is the answer
+_MEMO: ContentMemo[bool] = ContentMemo(".ok", lambda _: "", lambda _: True)
 
 
 def use_folder(folder: Path | None) -> None:
     """Remember usable schemas on disk under ``folder`` too (``None``: in memory only)."""
-    _folder[:] = [folder] if folder is not None else []
+    _MEMO.use_folder(folder)
+
+
+def forget() -> None:
+    """Empty the memory (as a new process starts); what is on disk stays."""
+    _MEMO.memory.clear()
 
 
 def check_schema(schema: Any) -> None:
     """``Draft202012Validator.check_schema(schema)``, skipped for a schema found usable before;
     raises :class:`jsonschema.exceptions.SchemaError` as it does."""
     key = _key(schema)
-    if key is not None and _known(key):
+    if key is not None and _MEMO.recall(key):
         return
     Draft202012Validator.check_schema(schema)
     if key is not None:
-        _keep(key)
+        _MEMO.keep(key, True)
 
 
 def _key(schema: Any) -> str | None:
@@ -59,26 +62,3 @@ def _jsonschema_version() -> str:
         return version("jsonschema")
     except PackageNotFoundError:
         return "unknown"
-
-
-def _known(key: str) -> bool:
-    if key in _KNOWN:
-        return True
-    for folder in _folder:
-        if (folder / f"{key}.ok").is_file():
-            _remember(key)
-            return True
-    return False
-
-
-def _keep(key: str) -> None:
-    _remember(key)
-    for folder in _folder:
-        with contextlib.suppress(OSError):
-            write_atomically(folder / f"{key}.ok", b"")
-
-
-def _remember(key: str) -> None:
-    if len(_KNOWN) >= _KNOWN_LIMIT:
-        _KNOWN.clear()
-    _KNOWN.add(key)

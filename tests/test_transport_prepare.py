@@ -7,6 +7,7 @@ a cheaper path (the URL's preparation remembered by its text), which must change
 from __future__ import annotations
 
 import base64
+import importlib
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -106,6 +107,13 @@ REPLIES = [
 ]
 
 
+def _replay_module() -> Any:
+    """The replay module ``_replayed`` uses: pytester's in-process runs drop modules an inner run
+    imported, and ``from pytest_arazzo.transport import replay`` could then still name the
+    dropped one (patching it would change nothing ``_replayed`` calls)."""
+    return importlib.import_module("pytest_arazzo.transport.replay")
+
+
 def _replayed(method: str, record: dict[str, Any]) -> tuple[Any, bool]:
     from pytest_arazzo.cassette.format import Cassette, Interaction
     from pytest_arazzo.transport.replay import ByStep, ReplayTransport
@@ -129,7 +137,7 @@ def test_replay__direct_answer_is_what_responses_gives(
 ) -> None:
     """§ Step Object (replay): the recorded status, headers, body, reason and URL reach the
     step unchanged, whether built directly or through ``responses``."""
-    from pytest_arazzo.transport import replay
+    replay = _replay_module()
 
     shown, direct = _replayed(method, record)
     headers = record.get("headers", {})
@@ -145,7 +153,7 @@ def test_replay__merged_headers_are_remembered_by_their_content() -> None:
     """§ Step Object (replay): a recorded answer's headers are merged once per distinct header
     list (keyed by every name and value, in order), so a changed value is never answered with
     the headers merged before."""
-    from pytest_arazzo.transport import replay
+    replay = _replay_module()
 
     replay._merged_headers.cache_clear()
     first = {"status": 200, "headers": {"X-A": "1", "x-a": "2", "Request-Id": "req_1"}}

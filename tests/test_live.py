@@ -4,8 +4,10 @@ Stripe-Version pin, throttle, backoff on 429 (never 5xx), and one clear line per
 from __future__ import annotations
 
 import base64
+import gzip
 import socket
 import uuid
+from http.server import HTTPServer
 from types import SimpleNamespace
 from typing import Any
 
@@ -15,6 +17,7 @@ import yaml
 from pytest_arazzo.http.auth import CredentialError, Credentials
 from pytest_arazzo.http.messages import OutgoingRequest
 from pytest_arazzo.transport.base import TransportError
+from pytest_arazzo.transport.limits import Deadline
 from pytest_arazzo.transport.live import (
     IDEMPOTENCY_NAMESPACE,
     LiveOptions,
@@ -26,6 +29,7 @@ from pytest_arazzo.transport.recording import RecordingTransport
 from pytest_arazzo.transport.throttle import Throttle
 from tests.conftest import record_args
 from tests.echo_api import CANARY, CASSETTE, SCHEMES, EchoServer, echo_project
+from tests.loopback import QuietHandler, ServerThread
 from tests.stripe_server import StripeServer
 
 SEED_CASSETTE = (
@@ -392,6 +396,37 @@ def one_line_failure(transport: LiveTransport, outgoing: OutgoingRequest) -> str
         transport.send(outgoing, "step")
     assert "\n" not in caught.value.message
     return caught.value.message
+
+
+class _Bodies(QuietHandler):
+    """Answers ``/plain`` (Content-Length), ``/gzip`` (Content-Encoding) and ``/none`` (204)."""
+
+    def do_GET(self) -> None:
+        self.server.clients.add(self.client_address)  # type: ignore[attr-defined]
+        if self.path == "/gzip":
+            self.send_reply(200, {"Content-Encoding": "gzip"}, gzip.compress(b"y" * 70_000))
+        elif self.path == "/none":
+            self.send_reply(204, {}, b"")
+        else:
+            self.send_reply(200, {"Content-Type": "text/plain"}, b"x" * 3000)
+
+
+def test_bodies__read_whole_on_one_kept_alive_connection() -> None:
+    """RFC 9112 § 6.3: a body ends at its Content-Length (an encoded one when decoding ends);
+    every answer is read whole and the connection is reused for the next request."""
+    httpd = HTTPServer(("127.0.0.1", 0), _Bodies)
+    httpd.clients = set()  # type: ignore[attr-defined]
+    serving = ServerThread(httpd)
+    url = serving.start()
+    transport = LiveTransport(options=LiveOptions(deadline=Deadline(30)))
+    try:
+        for path, body in [("/plain", b"x" * 3000), ("/gzip", b"y" * 70_000), ("/none", b"")]:
+            for _ in range(2):
+                assert transport.send(request(url, path), "s").content == body
+    finally:
+        transport.close()
+        serving.stop()
+    assert len(httpd.clients) == 1  # type: ignore[attr-defined]
 
 
 def test_connection_refused() -> None:

@@ -81,6 +81,9 @@ def read_body(
         raise ResponseTooLarge(
             f"the response to {what} declares {declared} bytes, more than {size}", hint
         )
+    # an answer without Content-Encoding is complete once its Content-Length is read: no read
+    # is spent learning that nothing follows (urllib3 has released the connection by then)
+    complete = int(declared) if declared.isdigit() and not _encoded(response) else None
     chunks: list[bytes] = []
     total = 0
     while True:
@@ -110,5 +113,12 @@ def read_body(
                 hint,
             )
         chunks.append(data)
+        if total == complete:
+            break
     response.close()
     return b"".join(chunks)
+
+
+def _encoded(response: requests.Response) -> bool:
+    """Whether the body comes with a Content-Encoding (its decoded size is not the declared)."""
+    return bool(response.headers.get("Content-Encoding", "").strip())

@@ -76,10 +76,15 @@ class ReceivedResponse:
 
     @classmethod
     def from_requests(cls, response: requests.Response) -> ReceivedResponse:
-        """The executor's view of a response that ``requests`` received."""
+        """The executor's view of a response that ``requests`` received; its headers are the
+        response's own mapping (``requests`` builds one per response, nothing changes it, and
+        the response is dropped once read), not a copy."""
+        headers = response.headers
         return cls(
             status=response.status_code,
-            headers=CaseInsensitiveDict(response.headers),
+            headers=headers
+            if isinstance(headers, CaseInsensitiveDict)
+            else CaseInsensitiveDict(headers),
             content=response.content,
             reason=response.reason or "",
             url=response.url,

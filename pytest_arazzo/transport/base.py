@@ -40,8 +40,9 @@ def prepared(request: OutgoingRequest) -> requests.PreparedRequest:
     host, bad header) is a :class:`TransportError`, not a traceback.
 
     The same steps as ``requests.Request(...).prepare()``, with the URL's preparation (parse,
-    IDNA, requoting: a third of the cost) remembered by URL text (:func:`_prepared_url`), and
-    without the empty cookie jar's header pass (no cookies are given, so it adds nothing)."""
+    IDNA, requoting: a third of the cost) remembered by URL text (:func:`_prepared_url`),
+    without the empty cookie jar's header pass (no cookies are given, so it adds nothing) and
+    without looking for credentials in a URL that has no ``@`` (there can be none)."""
     url = request.url
     try:
         outgoing = requests.PreparedRequest()
@@ -49,7 +50,8 @@ def prepared(request: OutgoingRequest) -> requests.PreparedRequest:
         outgoing.url = _prepared_url(url)
         outgoing.prepare_headers(request.headers)
         outgoing.prepare_body(request.body or None, None)
-        outgoing.prepare_auth(None, url)
+        if "@" in outgoing.url:  # credentials in the URL (user:pass@host) become Basic auth
+            outgoing.prepare_auth(None, url)
         outgoing._cookies = RequestsCookieJar()  # type: ignore[attr-defined]  # as prepare_cookies(None)
         outgoing.prepare_hooks(None)
         return outgoing

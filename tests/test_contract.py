@@ -208,6 +208,40 @@ def test_operation_without_schemas_is_fine(tmp_path: Path) -> None:
     assert contract.response_violations(_json(503, ["whatever"], "text/plain")) == []
 
 
+@pytest.mark.parametrize(
+    ("content_type", "documented", "chosen"),
+    [
+        ("application/json; charset=utf-8", ["text/*", "application/json"], "application/json"),
+        ("application/json", ["*/*", "application/*"], "application/*"),
+        ("application/json", ["*/*", "text/plain"], "*/*"),
+        ("application/json", ["text/plain"], None),
+        ("TEXT/Plain", ["text/plain"], "text/plain"),
+    ],
+)
+def test_match_media__remembered_answer_follows_both_inputs(
+    content_type: str, documented: list[str], chosen: str | None
+) -> None:
+    """§ Media Type Object: the most specific documented range covering the content type; the
+    remembered answer is keyed by the content type and the documented list, so a change to
+    either gives the answer for the new inputs."""
+    from pytest_arazzo.contract.locate import match_media
+
+    for _ in range(2):  # the second time: remembered
+        assert match_media(content_type, documented) == chosen
+    exact = content_type.startswith("application/json")  # now documented exactly: it wins
+    assert match_media(content_type, [*documented, "application/json"]) == (
+        "application/json" if exact else chosen
+    )
+
+
+def test_request_content_type__any_case_the_last_one() -> None:
+    """RFC 9110 § 5.1: header names are case-insensitive; of two spellings the last one counts
+    (as a case-insensitive mapping of the headers keeps it)."""
+    headers = {"content-type": "text/plain", "X": "1", "Content-TYPE": "application/json"}
+    assert OutgoingRequest("POST", "http://x", "/", headers).content_type == "application/json"
+    assert OutgoingRequest("POST", "http://x", "/", {"X": "1"}).content_type is None
+
+
 # -- conversion and decoding -------------------------------------------------------------------
 
 

@@ -4,6 +4,8 @@ source, the response documented for a status, the media type documented for a co
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from pytest_arazzo.contract.compile import Location, SourceSchemas
 from pytest_arazzo.contract.decode import bare
 from pytest_arazzo.plan.model import OperationPlan
@@ -21,6 +23,12 @@ def operation_location(
 
 def match_media(content_type: str, documented: list[str]) -> str | None:
     """The documented media range that covers ``content_type`` (most specific first)."""
+    return _match_media(content_type, tuple(documented))
+
+
+@lru_cache(maxsize=1024)
+def _match_media(content_type: str, documented: tuple[str, ...]) -> str | None:
+    """:func:`match_media`, remembered by the texts it depends on (a pure function of them)."""
     kind = bare(content_type)
     major = kind.split("/")[0]
     ranked = sorted(documented, key=lambda name: bare(name).count("*"))

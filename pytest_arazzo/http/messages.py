@@ -45,7 +45,13 @@ class OutgoingRequest:
 
     @property
     def content_type(self) -> str | None:
-        return CaseInsensitiveDict(self.headers).get("Content-Type")
+        """The ``Content-Type`` header, whatever its case (the last one, as a
+        ``CaseInsensitiveDict`` of the headers would keep)."""
+        found = None
+        for name, value in self.headers.items():
+            if name.lower() == "content-type":
+                found = value
+        return found
 
     def as_message(self) -> Message:
         return Message(

@@ -116,6 +116,35 @@ def test_request__parameters_required_typed_and_enums(tmp_path: Path) -> None:
     ]
 
 
+def test_request__each_parameter_read_from_its_own_location(tmp_path: Path) -> None:
+    """§ Parameter Object: a cookie parameter is read from the Cookie header, a header one from
+    the headers, a path one from the path; only the locations the operation uses are decoded,
+    and a value in another place does not count."""
+    operation = _operation(
+        tmp_path,
+        """
+        parameters:
+        - {name: n, in: cookie, required: true, schema: {type: integer}}
+        - {name: X-Id, in: header, required: true, schema: {type: string, maxLength: 2}}
+        - {name: id, in: path, required: true, schema: {type: string, maxLength: 3}}
+        responses: {'204': {description: none}}
+        """,
+        path="/things/{id}",
+    )
+    contract = ContractChecker().contract(operation)
+    headers = {"Cookie": "a=1; n=abc", "x-id": "long"}
+    request = OutgoingRequest("GET", "http://x", "/things/ab", headers, path_params={"id": "ab"})
+    assert contract.request_violations(request) == [
+        "request cookie parameter 'n': 'abc' is not of type 'integer'",
+        "request header parameter 'X-Id': 'long' is too long",
+    ]
+    elsewhere = OutgoingRequest("GET", "http://x", "/things/ab", query=[("n", "1"), ("X-Id", "a")])
+    assert contract.request_violations(elsewhere) == [
+        "request cookie parameter 'n' is required but was not sent",
+        "request header parameter 'X-Id' is required but was not sent",
+    ]
+
+
 # -- responses ---------------------------------------------------------------------------------
 
 

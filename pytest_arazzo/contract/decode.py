@@ -10,7 +10,7 @@ and the first reading the schema accepts is kept (``off_session=true`` against
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -22,6 +22,7 @@ from pytest_arazzo.http.formkeys import split_key
 from pytest_arazzo.http.messages import OutgoingRequest
 
 FORM_TYPES = ("application/x-www-form-urlencoded",)
+LOCATIONS = ("path", "query", "header", "cookie", "querystring")  # querystring: OpenAPI 3.2
 UNDECODABLE = object()  # a body that is not what its content type says
 _INTEGER = re.compile(r"-?\d+")
 _NUMBER = re.compile(r"-?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
@@ -187,12 +188,6 @@ def decode_body(content: bytes, content_type: str) -> Any:
     return text
 
 
-def decode_query(request: OutgoingRequest) -> dict[str, Any]:
-    """The query string decoded like a form (bracket notation, repeated keys)."""
-    query = urlsplit(request.url).query
-    return decode_form(query) if query else {}
-
-
 def _cookies(headers: dict[str, str]) -> dict[str, str]:
     header = next((v for k, v in headers.items() if k.lower() == "cookie"), "")
     pairs = (part.strip().partition("=") for part in header.split(";") if part.strip())
@@ -210,16 +205,29 @@ class SentValues:
     raw_query: str = ""  # the query string as sent (an OpenAPI 3.2 `in: querystring` reads it)
 
     @classmethod
-    def of(cls, request: OutgoingRequest, template: str = "") -> SentValues:
+    def of(
+        cls, request: OutgoingRequest, template: str = "", locations: Collection[str] = LOCATIONS
+    ) -> SentValues:
         """``template`` is the operation's path (``/things/{id}``): the path values are read
         from the path that was sent; without it (or when it does not match) from the values
-        the request was built with, as the ``simple`` style sends them."""
-        headers = {key.lower(): value for key, value in request.headers.items()}
-        path = _path_segments(template, request.path) if template else None
-        if path is None:
-            path = {name: encode_path_value(value) for name, value in request.path_params.items()}
-        query = urlsplit(request.url).query
-        return cls(path, decode_query(request), headers, _cookies(request.headers), query)
+        the request was built with, as the ``simple`` style sends them. Only the ``locations``
+        parameters are read from are decoded (the others are left empty)."""
+        path: dict[str, str] = {}
+        if "path" in locations:
+            found = _path_segments(template, request.path) if template else None
+            path = found if found is not None else _built_path(request)
+        headers: dict[str, str] = {}
+        cookies: dict[str, str] = {}
+        query: dict[str, Any] = {}
+        raw_query = ""
+        if "header" in locations:
+            headers = {key.lower(): value for key, value in request.headers.items()}
+        if "cookie" in locations:
+            cookies = _cookies(request.headers)
+        if "query" in locations or "querystring" in locations:
+            raw_query = urlsplit(request.url).query
+            query = decode_form(raw_query) if raw_query else {}
+        return cls(path, query, headers, cookies, raw_query)
 
     def get(
         self, location: str, name: str, style: str = "", explode: bool = False, kind: str = ""
@@ -246,6 +254,11 @@ class SentValues:
         """An exploded ``form`` object's members: the query keys no other parameter claims."""
         members = {key: value for key, value in self.query.items() if key not in others}
         return members or None
+
+
+def _built_path(request: OutgoingRequest) -> dict[str, str]:
+    """The path values the request was built with, as the ``simple`` style sends them."""
+    return {name: encode_path_value(value) for name, value in request.path_params.items()}
 
 
 def _path_segments(template: str, path: str) -> dict[str, str] | None:

@@ -181,7 +181,7 @@ class RequestContract:
 
     def _param_violations(self, request: OutgoingRequest) -> list[str]:
         violations: list[str] = []
-        sent = SentValues.of(request, self.path)
+        sent = SentValues.of(request, self.path, {param.location for param in self.params})
         query_names = {param.name for param in self.params if param.location == "query"}
         for param in self.params:
             raw = param.sent(sent, query_names)

@@ -92,7 +92,7 @@ class _Compiler:
             if check is None:
                 return _never  # a keyword not implemented here (or not in this shape)
             checks.append(check)
-        return _every(checks)
+        return _every(checks, self.types)
 
     def type_(self, value: Any, schema: Mapping[str, Any], depth: int) -> Quick | None:
         names = value if isinstance(value, list) else [value]
@@ -180,18 +180,30 @@ class _Compiler:
         return _every([self.compile(branch, depth + 1) for branch in value])
 
 
-def _every(checks: list[Quick]) -> Quick:
-    """A check passing when all of ``checks`` pass (those that accept anything left out)."""
+def _every(checks: list[Quick], types: dict[Quick, frozenset[type]] | None = None) -> Quick:
+    """A check passing when all of ``checks`` pass (those that accept anything left out);
+    ``types``: the compiler's type-only checks (a first one is tested inline)."""
     needed = [check for check in checks if check is not _always]
     if not needed:
         return _always
     if len(needed) == 1:
         return needed[0]
+    exact = types.get(needed[0]) if types is not None else None
     if len(needed) == 2:
         first, second = needed
+        if exact is not None:  # the type first (as schemas put it): tested at a glance
+            return lambda instance: (
+                (type(instance) in exact or first(instance)) and second(instance)
+            )
         return lambda instance: first(instance) and second(instance)
     if len(needed) == 3:  # an object's type, required and properties
         first, second, third = needed
+        if exact is not None:
+            return lambda instance: (
+                (type(instance) in exact or first(instance))
+                and second(instance)
+                and third(instance)
+            )
         return lambda instance: first(instance) and second(instance) and third(instance)
     if len(needed) == 4:  # ... and additionalProperties
         one, two, three, four = needed

@@ -371,9 +371,9 @@ def test_quick_inputs_check__a_yes_only_for_inputs_the_schema_accepts(
 ) -> None:
     """§ Workflow Object ``inputs``: fuzzing answers "valid" quickly only where jsonschema would
     find nothing; anything else is still validated in full and reported as before."""
+    from pytest_arazzo.contract.inputs import quick_inputs_check
     from pytest_arazzo.execute.failures import InputsFailure
     from pytest_arazzo.execute.inputs import validate_inputs
-    from pytest_arazzo.fuzz.run import quick_inputs_check
 
     check = quick_inputs_check(INPUTS_SCHEMA)
     assert check is not None
@@ -393,9 +393,9 @@ def test_quick_inputs_check__only_for_the_schema_it_was_built_from() -> None:
     answered by the fuzzed workflow's check; a schema jsonschema rejects gets no check."""
     import copy
 
+    from pytest_arazzo.contract.inputs import quick_inputs_check
     from pytest_arazzo.execute.failures import InputsFailure
     from pytest_arazzo.execute.inputs import validate_inputs
-    from pytest_arazzo.fuzz.run import quick_inputs_check
 
     check = quick_inputs_check(INPUTS_SCHEMA)
     assert check is not None
@@ -457,3 +457,33 @@ def test_replay_fuzz__reads_the_cassette_through_the_parse_cache(tmp_path: Path)
     cassette.write_text(cassette.read_text() + "\n# changed\n")
     assert fuzz() > 0
     assert (state.parse_cache.stored, state.parse_cache.hits) == (2, 1)
+
+
+def test_inputs_checks__every_schema_compiled_once_and_only_a_certain_yes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """§ Workflow Object ``inputs``: every session runner answers "valid" quickly from each
+    input schema's compiled check (once per schema object), and leaves anything else, and a
+    schema jsonschema rejects, to jsonschema."""
+    import copy
+
+    import pytest_arazzo.contract.inputs as module
+    from pytest_arazzo.contract.inputs import InputsChecks
+
+    compiled: list[object] = []
+    original = module.quick_check
+
+    def counting(schema: Any, validator_class: Any, format_checker: Any = None) -> Any:
+        compiled.append(schema)
+        return original(schema, validator_class, format_checker)
+
+    monkeypatch.setattr(module, "quick_check", counting)
+    checks = InputsChecks()
+    valid, invalid = {"customer": "cus_1", "amount": 1}, {"customer": "cus_1", "amount": 6}
+    assert checks(INPUTS_SCHEMA, valid) and not checks(INPUTS_SCHEMA, invalid)
+    assert checks(INPUTS_SCHEMA, valid) and compiled == [INPUTS_SCHEMA]  # compiled once
+    twin = copy.deepcopy(INPUTS_SCHEMA)
+    assert checks(twin, valid) and len(compiled) == 2  # another object: its own check
+    assert not checks({"type": "strin"}, valid) and len(compiled) == 2  # rejected: no check
+    small = InputsChecks(limit=1)
+    assert small(INPUTS_SCHEMA, valid) and small(twin, valid) and len(compiled) == 4

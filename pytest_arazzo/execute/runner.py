@@ -56,7 +56,7 @@ class Runner:
     """Runs workflow plans with one transport; reusable across runs (e.g. fuzzing)."""
 
     deadline: Deadline | None = None  # the live item's time limit: retry waits must fit in it
-    inputs_check: CertainlyValid | None = None  # a quick yes before jsonschema (fuzzing sets it)
+    inputs_check: CertainlyValid | None = None  # a quick yes before jsonschema (sessions set it)
 
     def __init__(
         self,

@@ -39,17 +39,12 @@ from hypothesis.errors import (
     Unsatisfiable,
 )
 from hypothesis.statistics import collector, describe_statistics
-from jsonschema.exceptions import SchemaError
 
 from pytest_arazzo.cassette.format import Cassette, CassetteError, load_cassette
 from pytest_arazzo.cassette.naming import CassetteNameError
-from pytest_arazzo.contract.quick import quick_check
-from pytest_arazzo.contract.schemamemo import check_schema
 from pytest_arazzo.execute.failures import Mask, StepFailure, WorkflowFailure, unmasked
-from pytest_arazzo.execute.inputs import CertainlyValid
 from pytest_arazzo.fuzz.config import FuzzRequest, FuzzStats
 from pytest_arazzo.fuzz.strategies import SchemaStrategyError, examples_of, from_schema
-from pytest_arazzo.language.regexes import safe_validator
 from pytest_arazzo.plan.model import WorkflowPlan
 from pytest_arazzo.report.curl import credential_words, curl_command, masked
 from pytest_arazzo.transport.live import LiveTransport
@@ -251,7 +246,6 @@ def run_fuzz(
         known_good = {**cassette.inputs, **known_good}
         transport = ReplayTransport(cassette, selector=ByStep(cassette))
         runner = state.runner(transport, None)
-    runner.inputs_check = quick_inputs_check(plan.inputs_schema)
     prop = _Property(runner, plan, pinned, live, request.stats)
     in_force = hypothesis_settings(request, nodeid, live)
     test: Any = None
@@ -279,21 +273,6 @@ def run_fuzz(
     finally:
         transport.close()
         request.stats.digest = prop.digest.hexdigest()[:16]
-
-
-def quick_inputs_check(schema: Any) -> CertainlyValid | None:
-    """A quick yes for inputs the fuzzed workflow's own schema certainly accepts (the contract's
-    quick check, compiled once per item instead of jsonschema walking the schema every example);
-    any doubt, and every other schema (a called workflow's), still goes to jsonschema. None for
-    a schema jsonschema rejects: the run reports it as before."""
-    if not isinstance(schema, dict) or not schema:
-        return None
-    try:
-        check_schema(schema)  # the Draft 2020-12 meta-schema, remembered by content once usable
-    except SchemaError:
-        return None
-    quick = quick_check(schema, safe_validator())  # the class validate_inputs uses
-    return lambda checked, inputs: checked is schema and quick(inputs)
 
 
 def _statistics_note(stats: FuzzStats, nodeid: str) -> Any:

@@ -178,6 +178,23 @@ def test_input_file_symlinked_outside__refused(
     assert f"the input file reads {outside.resolve()}, which is outside the rootdir" in output
 
 
+def test_input_folder_symlinked_outside__refused(
+    project: pytest.Pytester, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Each inputs folder is resolved once a session: one that is a symlink out of the rootdir
+    is refused like a symlinked file."""
+    outside = tmp_path_factory.mktemp("input-folder")
+    (outside / "inputs.yaml").write_text("inputs:\n  default: {}\n")
+    write(project, "specs/inputs.arazzo.yml", workflow("inputs"))
+    (project.path / "fixtures").mkdir(exist_ok=True)
+    (project.path / "fixtures" / "inputs").symlink_to(outside)
+    output, _ = run(project)
+    assert GOOD_PASSED in output
+    assert "cannot read the input file: fixtures/inputs/inputs.yaml" in output
+    resolved = (outside / "inputs.yaml").resolve()
+    assert f"the input file reads {resolved}, which is outside the rootdir" in output
+
+
 def test_cassette_symlinked_outside__refused_in_replay_and_fuzzing(
     project: pytest.Pytester, tmp_path_factory: pytest.TempPathFactory
 ) -> None:

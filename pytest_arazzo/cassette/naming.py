@@ -19,6 +19,8 @@ import os
 import re
 from pathlib import Path
 
+from pytest_arazzo.document.sources import FolderCache
+
 SUFFIX = ".yaml"
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"|?*]')
 _SEPARATORS = ("/", "\\")
@@ -68,13 +70,15 @@ def cassette_path(
     workflow_id: str,
     input_set: str | None = None,
     resolved_folder: Path | None = None,
-    resolved_parents: dict[Path, Path] | None = None,
+    folders: FolderCache | None = None,
+    check_links: bool = True,
 ) -> Path:
     """The cassette of ``workflow_id`` (with ``input_set``; ``None``: the default set) for the
     Arazzo file whose :func:`source_key` is ``key`` (``/``-separated), inside ``folder``.
     ``resolved_folder`` is ``folder.resolve()`` when the caller knows it already (a session
-    resolves its cassette folder once). ``resolved_parents`` (folder -> resolved folder) lets a
-    session resolve each cassette folder once too; the file itself is checked for a symlink."""
+    resolves its cassette folder once); ``folders`` lets it resolve each cassette folder once
+    too. ``check_links=False`` names the file without touching the file system (symlinks are
+    checked when the cassette is used)."""
     suffix = "" if input_set is None else f"[{safe_part(input_set)}]"
     parts = [safe_part(part) for part in key.split("/")]
     directory, name = "/".join(parts), f"{safe_part(workflow_id)}{suffix}{SUFFIX}"
@@ -90,7 +94,10 @@ def cassette_path(
             f"the cassette of {where} would be written outside its folder "
             f"({folder.name}/{directory}/{name})"
         )
-    resolved, inside = _resolved(path, resolved_parents), resolved_folder or folder.resolve()
+    if not check_links:
+        return path
+    resolved = folders.resolve(path) if folders is not None else path.resolve()
+    inside = resolved_folder or folder.resolve()
     if not resolved.is_relative_to(inside):
         raise CassetteNameError(
             f"the cassette {folder.name}/{directory}/{name} resolves to {resolved}, outside "
@@ -98,13 +105,3 @@ def cassette_path(
             "written only inside it"
         )
     return path
-
-
-def _resolved(path: Path, parents: dict[Path, Path] | None) -> Path:
-    """``path.resolve()``, with its folder's resolution taken from (and kept in) ``parents``."""
-    if parents is None or path.is_symlink():
-        return path.resolve()
-    parent = parents.get(path.parent)
-    if parent is None:
-        parent = parents[path.parent] = path.parent.resolve()
-    return parent / path.name

@@ -572,6 +572,22 @@ class SourceCache:
                     continue  # reported when that file's own sources are loaded
 
 
+class FolderCache:
+    """``path.resolve()`` with each folder resolved once: a file that is no symlink resolves to
+    its folder's resolution joined with its name (files of one folder share one realpath walk)."""
+
+    def __init__(self) -> None:
+        self._folders: dict[Path, Path] = {}
+
+    def resolve(self, path: Path) -> Path:
+        if path.name in ("", ".", "..") or path.is_symlink():
+            return path.resolve()
+        folder = self._folders.get(path.parent)
+        if folder is None:
+            folder = self._folders[path.parent] = path.parent.resolve()
+        return folder / path.name
+
+
 def check_confined(
     path: Path, allowed: Sequence[Path] | None, rootdir: Path | None, what: str
 ) -> None:

@@ -31,7 +31,7 @@ from pytest_arazzo.diagnostics.problems import failing_problems
 from pytest_arazzo.diagnostics.text import clip, did_you_mean
 from pytest_arazzo.document.cache import DocumentCache
 from pytest_arazzo.document.loader import Document, LoadError
-from pytest_arazzo.document.sources import SourceCache, display_path
+from pytest_arazzo.document.sources import FolderCache, SourceCache, display_path
 from pytest_arazzo.document.stored_sources import SourceStore
 from pytest_arazzo.engine.settings import ArazzoWarning, RunSettings
 from pytest_arazzo.execute.failures import PlanFailure, StepRecord, WorkflowFailure
@@ -115,8 +115,9 @@ class SessionState:
         self.run_id = uuid.uuid4().hex
         self.claimed: dict[Path, str] = {}
         self._cassette_root: Path | None = None
-        self._cassette_paths: dict[tuple[Path, str, str | None], Path] = {}
-        self._cassette_folders: dict[Path, Path] = {}  # cassette folder -> resolved
+        self._cassette_paths: dict[tuple[Path, str, str], Path] = {}
+        self._cassette_folders = FolderCache()  # each cassette folder resolved once
+        self.input_folders = FolderCache()  # and each inputs folder
         self.contract = ContractChecker(settings.contract)  # validators compiled once
         self.inputs_checks = InputsChecks()  # input schemas' quick checks, compiled once
         cache_dir = settings.cassette_cache_dir  # parsed cassettes, by content
@@ -200,26 +201,34 @@ class SessionState:
 
     def cassette_path(self, spec: ItemSpec) -> Path:
         """The item's cassette file, keyed by the Arazzo file's path under the rootdir; raises
-        :class:`CassetteNameError` for an unsafe name or a file outside the rootdir."""
-        input_set = None if spec.input_set == DEFAULT_SET else spec.input_set
-        known = (spec.path, spec.workflow_id, input_set)
-        path = self._cassette_paths.get(known)  # named at collection, used again at run time
+        :class:`CassetteNameError` for an unsafe name, a file outside the rootdir or one that a
+        symlink takes out of the cassette folder (worked out once per item)."""
+        known = (spec.path, spec.workflow_id, spec.input_set)
+        path = self._cassette_paths.get(known)
         if path is None:
-            settings = self.settings
-            key = source_key(spec.path, settings.rootdir, spec_stem(spec.path))
-            if self._cassette_root is None:  # the folder itself, resolved once per session
-                self._cassette_root = settings.cassette_dir.resolve()
-            folder, inside = settings.cassette_dir, self._cassette_root
-            path = cassette_path(
-                folder,
-                key,
-                spec.workflow_id,
-                input_set,
-                resolved_folder=inside,
-                resolved_parents=self._cassette_folders,
-            )
-            self._cassette_paths[known] = path
+            path = self._cassette_paths[known] = self._cassette(spec, check_links=True)
         return path
+
+    def cassette_name(self, spec: ItemSpec) -> Path:
+        """:meth:`cassette_path` without looking at the file system (collection claims cassettes
+        by name; symlinks are checked when the item runs)."""
+        return self._cassette(spec, check_links=False)
+
+    def _cassette(self, spec: ItemSpec, check_links: bool) -> Path:
+        input_set = None if spec.input_set == DEFAULT_SET else spec.input_set
+        settings = self.settings
+        key = source_key(spec.path, settings.rootdir, spec_stem(spec.path))
+        if self._cassette_root is None:  # the folder itself, resolved once per session
+            self._cassette_root = settings.cassette_dir.resolve()
+        return cassette_path(
+            settings.cassette_dir,
+            key,
+            spec.workflow_id,
+            input_set,
+            resolved_folder=self._cassette_root,
+            folders=self._cassette_folders,
+            check_links=check_links,
+        )
 
     def claim(self, path: Path, nodeid: str) -> None:
         """One cassette file per item: two items mapping to one file is an error."""

@@ -163,7 +163,7 @@ class ArazzoFileCollector(pytest.File):
                 # cassette owners are fixed at collection, which every xdist worker repeats in
                 # the same order: two items mapping to one file fail wherever they run
                 with contextlib.suppress(CassetteNameError):  # it fails when it runs
-                    state.claimed.setdefault(state.cassette_path(spec), item.nodeid)
+                    state.claimed.setdefault(state.cassette_name(spec), item.nodeid)
                 yield item
         if isinstance(document, ReleasableDocument):  # read back when its items run: the
             document.release()  # collected files of a large run are not all in memory at once
@@ -183,7 +183,8 @@ class ArazzoFileCollector(pytest.File):
         settings = self.config.stash[SETTINGS]
         display = display_path(path, self.config.rootpath)
         try:
-            check_confined(path.resolve(), settings.readable, settings.rootdir, "the input file")
+            resolved = session_state(self.config).input_folders.resolve(path)
+            check_confined(resolved, settings.readable, settings.rootdir, "the input file")
             return _load(self.config, path, display, settings.max_file_bytes), None
         except SourceError as error:  # outside the rootdir (a symlink)
             return None, LoadError(display, error.message, code=error.code)

@@ -389,21 +389,23 @@ class SourceCache:
         """The document the file part ``target`` of a ``$ref`` in ``document`` names: a file
         relative to it, or (a URL, or any relative ref of a fetched document) a stored copy."""
         referrer = f"$ref '{ref or target}' in {document.display or document.path}"
-        if not self._urls and not is_remote(target):  # the common case: local files only
-            return self.document(document.path.parent / unquote(target), referrer)
-        key = document.path.resolve()
-        base = self._urls.get(key)
+        base = self.url_of(document)
         if base is None and not is_remote(target):
             return self.document(document.path.parent / unquote(target), referrer)
+        refusal = "which is no http(s) URL: a fetched document refers only to other URLs"
+        return self._remote_from(document, base, target, referrer, f"{referrer} names", refusal)
+
+    def _remote_from(
+        self, document: Document, base: str | None, target: str, what: str, says: str, why: str
+    ) -> Document:
+        """The stored copy of ``target`` (relative to ``base``, the URL ``document`` was fetched
+        from), which ``document`` names; a target that is no http(s) URL then is refused as
+        "``says`` <url>, ``why``"."""
         url = urljoin(base or "", target)
         if not is_remote(url):
-            raise SourceError(
-                f"{referrer} names {_quoted(url)}, which is no http(s) URL: a fetched document "
-                "refers only to other URLs",
-                code=OUTSIDE,
-            )
-        origin = self._origins.get(key, document.display or str(document.path))
-        return self.remote(url, referrer, origin)
+            raise SourceError(f"{says} {_quoted(url)}, {why}", code=OUTSIDE)
+        origin = self._origins.get(document.path.resolve(), document.display or str(document.path))
+        return self.remote(url, what, origin)
 
     def links(self, documents: Sequence[Document]) -> dict[tuple[Path, str], Path | SourceError]:
         """Of the ``$ref`` values naming URLs in ``documents``: (document, file part) -> the
@@ -484,15 +486,10 @@ class SourceCache:
         kind = str(description.get("type") or "openapi")
         base = self.url_of(arazzo)
         if is_remote(url) or base is not None:  # a relative url of a fetched Arazzo document
+            says = f"source '{name}' of a fetched document names"
+            what = f"source '{name}'"
+            document = self._remote_from(arazzo, base, url, what, says, "which is no http(s) URL")
             url = urljoin(base or "", url)
-            if not is_remote(url):
-                raise SourceError(
-                    f"source '{name}' of a fetched document names {_quoted(url)}, which is no "
-                    "http(s) URL",
-                    code=OUTSIDE,
-                )
-            origin = self._origins.get(arazzo.path.resolve(), arazzo.display or str(arazzo.path))
-            document = self.remote(url, f"source '{name}'", origin)
         else:
             document = self._local_source(name, url, arazzo)
         if not isinstance(document.data, dict):

@@ -59,7 +59,8 @@ class DocumentCache:
             data = json.dumps(document.data, ensure_ascii=False, allow_nan=False)
         except (TypeError, ValueError):
             return False
-        if json.loads(data) != document.data or not _same_types(json.loads(data), document.data):
+        back = json.loads(data)
+        if back != document.data or not _same_types(back, document.data):
             return False
         duplicates = json.dumps([list(duplicate) for duplicate in document.duplicate_keys])
         positions = {pointer: list(at) for pointer, at in document.positions.items()}

@@ -106,6 +106,11 @@ def median_child(args: Sequence[str], cwd: Path, repeat: int) -> tuple[float, in
     return statistics.median(s for s, _ in samples), max(r for _, r in samples)
 
 
+def slope_ms(seconds: dict[int, float], low: int, high: int) -> float:
+    """Milliseconds each unit adds between sizes ``low`` and ``high`` (start-up cancels out)."""
+    return (seconds[high] - seconds[low]) / (high - low) * 1e3
+
+
 def timed(function: Callable[[], object], runs: int) -> list[float]:
     samples = []
     for _ in range(runs):

@@ -29,6 +29,7 @@ from common import (
     print_rows,
     pytest_args,
     python_tests_project,
+    slope_ms,
 )
 
 PER_ITEM_MS = 1.5  # ms per replayed item over pytest's own per-item cost
@@ -53,8 +54,8 @@ def measure(sizes: list[int], repeat: int) -> list[Row]:
     slopes: list[float] = []
     ordered = sorted(sizes)
     for low, high in itertools.pairwise(ordered):
-        slope = (ours[high] - ours[low]) / (high - low) * 1e3
-        theirs = (floor[high] - floor[low]) / (high - low) * 1e3
+        slope = slope_ms(ours, low, high)
+        theirs = slope_ms(floor, low, high)
         slopes.append(slope)
         final = high == ordered[-1]
         rows.append(

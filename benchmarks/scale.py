@@ -29,6 +29,7 @@ from common import (
     print_rows,
     pytest_args,
     python_tests_project,
+    slope_ms,
 )
 
 SERIAL_1000 = 10.0  # seconds, 1,000 copies, contract on, serial
@@ -106,8 +107,8 @@ def measure(sizes: list[int], repeat: int, xdist: bool) -> list[Row]:
                 )
             )
     for low, high in itertools.pairwise(sorted(sizes)):
-        ours = (on[high] - on[low]) / (high - low) * 1e3
-        theirs = (floor[high] - floor[low]) / (high - low) * 1e3
+        ours = slope_ms(on, low, high)
+        theirs = slope_ms(floor, low, high)
         name = f"per file, {low}..{high} workflows"
         rows.append(Row(name, f"{ours:.2f} ms", f"{theirs:.2f} ms", "", None))
     return rows

@@ -229,6 +229,24 @@ def test_response__body_parsed_once_with_the_same_verdict(
         assert "body" in vars(response)  # the contract's parse is the one expressions read
 
 
+def test_response__a_form_body_is_decoded_as_the_contract_decodes_forms() -> None:
+    """The response's own parse stands in for the contract's only for JSON: a form body keeps
+    the contract's decoding (``a[b]=1`` is ``{"a": {"b": "1"}}``, not a flat key)."""
+    from pytest_arazzo.contract.decode import decode_body
+    from pytest_arazzo.contract.response import _instance
+
+    form = "application/x-www-form-urlencoded"
+    response = ReceivedResponse(200, CaseInsensitiveDict({"Content-Type": form}), b"a[b]=1&c=2")
+    assert (
+        _instance(response, form)
+        == decode_body(b"a[b]=1&c=2", form)
+        == {
+            "a": {"b": "1"},
+            "c": "2",
+        }
+    )
+
+
 def test_operation_without_schemas_is_fine(tmp_path: Path) -> None:
     operation = _operation(tmp_path, "responses: {default: {description: anything}}")
     contract = ContractChecker().contract(operation)

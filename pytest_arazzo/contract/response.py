@@ -113,8 +113,9 @@ def _instance(response: ReceivedResponse, content_type: str) -> object:
     """A JSON response body as data: the response's own parse (which the step's expressions read
     next) when it means the same, else :func:`decode_body`. It does not when the body starts
     with a BOM (which the response's parse skips and JSON forbids) or is a string (which may be
-    text that did not parse)."""
-    if not response.content.startswith(codecs.BOM_UTF8):
+    text that did not parse), nor for a body that is not JSON-typed (a form parses otherwise)."""
+    kind = bare(content_type)
+    if (is_json_type(kind) or not kind) and not response.content.startswith(codecs.BOM_UTF8):
         body = response.body
         if not isinstance(body, str):
             return body

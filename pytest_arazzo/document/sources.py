@@ -13,7 +13,7 @@ import os
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
@@ -588,9 +588,9 @@ class FolderCache:
 def check_confined(
     path: Path, allowed: Sequence[Path] | None, rootdir: Path | None, what: str
 ) -> None:
-    """Raise :class:`SourceError` when the resolved ``path`` is under none of the ``allowed``
-    folders (``None``: anywhere is allowed)."""
-    if allowed is None or any(path.is_relative_to(_resolved(folder)) for folder in allowed):
+    """Raise :class:`SourceError` when the resolved ``path`` is under none of the (resolved)
+    ``allowed`` folders (``None``: anywhere is allowed), e.g. :attr:`SourceCache.allowed`."""
+    if allowed is None or any(path.is_relative_to(folder) for folder in allowed):
         return
     root = str(rootdir.resolve()) if rootdir is not None else "the rootdir"
     raise SourceError(
@@ -599,12 +599,6 @@ def check_confined(
         hint="copy the file under the rootdir, or add its folder to the ini arazzo_allowed_paths",
         code=OUTSIDE,
     )
-
-
-@lru_cache(maxsize=64)
-def _resolved(folder: Path) -> Path:
-    """An allowed folder, resolved (the same few folders are asked for every file read)."""
-    return folder.resolve()
 
 
 def _arazzo_source_urls(data: Any) -> Iterator[str]:

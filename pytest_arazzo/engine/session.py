@@ -115,7 +115,6 @@ class SessionState:
         self.run_id = uuid.uuid4().hex
         self.claimed: dict[Path, str] = {}
         self._cassette_root: Path | None = None
-        self._cassette_paths: dict[tuple[Path, str, str], Path] = {}
         self._cassette_folders = FolderCache()  # each cassette folder resolved once
         self.input_folders = FolderCache()  # and each inputs folder
         self.contract = ContractChecker(settings.contract)  # validators compiled once
@@ -202,12 +201,8 @@ class SessionState:
     def cassette_path(self, spec: ItemSpec) -> Path:
         """The item's cassette file, keyed by the Arazzo file's path under the rootdir; raises
         :class:`CassetteNameError` for an unsafe name, a file outside the rootdir or one that a
-        symlink takes out of the cassette folder (worked out once per item)."""
-        known = (spec.path, spec.workflow_id, spec.input_set)
-        path = self._cassette_paths.get(known)
-        if path is None:
-            path = self._cassette_paths[known] = self._cassette(spec, check_links=True)
-        return path
+        symlink takes out of the cassette folder."""
+        return self._cassette(spec, check_links=True)
 
     def cassette_name(self, spec: ItemSpec) -> Path:
         """:meth:`cassette_path` without looking at the file system (collection claims cassettes

@@ -183,8 +183,9 @@ class ArazzoFileCollector(pytest.File):
         settings = self.config.stash[SETTINGS]
         display = display_path(path, self.config.rootpath)
         try:
-            resolved = session_state(self.config).input_folders.resolve(path)
-            check_confined(resolved, settings.readable, settings.rootdir, "the input file")
+            state = session_state(self.config)  # its SourceCache holds the allowed folders
+            resolved = state.input_folders.resolve(path)
+            check_confined(resolved, state.cache.allowed, settings.rootdir, "the input file")
             return _load(self.config, path, display, settings.max_file_bytes), None
         except SourceError as error:  # outside the rootdir (a symlink)
             return None, LoadError(display, error.message, code=error.code)

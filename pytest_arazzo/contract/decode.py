@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Collection
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -250,7 +251,7 @@ class SentValues:
             return unstyle(raw, style, explode, kind, name)
         return raw
 
-    def query_members(self, others: set[str]) -> dict[str, Any] | None:
+    def query_members(self, others: AbstractSet[str]) -> dict[str, Any] | None:
         """An exploded ``form`` object's members: the query keys no other parameter claims."""
         members = {key: value for key, value in self.query.items() if key not in others}
         return members or None

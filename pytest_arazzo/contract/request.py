@@ -9,6 +9,7 @@ is parsed, form bodies are decoded from bracket notation (``a[b]=``, ``a[0][c]=`
 from __future__ import annotations
 
 from collections.abc import Iterable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -23,6 +24,7 @@ from pytest_arazzo.contract.compile import (
 )
 from pytest_arazzo.contract.decode import (
     FORM_TYPES,
+    LOCATIONS,
     UNDECODABLE,
     Accepts,
     SentValues,
@@ -38,7 +40,6 @@ from pytest_arazzo.document.media import loads
 from pytest_arazzo.http.messages import OutgoingRequest
 from pytest_arazzo.plan.styles import parameter_style
 
-LOCATIONS = ("path", "query", "header", "cookie", "querystring")  # querystring: OpenAPI 3.2
 _IGNORED_HEADERS = {"accept", "content-type", "authorization"}  # OpenAPI: described elsewhere
 
 
@@ -61,7 +62,7 @@ class ParamContract:
             return ""
         return param_kind(schema_types(check.schema))
 
-    def sent(self, values: SentValues, others: set[str]) -> Any:
+    def sent(self, values: SentValues, others: AbstractSet[str]) -> Any:
         """The value as sent, unstyled (``None``: not sent)."""
         if self.location == "querystring":
             return querystring_value(values.raw_query, self.media_type)
@@ -129,6 +130,14 @@ class RequestContract:
             self._params = self._collect_params()
         return self._params
 
+    @cached_property
+    def _param_locations(self) -> frozenset[str]:
+        return frozenset(param.location for param in self.params)
+
+    @cached_property
+    def _query_names(self) -> frozenset[str]:
+        return frozenset(param.name for param in self.params if param.location == "query")
+
     def _collect_params(self) -> list[ParamContract]:
         found: dict[tuple[str, str], ParamContract] = {}
         for owner in (self.path_item, self.location):
@@ -181,10 +190,9 @@ class RequestContract:
 
     def _param_violations(self, request: OutgoingRequest) -> list[str]:
         violations: list[str] = []
-        sent = SentValues.of(request, self.path, {param.location for param in self.params})
-        query_names = {param.name for param in self.params if param.location == "query"}
+        sent = SentValues.of(request, self.path, self._param_locations)
         for param in self.params:
-            raw = param.sent(sent, query_names)
+            raw = param.sent(sent, self._query_names)
             label = f"request {param.location} parameter '{param.name}'"
             if raw is None:
                 if param.required:

@@ -78,7 +78,7 @@ def keep(key: str, rows: Rows) -> None:
 
 def forget() -> None:
     """Empty the memory (as a new process starts); what is on disk stays."""
-    _MEMO.memory.clear()
+    _MEMO.forget()
 
 
 def _is_row(row: Any) -> bool:

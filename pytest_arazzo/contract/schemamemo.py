@@ -33,7 +33,7 @@ def use_folder(folder: Path | None) -> None:
 
 def forget() -> None:
     """Empty the memory (as a new process starts); what is on disk stays."""
-    _MEMO.memory.clear()
+    _MEMO.forget()
 
 
 def check_schema(schema: Any) -> None:

@@ -38,6 +38,10 @@ class ContentMemo(Generic[T]):
         """Keep answers on disk under ``folder`` too (``None``: memory only)."""
         self.folder = folder
 
+    def forget(self) -> None:
+        """Empty the memory (as a new process starts); what is in the folder stays."""
+        self.memory.clear()
+
     def recall(self, key: str) -> T | None:
         """The answer remembered under ``key``, from memory or the folder; else ``None``."""
         if key in self.memory:

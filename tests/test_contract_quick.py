@@ -2,7 +2,7 @@
 violation, and it does say it for the shipped, valid exchanges (else it would save nothing).
 
 OpenAPI 3.1.0 § Schema Object (JSON Schema Draft 2020-12): contract checks report exactly what
-``jsonschema`` reports; :mod:`pytest_arazzo.contract.quick` only skips it for instances it has
+``jsonschema`` reports; :mod:`pytest_arazzo.language.quick` only skips it for instances it has
 proved valid.
 """
 
@@ -18,9 +18,9 @@ from hypothesis import strategies as st
 
 from pytest_arazzo.contract.checker import ContractChecker
 from pytest_arazzo.contract.compile import SchemaCheck
-from pytest_arazzo.contract.quick import quick_check
 from pytest_arazzo.document.loader import load_document
 from pytest_arazzo.document.sources import SourceCache
+from pytest_arazzo.language.quick import quick_check
 from pytest_arazzo.language.regexes import safe_validator
 from pytest_arazzo.plan.planner import ArazzoFile
 from tests.conftest import ROOT, SEED
@@ -180,7 +180,7 @@ def test_schema_check__remembered_by_content_on_disk(
     from jsonschema import Draft202012Validator
     from jsonschema.exceptions import SchemaError
 
-    from pytest_arazzo.contract import schemamemo
+    from pytest_arazzo.language import schemamemo
 
     checked: list[Any] = []
     original = Draft202012Validator.check_schema

@@ -366,46 +366,29 @@ INPUTS_SCHEMA: dict[str, Any] = {
         ({"customer": "cus_1", "amount": 1.5}, False),  # type
     ],
 )
-def test_quick_inputs_check__a_yes_only_for_inputs_the_schema_accepts(
-    inputs: dict[str, Any], certain: bool
+def test_validate_inputs__the_quick_yes_only_for_inputs_the_schema_accepts(
+    inputs: dict[str, Any], certain: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """§ Workflow Object ``inputs``: fuzzing answers "valid" quickly only where jsonschema would
+    """§ Workflow Object ``inputs``: every run answers "valid" quickly only where jsonschema would
     find nothing; anything else is still validated in full and reported as before."""
-    from pytest_arazzo.contract.inputs import quick_inputs_check
+    import pytest_arazzo.execute.inputs as module
     from pytest_arazzo.execute.failures import InputsFailure
-    from pytest_arazzo.execute.inputs import validate_inputs
 
-    check = quick_inputs_check(INPUTS_SCHEMA)
-    assert check is not None
-    assert check(INPUTS_SCHEMA, inputs) is certain
+    monkeypatch.setattr(module, "_VALIDATORS", {})
+    validator, quick = module._validator(INPUTS_SCHEMA)
+    assert quick is not None
+    assert quick(inputs) is certain
     if certain:
-        validate_inputs(INPUTS_SCHEMA, inputs)  # jsonschema agrees
+        assert not list(validator.iter_errors(inputs))  # jsonschema agrees
+        module.validate_inputs(INPUTS_SCHEMA, inputs)
         return
+    with pytest.raises(InputsFailure) as with_quick:
+        module.validate_inputs(INPUTS_SCHEMA, inputs)
+    monkeypatch.setattr(module, "_VALIDATORS", {})
+    monkeypatch.setattr(module, "_quick", lambda validator: None)  # jsonschema alone
     with pytest.raises(InputsFailure) as full:
-        validate_inputs(INPUTS_SCHEMA, inputs)
-    with pytest.raises(InputsFailure) as quick:
-        validate_inputs(INPUTS_SCHEMA, inputs, check)
-    assert str(quick.value) == str(full.value)
-
-
-def test_quick_inputs_check__only_for_the_schema_it_was_built_from() -> None:
-    """§ Workflow Object ``inputs``: a called workflow's schema (even an equal copy) is never
-    answered by the fuzzed workflow's check; a schema jsonschema rejects gets no check."""
-    import copy
-
-    from pytest_arazzo.contract.inputs import quick_inputs_check
-    from pytest_arazzo.execute.failures import InputsFailure
-    from pytest_arazzo.execute.inputs import validate_inputs
-
-    check = quick_inputs_check(INPUTS_SCHEMA)
-    assert check is not None
-    valid = {"customer": "cus_1", "amount": 1}
-    assert check(copy.deepcopy(INPUTS_SCHEMA), valid) is False
-    other = {"type": "object", "required": ["customer", "amount", "x"]}
-    with pytest.raises(InputsFailure):
-        validate_inputs(other, valid, check)  # the other schema is validated in full
-    assert quick_inputs_check({"type": "strin"}) is None
-    assert quick_inputs_check({}) is None
+        module.validate_inputs(INPUTS_SCHEMA, inputs)
+    assert str(with_quick.value) == str(full.value)
 
 
 def test_replay_fuzz__reads_the_cassette_through_the_parse_cache(tmp_path: Path) -> None:
@@ -459,16 +442,14 @@ def test_replay_fuzz__reads_the_cassette_through_the_parse_cache(tmp_path: Path)
     assert (state.parse_cache.stored, state.parse_cache.hits) == (2, 1)
 
 
-def test_inputs_checks__every_schema_compiled_once_and_only_a_certain_yes(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """§ Workflow Object ``inputs``: every session runner answers "valid" quickly from each
-    input schema's compiled check (once per schema object), and leaves anything else, and a
-    schema jsonschema rejects, to jsonschema."""
+def test_validate_inputs__every_schema_compiled_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """§ Workflow Object ``inputs``: each input schema object gets its validator and quick check
+    once; a copy of it gets its own, and a schema jsonschema rejects gets no quick check (its
+    problem is reported as before)."""
     import copy
 
-    import pytest_arazzo.contract.inputs as module
-    from pytest_arazzo.contract.inputs import InputsChecks
+    import pytest_arazzo.execute.inputs as module
+    from pytest_arazzo.execute.failures import InputsFailure
 
     compiled: list[object] = []
     original = module.quick_check
@@ -478,12 +459,13 @@ def test_inputs_checks__every_schema_compiled_once_and_only_a_certain_yes(
         return original(schema, validator_class, format_checker)
 
     monkeypatch.setattr(module, "quick_check", counting)
-    checks = InputsChecks()
+    monkeypatch.setattr(module, "_VALIDATORS", {})
     valid, invalid = {"customer": "cus_1", "amount": 1}, {"customer": "cus_1", "amount": 6}
-    assert checks(INPUTS_SCHEMA, valid) and not checks(INPUTS_SCHEMA, invalid)
-    assert checks(INPUTS_SCHEMA, valid) and compiled == [INPUTS_SCHEMA]  # compiled once
-    twin = copy.deepcopy(INPUTS_SCHEMA)
-    assert checks(twin, valid) and len(compiled) == 2  # another object: its own check
-    assert not checks({"type": "strin"}, valid) and len(compiled) == 2  # rejected: no check
-    small = InputsChecks(limit=1)
-    assert small(INPUTS_SCHEMA, valid) and small(twin, valid) and len(compiled) == 4
+    module.validate_inputs(INPUTS_SCHEMA, valid)
+    with pytest.raises(InputsFailure, match="6 is greater than the maximum of 5"):
+        module.validate_inputs(INPUTS_SCHEMA, invalid)
+    module.validate_inputs(INPUTS_SCHEMA, valid)
+    assert compiled == [INPUTS_SCHEMA]  # compiled once
+    module.validate_inputs(copy.deepcopy(INPUTS_SCHEMA), valid)
+    assert len(compiled) == 2  # another object: its own check
+    assert module._validator({"type": "strin"})[1] is None and len(compiled) == 2

@@ -19,14 +19,14 @@ from jsonschema.exceptions import SchemaError, ValidationError, best_match
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from pytest_arazzo.contract.quick import Quick, quick_check
-from pytest_arazzo.contract.schemamemo import check_schema
 from pytest_arazzo.contract.violations import MAX_MESSAGE, render_violations, warn_once
 from pytest_arazzo.diagnostics.problems import Position
 from pytest_arazzo.diagnostics.text import clip
 from pytest_arazzo.document.pointer import PointerError, escape_token, resolve_pointer
 from pytest_arazzo.document.sources import SourceError
+from pytest_arazzo.language.quick import Quick, quick_check
 from pytest_arazzo.language.regexes import safe_validator
+from pytest_arazzo.language.schemamemo import check_schema
 from pytest_arazzo.plan.model import SourceFile, SourcePlan
 
 _SCHEMA_MAPS = ("properties", "patternProperties", "$defs", "definitions", "dependentSchemas")
@@ -88,7 +88,7 @@ class SchemaCheck:
 
     schema: dict[str, Any]
     validator: Draft202012Validator
-    quick: Quick | None = None  # compiled on first use (contract/quick.py)
+    quick: Quick | None = None  # compiled on first use (language/quick.py)
 
     def errors(self, instance: Any) -> list[tuple[str, str]]:
         """``(json path, message)`` of each violation, in document order."""
@@ -239,7 +239,7 @@ class SourceSchemas:
     def _compile(self, location: Location, direction: str) -> SchemaCheck | str:
         try:
             schema = self.inline(location, direction)
-            check_schema(schema)  # remembered by content (contract/schemamemo.py)
+            check_schema(schema)  # remembered by content (language/schemamemo.py)
         except (SourceError, SchemaError) as error:
             where = location[0].where(location[1])
             reason = clip(error.message, MAX_MESSAGE)

@@ -24,9 +24,7 @@ from pytest_arazzo.cassette.matching import RequestMatcher
 from pytest_arazzo.cassette.naming import CassetteNameError, cassette_path, source_key
 from pytest_arazzo.cassette.scrub import Scrubber
 from pytest_arazzo.checks import check_workflow, memo, unrunnable
-from pytest_arazzo.contract import schemamemo
 from pytest_arazzo.contract.checker import ContractChecker
-from pytest_arazzo.contract.inputs import InputsChecks
 from pytest_arazzo.diagnostics.problems import failing_problems
 from pytest_arazzo.diagnostics.text import clip, did_you_mean
 from pytest_arazzo.document.cache import DocumentCache
@@ -45,6 +43,7 @@ from pytest_arazzo.execute.inputs import (
 )
 from pytest_arazzo.execute.runner import Limits, Runner, RunResult, Servers
 from pytest_arazzo.http.auth import Credentials, credentials_line
+from pytest_arazzo.language import schemamemo
 from pytest_arazzo.plan.model import WorkflowPlan
 from pytest_arazzo.plan.planner import ArazzoFile
 from pytest_arazzo.transport.limits import Deadline
@@ -118,7 +117,6 @@ class SessionState:
         self._cassette_folders = FolderCache()  # each cassette folder resolved once
         self.input_folders = FolderCache()  # and each inputs folder
         self.contract = ContractChecker(settings.contract)  # validators compiled once
-        self.inputs_checks = InputsChecks()  # input schemas' quick checks, compiled once
         cache_dir = settings.cassette_cache_dir  # parsed cassettes, by content
         self.parse_cache = DocumentCache(cache_dir) if cache_dir is not None else None
         # schema-check findings by content, beside the parsed cassettes (None: memory only)
@@ -276,7 +274,6 @@ class SessionState:
             observer=log.step if log is not None else None,
         )
         runner.deadline = getattr(transport, "deadline", None)  # live and recording items
-        runner.inputs_check = self.inputs_checks  # a quick yes before jsonschema
         if log is not None:
             log.attach(runner)
         return runner

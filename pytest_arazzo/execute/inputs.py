@@ -34,7 +34,9 @@ from pytest_arazzo.diagnostics.text import clip, did_you_mean
 from pytest_arazzo.document.loader import Document
 from pytest_arazzo.document.pointer import escape_token
 from pytest_arazzo.execute.failures import InputsFailure, InputViolation
+from pytest_arazzo.language.quick import Quick, quick_check
 from pytest_arazzo.language.regexes import safe_validator
+from pytest_arazzo.language.schemamemo import check_schema
 
 DEFAULT_SET = "default"
 ARAZZO_SUFFIXES = (".arazzo.yaml", ".arazzo.yml", ".arazzo.json")
@@ -303,33 +305,40 @@ def apply_defaults(schema: dict[str, Any], inputs: dict[str, Any]) -> dict[str, 
     return merged
 
 
-_VALIDATORS: dict[int, tuple[dict[str, Any], Draft202012Validator]] = {}
+_VALIDATORS: dict[int, tuple[dict[str, Any], Draft202012Validator, Quick | None]] = {}
+_VALIDATORS_LIMIT = 1024
 
 
-def _validator(schema: dict[str, Any]) -> Draft202012Validator:
-    """One validator per input schema object (plans keep their schema for the session)."""
+def _validator(schema: dict[str, Any]) -> tuple[Draft202012Validator, Quick | None]:
+    """One validator per input schema object (plans keep their schema for the session), with
+    the quick check compiled from it (``None`` for a schema jsonschema rejects)."""
     cached = _VALIDATORS.get(id(schema))
     if cached is None or cached[0] is not schema:
-        cached = (schema, safe_validator()(schema))  # patterns matched with a time limit
-        _VALIDATORS[id(schema)] = cached
-    return cached[1]
+        if len(_VALIDATORS) >= _VALIDATORS_LIMIT:
+            _VALIDATORS.clear()
+        validator = safe_validator()(schema)  # patterns matched with a time limit
+        cached = _VALIDATORS[id(schema)] = (schema, validator, _quick(validator))
+    return cached[1], cached[2]
 
 
-CertainlyValid = Callable[[dict[str, Any], dict[str, Any]], bool]
-"""``(schema, inputs)`` → True only when ``schema`` certainly accepts ``inputs`` (a quick yes that
-never hides a violation, e.g. ``contract/quick.py``'s); False leaves the answer to jsonschema."""
+def _quick(validator: Draft202012Validator) -> Quick | None:
+    try:
+        check_schema(validator.schema)  # the meta-schema, remembered by content once usable
+    except SchemaError:
+        return None  # jsonschema reports it below
+    return quick_check(validator.schema, type(validator), validator.format_checker)
 
 
-def validate_inputs(
-    schema: dict[str, Any], inputs: dict[str, Any], certainly_valid: CertainlyValid | None = None
-) -> None:
-    """Raise :class:`InputsFailure` listing every violation (JSON Schema 2020-12)."""
+def validate_inputs(schema: dict[str, Any], inputs: dict[str, Any]) -> None:
+    """Raise :class:`InputsFailure` listing every violation (JSON Schema 2020-12). Most inputs
+    are valid: the quick check compiled from the schema says so in microseconds, and only a
+    doubt walks the schema with jsonschema (which words every violation)."""
     if not schema:
         return
-    if certainly_valid is not None and certainly_valid(schema, inputs):
-        return
     try:
-        validator = _validator(schema)
+        validator, quick = _validator(schema)
+        if quick is not None and quick(inputs):
+            return
         errors = sorted(validator.iter_errors(inputs), key=lambda e: list(e.absolute_path))
     except SchemaError as error:
         raise InputsFailure(

@@ -115,7 +115,7 @@ class WorkflowRun:
                 f"workflows nest deeper than {limits.max_depth} levels",
                 hint="look for workflows that call each other in a cycle",
             )
-        validate_inputs(plan.inputs_schema, self.inputs, self.runner.inputs_check)
+        validate_inputs(plan.inputs_schema, self.inputs)
         self.shared.workflows[plan.workflow_id] = {"inputs": self.inputs, "outputs": {}}
         self.run_dependencies()
         ended = self.run_steps()

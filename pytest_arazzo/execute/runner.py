@@ -29,7 +29,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from pytest_arazzo.execute.failures import Exchange, PlanFailure, StepRecord
-from pytest_arazzo.execute.inputs import CertainlyValid
 from pytest_arazzo.execute.run import WorkflowRun
 from pytest_arazzo.execute.state import RunResult, Shared
 from pytest_arazzo.http.auth import Credentials
@@ -56,7 +55,6 @@ class Runner:
     """Runs workflow plans with one transport; reusable across runs (e.g. fuzzing)."""
 
     deadline: Deadline | None = None  # the live item's time limit: retry waits must fit in it
-    inputs_check: CertainlyValid | None = None  # a quick yes before jsonschema (sessions set it)
 
     def __init__(
         self,

@@ -34,8 +34,8 @@ else:  # pragma: no cover - Python 3.10
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
-from pytest_arazzo.contract.schemamemo import check_schema
 from pytest_arazzo.document.pointer import PointerError, resolve_pointer
+from pytest_arazzo.language.schemamemo import check_schema
 
 Strategy = st.SearchStrategy[Any]
 _EXACT = frozenset(
@@ -76,7 +76,7 @@ def from_schema(schema: Any, document: Any = None) -> Strategy:
     """A strategy for values valid against ``schema`` (2020-12). Local ``$ref`` resolves against
     the schema itself first, then against ``document`` (e.g. the Arazzo file's data)."""
     try:
-        check_schema(schema)  # remembered by content once found usable (contract/schemamemo.py)
+        check_schema(schema)  # remembered by content once found usable (language/schemamemo.py)
     except SchemaError as error:
         raise SchemaStrategyError(f"invalid JSON Schema: {error.message}") from None
     builder = _Builder([schema, document] if document is not None else [schema])
